@@ -1,0 +1,11 @@
+//! Checking, in three layers: the properties, the protocol trace, and the two
+//! ways to run them: exhaustively under loom ([`model`], `cfg(loom)` builds only)
+//! and on real cores ([`stress`]).
+
+pub mod properties;
+pub mod trace;
+
+#[cfg(loom)]
+pub mod model;
+#[cfg(not(loom))]
+pub mod stress;

@@ -1,0 +1,148 @@
+//! The properties every decision must have, as checks that return the violation.
+//!
+//! * **agreement**: every thread that decided decided the same value;
+//! * **validity**: the decided value is some participant's proposal;
+//! * **no failure**: a correct protocol never returns an error to a correct caller;
+//! * **step bound**: a wait-free protocol's thread takes at most its bound of
+//!   shared-memory steps (counted on the [`Trace`]).
+//!
+//! The loom suite and the real-core stress runner call the same functions.
+
+use crate::check::trace::Trace;
+use crate::consensus::ConsensusError;
+use std::fmt::{self, Debug};
+
+/// A violated property, with what shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// Two threads decided different values.
+    Disagreement {
+        /// A thread and the value it decided (rendered with `Debug`).
+        first: (usize, String),
+        /// Another thread and its different value.
+        other: (usize, String),
+    },
+    /// A thread decided a value nobody proposed.
+    Invalid {
+        /// The thread.
+        thread: usize,
+        /// The value it decided.
+        value: String,
+    },
+    /// A thread's decision failed although it used the protocol correctly.
+    Failed {
+        /// The thread.
+        thread: usize,
+        /// The error it got.
+        error: ConsensusError,
+    },
+    /// A wait-free thread took more steps than its bound.
+    StepBound {
+        /// The thread.
+        thread: usize,
+        /// The shared-memory steps it took.
+        steps: usize,
+        /// The protocol's bound.
+        bound: usize,
+    },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Disagreement { first, other } => write!(
+                f,
+                "agreement violated: t{} decided {} but t{} decided {}",
+                first.0, first.1, other.0, other.1
+            ),
+            Violation::Invalid { thread, value } => {
+                write!(f, "validity violated: t{thread} decided {value}, which nobody proposed")
+            }
+            Violation::Failed { thread, error } => write!(f, "t{thread} failed to decide: {error}"),
+            Violation::StepBound { thread, steps, bound } => write!(
+                f,
+                "step bound violated: t{thread} took {steps} shared-memory steps, the bound is {bound}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// Checks agreement, validity and failure-freedom of one instance: thread `t`
+/// proposed `proposals[t]` and got `results[t]`.
+pub fn check_decisions<T: PartialEq + Debug>(
+    proposals: &[T],
+    results: &[Result<T, ConsensusError>],
+) -> Result<(), Violation> {
+    let mut first: Option<(usize, &T)> = None;
+    for (thread, result) in results.iter().enumerate() {
+        let value = match result {
+            Ok(v) => v,
+            Err(error) => return Err(Violation::Failed { thread, error: error.clone() }),
+        };
+        if !proposals.contains(value) {
+            return Err(Violation::Invalid { thread, value: format!("{value:?}") });
+        }
+        match first {
+            None => first = Some((thread, value)),
+            Some((t0, v0)) if v0 != value => {
+                return Err(Violation::Disagreement {
+                    first: (t0, format!("{v0:?}")),
+                    other: (thread, format!("{value:?}")),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks that each of `threads` threads took at most `bound` shared-memory steps.
+pub fn check_step_bound(trace: &Trace, threads: usize, bound: usize) -> Result<(), Violation> {
+    for thread in 0..threads {
+        let steps = trace.memory_steps(thread);
+        if steps > bound {
+            return Err(Violation::StepBound { thread, steps, bound });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::trace::{Event, Loc, Step, Val};
+
+    #[test]
+    fn agreement_and_validity_hold_and_fail() {
+        assert_eq!(check_decisions(&[1, 2], &[Ok(2), Ok(2)]), Ok(()));
+        assert!(matches!(
+            check_decisions(&[1, 2], &[Ok(1), Ok(2)]),
+            Err(Violation::Disagreement { first: (0, _), other: (1, _) })
+        ));
+        assert!(matches!(check_decisions(&[1, 2], &[Ok(3), Ok(3)]), Err(Violation::Invalid { thread: 0, .. })));
+        assert!(matches!(
+            check_decisions(&[1, 2], &[Ok(1), Err(ConsensusError::Poisoned)]),
+            Err(Violation::Failed { thread: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn step_bound_counts_memory_steps_only() {
+        let load = Step::Load { loc: Loc::new("x"), value: Val::Bot };
+        let trace = Trace {
+            events: vec![
+                Event { thread: 0, step: load },
+                Event { thread: 0, step: Step::Decide { winner: 0 } },
+                Event { thread: 1, step: load },
+                Event { thread: 1, step: load },
+            ],
+        };
+        assert_eq!(check_step_bound(&trace, 2, 2), Ok(()));
+        assert_eq!(
+            check_step_bound(&trace, 2, 1),
+            Err(Violation::StepBound { thread: 1, steps: 2, bound: 1 })
+        );
+    }
+}

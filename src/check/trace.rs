@@ -1,0 +1,307 @@
+//! The protocol trace: the shared-memory steps of one execution, in order,
+//! readable without knowing loom.
+//!
+//! Protocols record each shared-memory step right after performing it with
+//! [`trace_step!`](crate::trace_step):
+//!
+//! ```text
+//!   1. t1 load  winner → ⊥
+//!   2. t0 load  winner → ⊥
+//!   3. t0 store winner ← 0
+//!   4. t1 store winner ← 1
+//! ```
+//!
+//! Recording costs nothing outside loom: the macro expands to nothing unless the
+//! crate is built with `--cfg loom`. Under loom, events go to a log local to the OS
+//! thread that runs the model. Loom runs every modelled thread of one model as a
+//! coroutine on that one OS thread, so the log sees the steps in exactly the order
+//! loom executed them; and since the log is neither an atomic nor a loom object, it
+//! adds no scheduling point (loom only switches threads at its own operations, so
+//! nothing runs between a step and its record).
+
+use std::fmt;
+
+/// A shared-memory location: a name and, for arrays, an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loc {
+    /// The location's name, e.g. `"winner"` or `"announce"`.
+    pub name: &'static str,
+    /// The index into an array of locations, e.g. `announce[1]`.
+    pub index: Option<usize>,
+}
+
+impl Loc {
+    /// A single named location.
+    pub const fn new(name: &'static str) -> Self {
+        Loc { name, index: None }
+    }
+
+    /// Element `index` of the named array.
+    pub const fn at(name: &'static str, index: usize) -> Self {
+        Loc { name, index: Some(index) }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index {
+            Some(i) => write!(f, "{}[{}]", self.name, i),
+            None => f.write_str(self.name),
+        }
+    }
+}
+
+/// A value as the trace shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// The empty value, `⊥`.
+    Bot,
+    /// A thread id.
+    Id(usize),
+    /// A number (a version, a ballot, a counter).
+    Num(u64),
+    /// A boolean.
+    Bool(bool),
+    /// The value thread `t` proposed (announce slots hold arbitrary `T`).
+    Proposal(usize),
+}
+
+impl Val {
+    /// `Id(v)`, or `Bot` when `v == none`: for registers that encode ⊥ as a sentinel.
+    pub fn id_or_bot(v: usize, none: usize) -> Self {
+        if v == none {
+            Val::Bot
+        } else {
+            Val::Id(v)
+        }
+    }
+
+    /// `Id(v)` for `Some(v)`, `Bot` for `None`.
+    pub fn from_option(v: Option<usize>) -> Self {
+        v.map_or(Val::Bot, Val::Id)
+    }
+}
+
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::Bot => f.write_str("⊥"),
+            Val::Id(t) => write!(f, "{t}"),
+            Val::Num(n) => write!(f, "{n}"),
+            Val::Bool(b) => write!(f, "{b}"),
+            Val::Proposal(t) => write!(f, "proposal of t{t}"),
+        }
+    }
+}
+
+/// One step of a protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An atomic load (or a read of a slot) that returned `value`.
+    Load {
+        /// Where.
+        loc: Loc,
+        /// What it returned.
+        value: Val,
+    },
+    /// An atomic store (or a write of a slot) of `value`.
+    Store {
+        /// Where.
+        loc: Loc,
+        /// What it wrote.
+        value: Val,
+    },
+    /// A compare&swap: `expected → new`, succeeded iff `found == expected`.
+    Cas {
+        /// Where.
+        loc: Loc,
+        /// The value it expected.
+        expected: Val,
+        /// The value it tried to install.
+        new: Val,
+        /// The value it found (equal to `expected` on success).
+        found: Val,
+    },
+    /// Another read-modify-write (`"swap"`, `"fetch&add"`, `"test&set"`, ...).
+    Rmw {
+        /// The operation's name.
+        op: &'static str,
+        /// Where.
+        loc: Loc,
+        /// Its argument.
+        arg: Val,
+        /// The value it returned (the old value).
+        old: Val,
+    },
+    /// A lock was acquired.
+    Lock {
+        /// Which lock.
+        loc: Loc,
+    },
+    /// A lock was released.
+    Unlock {
+        /// Which lock.
+        loc: Loc,
+    },
+    /// The thread's `decide_id` returns `winner` (not a memory step).
+    Decide {
+        /// The decided thread id.
+        winner: usize,
+    },
+    /// A remark for the reader (not a memory step).
+    Note(&'static str),
+}
+
+impl Step {
+    /// Whether the step touches shared memory (counts against a step bound).
+    pub fn is_memory_step(&self) -> bool {
+        !matches!(self, Step::Decide { .. } | Step::Note(_))
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Load { loc, value } => write!(f, "load   {loc} → {value}"),
+            Step::Store { loc, value } => write!(f, "store  {loc} ← {value}"),
+            Step::Cas { loc, expected, new, found } => {
+                if found == expected {
+                    write!(f, "CAS    {loc} {expected}→{new} ok")
+                } else {
+                    write!(f, "CAS    {loc} {expected}→{new} failed (found {found})")
+                }
+            }
+            Step::Rmw { op, loc, arg, old } => write!(f, "{op} {loc} ({arg}) → {old}"),
+            Step::Lock { loc } => write!(f, "lock   {loc}"),
+            Step::Unlock { loc } => write!(f, "unlock {loc}"),
+            Step::Decide { winner } => write!(f, "decides t{winner}"),
+            Step::Note(text) => write!(f, "-- {text}"),
+        }
+    }
+}
+
+/// One recorded step and the thread that took it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The protocol-level thread id (`me` in `decide_id`).
+    pub thread: usize,
+    /// What it did.
+    pub step: Step,
+}
+
+/// The steps of one execution, in the order they happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// The events, oldest first.
+    pub events: Vec<Event>,
+}
+
+impl Trace {
+    /// How many shared-memory steps `thread` took.
+    pub fn memory_steps(&self, thread: usize) -> usize {
+        self.events
+            .iter()
+            .filter(|e| e.thread == thread && e.step.is_memory_step())
+            .count()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.events.is_empty() {
+            return writeln!(f, "  (no steps recorded)");
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            writeln!(f, "  {:>3}. t{} {}", i + 1, e.thread, e.step)?;
+        }
+        Ok(())
+    }
+}
+
+/// Records a protocol step into the current execution's trace (loom builds only;
+/// expands to nothing otherwise, so the arguments cost nothing on real cores).
+/// `Loc`, `Step` and `Val` are in scope inside the macro: callers need no import.
+///
+/// ```
+/// let me = 0;
+/// consensus_lab::trace_step!(me, Store { loc: Loc::new("winner"), value: Val::Id(me) });
+/// ```
+#[macro_export]
+macro_rules! trace_step {
+    ($thread:expr, $($step:tt)+) => {{
+        #[cfg(loom)]
+        {
+            #[allow(unused_imports)]
+            use $crate::check::trace::{Loc, Step, Val};
+            $crate::check::trace::record($thread, Step::$($step)+);
+        }
+    }};
+}
+
+#[cfg(loom)]
+mod log {
+    use super::{Event, Step, Trace};
+    use std::cell::RefCell;
+
+    std::thread_local! {
+        static LOG: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Appends a step to the current execution's trace.
+    pub fn record(thread: usize, step: Step) {
+        LOG.with(|log| log.borrow_mut().push(Event { thread, step }));
+    }
+
+    /// Starts a new execution's trace (called at the top of every loom execution).
+    pub fn start() {
+        LOG.with(|log| log.borrow_mut().clear());
+    }
+
+    /// A copy of the trace recorded so far on this OS thread.
+    pub fn snapshot() -> Trace {
+        LOG.with(|log| Trace { events: log.borrow().clone() })
+    }
+}
+
+#[cfg(loom)]
+pub use log::{record, snapshot, start};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_steps_readably() {
+        let t = Trace {
+            events: vec![
+                Event { thread: 1, step: Step::Load { loc: Loc::new("winner"), value: Val::Bot } },
+                Event {
+                    thread: 0,
+                    step: Step::Cas {
+                        loc: Loc::new("winner"),
+                        expected: Val::Bot,
+                        new: Val::Id(0),
+                        found: Val::Id(1),
+                    },
+                },
+                Event {
+                    thread: 0,
+                    step: Step::Load { loc: Loc::at("announce", 1), value: Val::Proposal(1) },
+                },
+                Event { thread: 0, step: Step::Decide { winner: 1 } },
+            ],
+        };
+        let s = t.to_string();
+        assert!(s.contains("1. t1 load   winner → ⊥"), "{s}");
+        assert!(s.contains("2. t0 CAS    winner ⊥→0 failed (found 1)"), "{s}");
+        assert!(s.contains("3. t0 load   announce[1] → proposal of t1"), "{s}");
+        assert!(s.contains("4. t0 decides t1"), "{s}");
+        assert_eq!(t.memory_steps(0), 2);
+        assert_eq!(t.memory_steps(1), 1);
+    }
+}

@@ -1,0 +1,97 @@
+//! `conlab list`: the registry as a table.
+
+use super::Format;
+use crate::registry::{Entry, PROTOCOLS};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::io::Write;
+
+#[derive(serde::Serialize)]
+struct Row {
+    name: &'static str,
+    summary: &'static str,
+    primitive: &'static str,
+    consensus_number: String,
+    progress: String,
+    max_threads: Option<usize>,
+    loom: String,
+    broken: Option<&'static str>,
+}
+
+fn row(e: &dyn Entry) -> Row {
+    let info = e.info();
+    let t = info.max_threads.map_or(2, |m| m.min(2));
+    let loom = info
+        .loom
+        .iter()
+        .map(|m| match m.preemption_bound {
+            None => format!("{}", m.threads),
+            Some(b) => format!("{} (≤{b} preemptions)", m.threads),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Row {
+        name: info.name,
+        summary: info.summary,
+        primitive: info.primitive,
+        consensus_number: info.consensus_number.to_string(),
+        progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
+        max_threads: info.max_threads,
+        loom: if info.broken.is_some() { format!("{loom} (counterexample)") } else { loom },
+        broken: info.broken,
+    }
+}
+
+pub(super) fn list(format: Format, out: &mut dyn Write) -> Result<i32, Box<dyn std::error::Error>> {
+    let rows: Vec<Row> = PROTOCOLS.iter().map(|e| row(*e)).collect();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
+        Format::Text => {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "protocol",
+                "primitive",
+                "cons. no.",
+                "progress",
+                "threads",
+                "loom-checked at",
+                "",
+            ]);
+            for r in &rows {
+                t.add_row([
+                    r.name.to_string(),
+                    r.primitive.to_string(),
+                    r.consensus_number.clone(),
+                    r.progress.clone(),
+                    r.max_threads.map_or("any".into(), |m| format!("≤ {m}")),
+                    r.loom.clone(),
+                    if r.broken.is_some() { "BROKEN".into() } else { String::new() },
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            for r in rows.iter().filter(|r| r.broken.is_some()) {
+                writeln!(out, "BROKEN {}: {}", r.name, r.broken.unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::run_cli;
+    use crate::registry::names;
+
+    #[test]
+    fn list_shows_every_protocol_in_text_and_json() {
+        let (code, out, _) = run_cli(&["list"]);
+        assert_eq!(code, 0);
+        for n in names() {
+            assert!(out.contains(n), "{n} missing from:\n{out}");
+        }
+        assert!(out.contains("wait-free (1 step)") && out.contains("blocking"), "{out}");
+        let (code, out, _) = run_cli(&["list", "--format", "json"]);
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), names().len());
+    }
+}

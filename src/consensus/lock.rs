@@ -1,0 +1,138 @@
+//! Lock-based consensus, with std's `Mutex` and with parking_lot's.
+//!
+//! **Algorithm** (section 3.1 of the course notes): one register `decided`
+//! behind one lock. A thread takes the lock, reads `decided`; if it is ⊥ it writes
+//! its own id; it releases the lock and returns what it read or wrote.
+//!
+//! **Linearization point**: the first lock acquisition. Whoever gets the lock
+//! first finds ⊥ and writes; everyone after finds that id. The lock serializes the
+//! read and the write, which is exactly conditions C1 and C2 of the notes.
+//!
+//! **Progress**: blocking. A thread stopped while holding the lock stops everyone
+//! (`conlab demo stall` makes this visible); the number of threads is unbounded.
+//!
+//! **Orderings.** The mutex provides them: unlock is a Release and lock an
+//! Acquire on the lock word, so everything the winner did before its critical
+//! section (its announce) happens-before everything a later holder does after
+//! taking the lock. A std mutex poisoned by a panic inside the critical section is
+//! reported as [`ConsensusError::Poisoned`]; parking_lot has no poisoning.
+
+use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::sync::{ParkingMutex, StdMutex};
+use crate::trace_step;
+
+/// A mutex around the `decided` register: the one thing the two lock protocols
+/// differ in.
+pub trait DecisionLock: Sync + Send {
+    /// The name used in traces and tables.
+    const NAME: &'static str;
+
+    /// An unlocked lock around ⊥.
+    fn new() -> Self;
+
+    /// Runs `f` on the register while holding the lock.
+    fn with_locked<R>(&self, f: impl FnOnce(&mut Option<usize>) -> R) -> Result<R, ConsensusError>;
+}
+
+impl DecisionLock for StdMutex<Option<usize>> {
+    const NAME: &'static str = "std-mutex";
+
+    fn new() -> Self {
+        StdMutex::new(None)
+    }
+
+    fn with_locked<R>(&self, f: impl FnOnce(&mut Option<usize>) -> R) -> Result<R, ConsensusError> {
+        let mut guard = self.lock().map_err(|_| ConsensusError::Poisoned)?;
+        Ok(f(&mut guard))
+    }
+}
+
+impl DecisionLock for ParkingMutex<Option<usize>> {
+    const NAME: &'static str = "parking_lot-mutex";
+
+    fn new() -> Self {
+        ParkingMutex::new(None)
+    }
+
+    fn with_locked<R>(&self, f: impl FnOnce(&mut Option<usize>) -> R) -> Result<R, ConsensusError> {
+        Ok(f(&mut self.lock()))
+    }
+}
+
+/// Blocking consensus for any number of threads: a lock around a register.
+#[derive(Debug)]
+pub struct LockConsensus<L> {
+    decided: L,
+    threads: usize,
+}
+
+/// Lock consensus over `std::sync::Mutex`.
+pub type StdMutexConsensus = LockConsensus<StdMutex<Option<usize>>>;
+/// Lock consensus over `parking_lot::Mutex`.
+pub type ParkingLotConsensus = LockConsensus<ParkingMutex<Option<usize>>>;
+
+impl<L: DecisionLock> LockConsensus<L> {
+    /// An undecided instance for ids `0..threads`.
+    pub fn new(threads: usize) -> Self {
+        LockConsensus { decided: L::new(), threads }
+    }
+}
+
+impl<L: DecisionLock> IdConsensus for LockConsensus<L> {
+    fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
+        check_id(me, self.threads)?;
+        let winner = self.decided.with_locked(|decided| {
+            trace_step!(me, Lock { loc: Loc::new(L::NAME) });
+            trace_step!(me, Load { loc: Loc::new("decided"), value: Val::from_option(*decided) });
+            let winner = *decided.get_or_insert(me);
+            if winner == me {
+                trace_step!(me, Store { loc: Loc::new("decided"), value: Val::Id(me) });
+            }
+            trace_step!(me, Unlock { loc: Loc::new(L::NAME) });
+            winner
+        })?;
+        trace_step!(me, Decide { winner });
+        Ok(winner)
+    }
+
+    fn progress(&self) -> Progress {
+        Progress::Blocking
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn first_caller_wins<L: DecisionLock>() {
+        let c = LockConsensus::<L>::new(3);
+        assert_eq!(c.decide_id(1), Ok(1));
+        assert_eq!(c.decide_id(0), Ok(1));
+        assert_eq!(c.decide_id(2), Ok(1));
+        assert_eq!(c.decide_id(3), Err(ConsensusError::IdOutOfRange { id: 3, threads: 3 }));
+    }
+
+    #[test]
+    fn std_first_caller_wins() {
+        first_caller_wins::<StdMutex<Option<usize>>>();
+    }
+
+    #[test]
+    fn parking_lot_first_caller_wins() {
+        first_caller_wins::<ParkingMutex<Option<usize>>>();
+    }
+
+    #[test]
+    fn a_poisoned_std_lock_is_an_error() {
+        let c = StdMutexConsensus::new(2);
+        // Poison the lock the only way it can be: a panic while holding it.
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| c.decided.with_locked(|_| panic!("poisoning the lock on purpose"))).join()
+        });
+        assert_eq!(c.decide_id(0), Err(ConsensusError::Poisoned));
+    }
+}

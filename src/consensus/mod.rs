@@ -1,0 +1,215 @@
+//! Single-slot consensus: the two traits and every protocol.
+//!
+//! Consensus on arbitrary values reduces to consensus on thread ids: each thread
+//! first publishes its proposal in its own announce slot, then a protocol decides
+//! *whose* proposal wins. So there are two layers:
+//!
+//! * [`IdConsensus`]: consensus on thread ids, the part that differs between
+//!   protocols and that the consensus-number theory is about;
+//! * [`Consensus<T>`]: one-shot consensus on values of any `T: Send + Sync`,
+//!   implemented once for every id protocol by [`Proposals<T, C>`].
+//!
+//! ```
+//! use consensus_lab::consensus::{cas::CasConsensus, Consensus, Proposals};
+//!
+//! let slot = Proposals::new(CasConsensus::new(2));
+//! std::thread::scope(|s| {
+//!     let a = s.spawn(|| slot.decide(0, String::from("apple")).unwrap().clone());
+//!     let b = s.spawn(|| slot.decide(1, String::from("pear")).unwrap().clone());
+//!     let (a, b) = (a.join().unwrap(), b.join().unwrap());
+//!     assert_eq!(a, b); // agreement
+//!     assert!(a == "apple" || a == "pear"); // validity
+//! });
+//! ```
+
+pub mod announce;
+pub mod cas;
+pub mod lock;
+
+use std::fmt;
+
+pub use announce::Proposals;
+
+/// Consensus on thread ids.
+///
+/// Thread ids are `0..threads()`. Every call returns the id of the same thread
+/// (agreement), that thread called `decide_id` (validity), and the start of the
+/// winner's call happens-before the return of every call, so whatever the winner
+/// wrote before calling is visible to the caller afterwards.
+pub trait IdConsensus: Sync {
+    /// Largest number of threads (ids `0..threads()`) this instance serves.
+    fn threads(&self) -> usize;
+
+    /// Thread `me` takes part; returns the id of the winning thread.
+    ///
+    /// # Errors
+    /// [`ConsensusError::IdOutOfRange`] if `me >= threads()`, and whatever the
+    /// protocol itself can fail with (a poisoned lock, a lost quorum).
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError>;
+
+    /// The progress guarantee of [`decide_id`](Self::decide_id).
+    fn progress(&self) -> Progress;
+}
+
+/// One-shot consensus on values: every caller gets the same value, which some
+/// caller proposed. Each id proposes at most once.
+pub trait Consensus<T>: Sync {
+    /// Largest number of threads (ids `0..threads()`) this instance serves.
+    fn threads(&self) -> usize;
+
+    /// Thread `id` proposes `value`; returns the decided value.
+    ///
+    /// # Errors
+    /// [`ConsensusError::IdOutOfRange`], [`ConsensusError::AlreadyProposed`] if `id`
+    /// proposed before (or is proposing concurrently), and the errors of the
+    /// underlying protocol.
+    fn decide(&self, id: usize, value: T) -> Result<&T, ConsensusError>;
+}
+
+impl<C: IdConsensus + ?Sized> IdConsensus for &C {
+    fn threads(&self) -> usize {
+        (**self).threads()
+    }
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
+        (**self).decide_id(me)
+    }
+    fn progress(&self) -> Progress {
+        (**self).progress()
+    }
+}
+
+impl<C: IdConsensus + ?Sized> IdConsensus for Box<C> {
+    fn threads(&self) -> usize {
+        (**self).threads()
+    }
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
+        (**self).decide_id(me)
+    }
+    fn progress(&self) -> Progress {
+        (**self).progress()
+    }
+}
+
+/// Checks `me < threads`: the first line of every `decide_id`.
+#[inline(always)]
+pub fn check_id(me: usize, threads: usize) -> Result<(), ConsensusError> {
+    if me < threads {
+        Ok(())
+    } else {
+        Err(ConsensusError::IdOutOfRange { id: me, threads })
+    }
+}
+
+/// A progress guarantee, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Progress {
+    /// Every call finishes in at most `steps` of its own shared-memory steps,
+    /// whatever the other threads do (including stopping).
+    WaitFree {
+        /// Bound on the shared-memory steps of one `decide_id` call.
+        steps: usize,
+    },
+    /// Some call finishes in a finite number of steps of the system.
+    LockFree,
+    /// A call finishes if it eventually runs alone long enough.
+    ObstructionFree,
+    /// A call can wait forever for a thread that stopped (it holds a lock).
+    Blocking,
+}
+
+impl Progress {
+    /// The step bound of a wait-free protocol.
+    pub fn step_bound(self) -> Option<usize> {
+        match self {
+            Progress::WaitFree { steps } => Some(steps),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::WaitFree { steps: 1 } => write!(f, "wait-free (1 step)"),
+            Progress::WaitFree { steps } => write!(f, "wait-free (≤ {steps} steps)"),
+            Progress::LockFree => write!(f, "lock-free"),
+            Progress::ObstructionFree => write!(f, "obstruction-free"),
+            Progress::Blocking => write!(f, "blocking"),
+        }
+    }
+}
+
+/// Herlihy's consensus number of a shared object: the largest number of threads
+/// for which it solves wait-free consensus (together with read/write registers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsensusNumber {
+    /// Solves consensus for exactly this many threads and no more.
+    Finite(usize),
+    /// Solves consensus for any number of threads.
+    Infinite,
+}
+
+impl fmt::Display for ConsensusNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsensusNumber::Finite(n) => write!(f, "{n}"),
+            ConsensusNumber::Infinite => write!(f, "∞"),
+        }
+    }
+}
+
+/// Everything that can go wrong in a decision, as a value: misuse never panics
+/// and never causes undefined behaviour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsensusError {
+    /// A thread id outside `0..threads`.
+    IdOutOfRange {
+        /// The id that was passed.
+        id: usize,
+        /// The instance's thread count.
+        threads: usize,
+    },
+    /// The id already proposed on this one-shot instance (or is proposing
+    /// concurrently from another OS thread).
+    AlreadyProposed {
+        /// The id that proposed twice.
+        id: usize,
+    },
+    /// A lock was poisoned: a thread panicked while holding it, so the protected
+    /// decision cannot be trusted.
+    Poisoned,
+    /// An instance cannot be built with these parameters.
+    InvalidConfig(String),
+    /// The protocol returned a winner that never proposed or is out of range: a
+    /// bug in the protocol, reported instead of reading an empty slot.
+    InvalidWinner {
+        /// The id the protocol returned.
+        winner: usize,
+    },
+}
+
+impl fmt::Display for ConsensusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsensusError::IdOutOfRange { id, threads } => {
+                write!(f, "thread id {id} is out of range: this instance serves ids 0..{threads}")
+            }
+            ConsensusError::AlreadyProposed { id } => {
+                write!(f, "thread id {id} already proposed on this one-shot instance")
+            }
+            ConsensusError::Poisoned => {
+                write!(f, "the lock was poisoned by a thread that panicked while holding it")
+            }
+            ConsensusError::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            ConsensusError::InvalidWinner { winner } => write!(
+                f,
+                "protocol bug: it decided thread {winner}, which has not announced a value"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConsensusError {}

@@ -1,0 +1,109 @@
+//! The one place that picks real or model primitives.
+//!
+//! Every protocol in the lab imports its atomics, cells, locks and threads from
+//! here and from nowhere else. Built normally, these are the real primitives
+//! (std, parking_lot, crossbeam-utils); built with `RUSTFLAGS="--cfg loom"`, they
+//! are loom's models of them. That is what makes the code that `conlab bench`
+//! measures the very code the loom suite model-checks.
+//!
+//! What differs between the two worlds, and how the facade hides it:
+//!
+//! | item | real | `cfg(loom)` |
+//! |---|---|---|
+//! | atomics, `fence`, `Ordering` | `std::sync::atomic` | `loom::sync::atomic` |
+//! | [`UnsafeCell`] | a wrapper over `std::cell::UnsafeCell` with loom's closure API | `loom::cell::UnsafeCell` |
+//! | [`StdMutex`] | `std::sync::Mutex` (poisoning) | `loom::sync::Mutex` (same API) |
+//! | [`ParkingMutex`] | `parking_lot::Mutex` (no poisoning) | the loom mutex behind parking_lot's API |
+//! | [`Arc`], [`thread`] | std | loom |
+//! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) |
+//! | [`yield_now`] | `std::thread::yield_now` | `loom::thread::yield_now` |
+//! | [`CachePadded`] | `crossbeam_utils::CachePadded` in both worlds (it is only alignment) |
+//!
+//! Known loom facts the protocols are written around (see `docs/architecture.md`):
+//! loom treats SeqCst loads and stores as AcqRel but models `fence(SeqCst)`, never
+//! fails `compare_exchange_weak` spuriously, and only switches threads at the
+//! operations above, so every spin or retry loop must call [`spin_loop`] or
+//! [`yield_now`].
+
+pub use crossbeam_utils::CachePadded;
+
+#[cfg(loom)]
+mod imp {
+    pub use loom::cell::UnsafeCell;
+    pub use loom::hint::spin_loop;
+    pub use loom::sync::atomic::{
+        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
+    pub use loom::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use loom::thread;
+    pub use loom::thread::yield_now;
+
+    /// parking_lot's `Mutex` API over loom's mutex, so that the parking_lot-based
+    /// protocol is model-checked through the same code path it runs on for real.
+    /// (loom cannot see inside parking_lot itself.)
+    #[derive(Debug, Default)]
+    pub struct ParkingMutex<T>(loom::sync::Mutex<T>);
+
+    /// The guard of a [`ParkingMutex`].
+    pub type ParkingMutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    impl<T> ParkingMutex<T> {
+        /// A new unlocked mutex holding `value`.
+        pub fn new(value: T) -> Self {
+            Self(loom::sync::Mutex::new(value))
+        }
+
+        /// Blocks until the lock is held. Like parking_lot, never reports poisoning:
+        /// a panic inside a loom model ends the model anyway.
+        pub fn lock(&self) -> ParkingMutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+}
+
+#[cfg(not(loom))]
+mod imp {
+    pub use parking_lot::{Mutex as ParkingMutex, MutexGuard as ParkingMutexGuard};
+    pub use std::hint::spin_loop;
+    pub use std::sync::atomic::{
+        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
+    pub use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use std::thread;
+    pub use std::thread::yield_now;
+
+    /// `std::cell::UnsafeCell` behind loom's closure API (`with`, `with_mut`), so
+    /// that protocol code reads the same in both worlds and every access to shared
+    /// non-atomic data is visible to loom's data-race detector when model-checked.
+    #[derive(Debug, Default)]
+    #[repr(transparent)]
+    pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Calls `f` with a shared raw pointer to the contents. The caller's
+        /// `unsafe` dereference must prove no `with_mut` runs concurrently.
+        #[inline(always)]
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Calls `f` with a unique raw pointer to the contents. The caller's
+        /// `unsafe` dereference must prove no other access runs concurrently.
+        #[inline(always)]
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Unwraps the value.
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+}
+
+pub use imp::*;
