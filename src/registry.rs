@@ -8,6 +8,7 @@
 //! preemption bounds, or "this one is broken: find the counterexample").
 
 use crate::broken::read_write::ReadWriteConsensus;
+use crate::broken::relaxed_cas::RelaxedCasConsensus;
 use crate::consensus::cas::CasConsensus;
 use crate::consensus::lock::{ParkingLotConsensus, StdMutexConsensus};
 use crate::consensus::{ConsensusError, ConsensusNumber, IdConsensus, Progress};
@@ -150,6 +151,7 @@ pub static PROTOCOLS: &[&dyn Entry] = &[
     &Registered::<ParkingLotConsensus>::ENTRY,
     &Registered::<CasConsensus>::ENTRY,
     &Registered::<ReadWriteConsensus>::ENTRY,
+    &Registered::<RelaxedCasConsensus>::ENTRY,
 ];
 
 /// The entry named `name`.
@@ -218,6 +220,21 @@ impl Protocol for ReadWriteConsensus {
         max_threads: None,
         loom: &[LoomModel::exhaustive(2)],
         broken: Some("two threads both read ⊥, then both write: each decides itself"),
+    };
+    fn with_threads(threads: usize) -> Result<Self, ConsensusError> {
+        Ok(Self::new(threads))
+    }
+}
+
+impl Protocol for RelaxedCasConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "relaxed-cas",
+        summary: "compare&swap(⊥ → me) with Relaxed orderings (BROKEN)",
+        primitive: "compare&swap",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2)],
+        broken: Some("the loser learns who won but may not see what the winner announced"),
     };
     fn with_threads(threads: usize) -> Result<Self, ConsensusError> {
         Ok(Self::new(threads))

@@ -6,3 +6,4 @@
 //! see how rarely the bad interleaving shows up there: that is why we model-check.
 
 pub mod read_write;
+pub mod relaxed_cas;

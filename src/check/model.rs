@@ -86,6 +86,21 @@ std::thread_local! {
     // model, and every modelled thread, on the OS thread that called `check`.
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
     static WINNERS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    // A counterexample kept while looking for a sequentially consistent one.
+    static PENDING: RefCell<Option<(String, Trace, usize)>> = const { RefCell::new(None) };
+}
+
+/// Which counterexample to stop at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StopAt {
+    /// The first violation (correct protocols: any violation is a failure).
+    First,
+    /// The first violation whose trace is sequentially consistent; if there is
+    /// none, the first violation. Loom weakens SeqCst loads and stores to
+    /// acquire/release and explores stale reads first, so its first
+    /// counterexample is often not an interleaving a student can replay; an SC one
+    /// teaches better when it exists.
+    FirstSequentiallyConsistent,
 }
 
 /// The value thread `t` proposes in the model.
@@ -102,10 +117,19 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
+    explore(build, cfg, StopAt::First)
+}
+
+fn explore<C, F>(build: F, cfg: ModelConfig, stop: StopAt) -> Result<ModelReport, Counterexample>
+where
+    C: IdConsensus + Send + 'static,
+    F: Fn() -> C + Send + Sync + 'static,
+{
     let n = cfg.threads;
     assert!((1..=5).contains(&n), "loom models 1 to 5 threads, {n} requested");
     EXECUTIONS.with(|e| e.set(0));
     WINNERS.with(|w| *w.borrow_mut() = vec![0; n]);
+    PENDING.with(|p| *p.borrow_mut() = None);
 
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = cfg.preemption_bound;
@@ -131,7 +155,15 @@ where
                 None => Ok(()),
             });
             if let Err(v) = verdict {
-                fail(&v);
+                let trace = trace::snapshot();
+                if stop == StopAt::First || trace.is_sequentially_consistent() {
+                    fail(&v);
+                }
+                let executions = EXECUTIONS.with(Cell::get);
+                PENDING.with(|p| {
+                    p.borrow_mut().get_or_insert_with(|| (v.to_string(), trace, executions));
+                });
+                return;
             }
             if let Some(Ok(v)) = results.first() {
                 let t = proposals.iter().position(|p| p == v).expect("checked by validity");
@@ -140,6 +172,13 @@ where
         });
     }));
     let executions = EXECUTIONS.with(Cell::get);
+    if let (Ok(()), Some((message, trace, executions))) = (&outcome, PENDING.with(|p| p.borrow_mut().take())) {
+        let message = format!(
+            "{message}\n(no sequentially consistent counterexample exists within this model: \
+             this one needs a stale read)"
+        );
+        return Err(Counterexample { message, trace, executions });
+    }
     match outcome {
         Ok(()) => Ok(ModelReport {
             executions,
@@ -162,6 +201,8 @@ fn fail(v: &Violation) -> ! {
 }
 
 /// Asserts that loom finds a counterexample for a broken protocol; returns it.
+/// Prefers a sequentially consistent one (see the trace's stale-read marks); the
+/// exploration continues past weak-memory-only counterexamples to find it.
 ///
 /// # Errors
 /// The report of a model that held in every execution: the protocol is not as
@@ -171,7 +212,7 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    match check(build, cfg) {
+    match explore(build, cfg, StopAt::FirstSequentiallyConsistent) {
         Ok(report) => Err(report),
         Err(cx) => Ok(cx),
     }

@@ -132,6 +132,8 @@ pub enum Step {
         arg: Val,
         /// The value it returned (the old value).
         old: Val,
+        /// The value it left behind.
+        new: Val,
     },
     /// A lock was acquired.
     Lock {
@@ -157,6 +159,26 @@ impl Step {
     pub fn is_memory_step(&self) -> bool {
         !matches!(self, Step::Decide { .. } | Step::Note(_))
     }
+
+    /// The location and value this step read, if it read one.
+    pub fn read(&self) -> Option<(Loc, Val)> {
+        match *self {
+            Step::Load { loc, value } => Some((loc, value)),
+            Step::Cas { loc, found, .. } => Some((loc, found)),
+            Step::Rmw { loc, old, .. } => Some((loc, old)),
+            _ => None,
+        }
+    }
+
+    /// The location and value this step wrote, if it wrote one.
+    pub fn written(&self) -> Option<(Loc, Val)> {
+        match *self {
+            Step::Store { loc, value } => Some((loc, value)),
+            Step::Cas { loc, expected, new, found } if found == expected => Some((loc, new)),
+            Step::Rmw { loc, new, .. } => Some((loc, new)),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Step {
@@ -171,7 +193,9 @@ impl fmt::Display for Step {
                     write!(f, "CAS    {loc} {expected}→{new} failed (found {found})")
                 }
             }
-            Step::Rmw { op, loc, arg, old } => write!(f, "{op} {loc} ({arg}) → {old}"),
+            Step::Rmw { op, loc, arg, old, new } => {
+                write!(f, "{op} {loc} ({arg}) → {old}, leaves {new}")
+            }
             Step::Lock { loc } => write!(f, "lock   {loc}"),
             Step::Unlock { loc } => write!(f, "unlock {loc}"),
             Step::Decide { winner } => write!(f, "decides t{winner}"),
@@ -209,6 +233,38 @@ impl Trace {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }
+
+    /// The reads that returned something other than the latest value written to
+    /// their location earlier in this trace: `(event index, latest write's index)`.
+    ///
+    /// The C11 model (and loom) lets a load return an older value when no
+    /// happens-before orders the newer write before it. A trace with no stale read
+    /// is sequentially consistent: its order is an interleaving that explains it.
+    pub fn stale_reads(&self) -> Vec<(usize, usize)> {
+        let mut latest: Vec<(Loc, Val, usize)> = Vec::new();
+        let mut stale = Vec::new();
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some((loc, value)) = e.step.read() {
+                if let Some(&(_, v, at)) = latest.iter().find(|(l, _, _)| *l == loc) {
+                    if v != value {
+                        stale.push((i, at));
+                    }
+                }
+            }
+            if let Some((loc, value)) = e.step.written() {
+                match latest.iter_mut().find(|(l, _, _)| *l == loc) {
+                    Some(entry) => *entry = (loc, value, i),
+                    None => latest.push((loc, value, i)),
+                }
+            }
+        }
+        stale
+    }
+
+    /// Whether the trace order explains every read (no [stale read](Self::stale_reads)).
+    pub fn is_sequentially_consistent(&self) -> bool {
+        self.stale_reads().is_empty()
+    }
 }
 
 impl fmt::Display for Trace {
@@ -216,8 +272,21 @@ impl fmt::Display for Trace {
         if self.events.is_empty() {
             return writeln!(f, "  (no steps recorded)");
         }
+        let stale = self.stale_reads();
         for (i, e) in self.events.iter().enumerate() {
-            writeln!(f, "  {:>3}. t{} {}", i + 1, e.thread, e.step)?;
+            write!(f, "  {:>3}. t{} {}", i + 1, e.thread, e.step)?;
+            match stale.iter().find(|(at, _)| *at == i) {
+                Some((_, w)) => writeln!(f, "   <- stale: step {} wrote a newer value", w + 1)?,
+                None => writeln!(f)?,
+            }
+        }
+        if !stale.is_empty() {
+            writeln!(
+                f,
+                "  (a stale read returns an older value because nothing orders the newer \
+                 write before it (no happens-before): allowed by the C11 memory model, \
+                 impossible in a sequentially consistent interleaving)"
+            )?;
         }
         Ok(())
     }
@@ -303,5 +372,23 @@ mod tests {
         assert!(s.contains("4. t0 decides t1"), "{s}");
         assert_eq!(t.memory_steps(0), 2);
         assert_eq!(t.memory_steps(1), 1);
+        assert!(t.is_sequentially_consistent());
+    }
+
+    #[test]
+    fn stale_reads_are_marked() {
+        let w = Loc::new("winner");
+        let t = Trace {
+            events: vec![
+                Event { thread: 0, step: Step::Store { loc: w, value: Val::Id(0) } },
+                Event { thread: 1, step: Step::Load { loc: w, value: Val::Bot } },
+                Event { thread: 1, step: Step::Load { loc: w, value: Val::Id(0) } },
+            ],
+        };
+        assert_eq!(t.stale_reads(), vec![(1, 0)]);
+        assert!(!t.is_sequentially_consistent());
+        let s = t.to_string();
+        assert!(s.contains("2. t1 load   winner → ⊥   <- stale: step 1 wrote a newer value"), "{s}");
+        assert!(!s.contains("3. t1 load   winner → 0   <-"), "{s}");
     }
 }

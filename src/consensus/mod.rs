@@ -183,8 +183,10 @@ pub enum ConsensusError {
     Poisoned,
     /// An instance cannot be built with these parameters.
     InvalidConfig(String),
-    /// The protocol returned a winner that never proposed or is out of range: a
-    /// bug in the protocol, reported instead of reading an empty slot.
+    /// The protocol returned a winner whose announce is not visible to the caller
+    /// (it never proposed, or the protocol lacks the happens-before its contract
+    /// promises), or is out of range: a bug in the protocol, reported instead of
+    /// reading an empty or racing slot.
     InvalidWinner {
         /// The id the protocol returned.
         winner: usize,
@@ -206,7 +208,8 @@ impl fmt::Display for ConsensusError {
             ConsensusError::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
             ConsensusError::InvalidWinner { winner } => write!(
                 f,
-                "protocol bug: it decided thread {winner}, which has not announced a value"
+                "protocol bug: it decided t{winner}, whose announced value is not visible \
+                 here (t{winner} never announced, or no happens-before from its announce)"
             ),
         }
     }
