@@ -27,7 +27,7 @@ use crate::sync::{AtomicUsize, Ordering};
 use crate::trace_step;
 
 /// ⊥ in the `winner` register.
-const NONE: usize = usize::MAX;
+pub(crate) const NONE: usize = usize::MAX;
 
 /// Wait-free consensus for any number of threads from one compare&swap register.
 #[derive(Debug)]
@@ -52,27 +52,35 @@ impl IdConsensus for CasConsensus {
     fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
         check_id(me, self.threads)?;
         // Release on success / Acquire on failure: see the module docs.
-        let found = self.winner.compare_exchange(NONE, me, Ordering::Release, Ordering::Acquire);
-        let winner = match found {
-            Ok(_) => me,
-            Err(other) => other,
-        };
-        trace_step!(
-            me,
-            Cas {
-                loc: Loc::new("winner"),
-                expected: Val::Bot,
-                new: Val::Id(me),
-                found: Val::id_or_bot(found.unwrap_or_else(|x| x), NONE),
-            }
-        );
-        trace_step!(me, Decide { winner });
-        Ok(winner)
+        Ok(cas_winner(&self.winner, me, Ordering::Release, Ordering::Acquire))
     }
 
     fn progress(&self) -> Progress {
         Progress::WaitFree { steps: 1 }
     }
+}
+
+/// `CAS(winner, ⊥, me)` with the given orderings, traced; returns the winner.
+/// Shared with [`broken::relaxed_cas`](crate::broken::relaxed_cas), which differs
+/// from this protocol in nothing but the orderings it passes.
+#[inline(always)]
+pub(crate) fn cas_winner(winner: &AtomicUsize, me: usize, success: Ordering, failure: Ordering) -> usize {
+    let found = winner.compare_exchange(NONE, me, success, failure);
+    let decided = match found {
+        Ok(_) => me,
+        Err(other) => other,
+    };
+    trace_step!(
+        me,
+        Cas {
+            loc: Loc::new("winner"),
+            expected: Val::Bot,
+            new: Val::Id(me),
+            found: Val::id_or_bot(found.unwrap_or_else(|x| x), NONE),
+        }
+    );
+    trace_step!(me, Decide { winner: decided });
+    decided
 }
 
 #[cfg(all(test, not(loom)))]
