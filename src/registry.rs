@@ -100,8 +100,10 @@ pub trait Entry: Sync {
     /// Races `cfg.threads` real threads on `cfg.instances` fresh instances and
     /// verifies every decision.
     #[cfg(not(loom))]
-    fn stress(&self, cfg: &crate::check::stress::StressConfig)
-        -> Result<crate::check::stress::StressReport, ConsensusError>;
+    fn stress(
+        &self,
+        cfg: &crate::check::stress::StressConfig,
+    ) -> Result<crate::check::stress::StressReport, ConsensusError>;
 
     /// Time for one thread to decide `instances` fresh, pre-allocated instances.
     #[cfg(not(loom))]
@@ -133,8 +135,10 @@ impl<P: Protocol> Entry for Registered<P> {
     }
 
     #[cfg(not(loom))]
-    fn stress(&self, cfg: &crate::check::stress::StressConfig)
-        -> Result<crate::check::stress::StressReport, ConsensusError> {
+    fn stress(
+        &self,
+        cfg: &crate::check::stress::StressConfig,
+    ) -> Result<crate::check::stress::StressReport, ConsensusError> {
         self.check_threads(cfg.threads)?;
         crate::check::stress::run(P::INFO.name, || self.make(cfg.threads), cfg)
     }
@@ -261,7 +265,11 @@ mod tests {
             let info = e.info();
             assert!(!info.loom.is_empty(), "{} has no loom model", info.name);
             for m in info.loom {
-                assert!((1..=4).contains(&m.threads), "{}: the suite models at most 4 threads", info.name);
+                assert!(
+                    (1..=4).contains(&m.threads),
+                    "{}: the suite models at most 4 threads",
+                    info.name
+                );
                 assert!(e.check_threads(m.threads).is_ok());
             }
         }

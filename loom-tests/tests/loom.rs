@@ -30,39 +30,51 @@ mod suite {
         // the protocol trace (and libtest-mimic reports any other panic's
         // message), so the default hook's output would only repeat it as noise.
         std::panic::set_hook(Box::new(|_| {}));
-        let mut trials = vec![Trial::test("announce/2/race-free-under-a-relaxed-protocol", announce_slots_stay_race_free)];
+        let mut trials = vec![Trial::test(
+            "announce/2/race-free-under-a-relaxed-protocol",
+            announce_slots_stay_race_free,
+        )];
         for &entry in PROTOCOLS {
             let info = entry.info();
             for model in info.loom {
                 let n = model.threads;
                 if info.broken.is_some() {
                     let cfg = ModelConfig { threads: n, preemption_bound: model.preemption_bound };
-                    trials.push(Trial::test(format!("{}/{n}/counterexample", info.name), move || {
-                        counterexample(entry, cfg)
-                    }));
+                    trials.push(Trial::test(
+                        format!("{}/{n}/counterexample", info.name),
+                        move || counterexample(entry, cfg),
+                    ));
                     continue;
                 }
                 let quick = ModelConfig {
                     threads: n,
-                    preemption_bound: Some(model.preemption_bound.map_or(QUICK_BOUND, |b| b.min(QUICK_BOUND))),
+                    preemption_bound: Some(
+                        model.preemption_bound.map_or(QUICK_BOUND, |b| b.min(QUICK_BOUND)),
+                    ),
                 };
-                trials.push(Trial::test(format!("{}/{n}/bounded-{}", info.name, quick.preemption_bound.unwrap_or(0)), move || {
-                    holds(entry, quick)
-                }));
+                trials.push(Trial::test(
+                    format!("{}/{n}/bounded-{}", info.name, quick.preemption_bound.unwrap_or(0)),
+                    move || holds(entry, quick),
+                ));
                 let full = ModelConfig { threads: n, preemption_bound: model.preemption_bound };
                 let label = match model.preemption_bound {
                     None => "exhaustive".to_string(),
                     Some(b) => format!("bounded-{b}"),
                 };
                 if full != quick {
-                    trials.push(Trial::test(format!("{}/{n}/{label}", info.name), move || holds(entry, full)));
+                    trials.push(Trial::test(format!("{}/{n}/{label}", info.name), move || {
+                        holds(entry, full)
+                    }));
                 }
             }
         }
         libtest_mimic::run(&args, trials).exit();
     }
 
-    fn builder(entry: &'static dyn Entry, threads: usize) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
+    fn builder(
+        entry: &'static dyn Entry,
+        threads: usize,
+    ) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
         move || entry.build(threads).expect("the registry validated this thread count")
     }
 
@@ -74,7 +86,11 @@ mod suite {
             Ok(report) => {
                 println!("{name}/{} {}: {report}", cfg.threads, bound_label(cfg));
                 if let Some(t) = report.winners.iter().position(|&w| w == 0) {
-                    return Err(format!("t{t} never won in {} executions: the model does not race", report.executions).into());
+                    return Err(format!(
+                        "t{t} never won in {} executions: the model does not race",
+                        report.executions
+                    )
+                    .into());
                 }
                 Ok(())
             }
@@ -88,11 +104,18 @@ mod suite {
         let name = entry.info().name;
         match find_counterexample(builder(entry, cfg.threads), cfg) {
             Ok(cx) => {
-                println!("{name}/{} {}: loom found the counterexample, as it must:\n{cx}", cfg.threads, bound_label(cfg));
+                println!(
+                    "{name}/{} {}: loom found the counterexample, as it must:\n{cx}",
+                    cfg.threads,
+                    bound_label(cfg)
+                );
                 let threads: Vec<usize> = cx.trace.events.iter().map(|e| e.thread).collect();
                 let switches = threads.windows(2).filter(|w| w[0] != w[1]).count();
                 if switches < 2 && cx.trace.is_sequentially_consistent() {
-                    return Err(format!("the trace shows neither an interleaving nor a stale read:\n{cx}").into());
+                    return Err(format!(
+                        "the trace shows neither an interleaving nor a stale read:\n{cx}"
+                    )
+                    .into());
                 }
                 Ok(())
             }
@@ -123,8 +146,12 @@ mod suite {
                 let other = Arc::clone(&slot);
                 let h = loom::thread::spawn(move || other.decide(1, "b".to_string()).cloned());
                 let results = [slot.decide(0, "a".to_string()).cloned(), h.join().unwrap()];
-                let decided: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-                assert!(decided.windows(2).all(|w| w[0] == w[1]), "agreement violated: {results:?}");
+                let decided: Vec<&String> =
+                    results.iter().filter_map(|r| r.as_ref().ok()).collect();
+                assert!(
+                    decided.windows(2).all(|w| w[0] == w[1]),
+                    "agreement violated: {results:?}"
+                );
                 for r in &results {
                     match r {
                         Ok(_) => {}
@@ -140,10 +167,14 @@ mod suite {
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            return Err(format!("announce slots are not sound under a relaxed protocol: {msg}").into());
+            return Err(
+                format!("announce slots are not sound under a relaxed protocol: {msg}").into()
+            );
         }
         let n = *invalid.lock().unwrap();
-        println!("announce/2: {n} executions reported an invisible winner as InvalidWinner, none raced");
+        println!(
+            "announce/2: {n} executions reported an invisible winner as InvalidWinner, none raced"
+        );
         if n == 0 {
             return Err("the model never explored the invisible-announce path".into());
         }

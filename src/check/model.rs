@@ -172,7 +172,9 @@ where
         });
     }));
     let executions = EXECUTIONS.with(Cell::get);
-    if let (Ok(()), Some((message, trace, executions))) = (&outcome, PENDING.with(|p| p.borrow_mut().take())) {
+    if let (Ok(()), Some((message, trace, executions))) =
+        (&outcome, PENDING.with(|p| p.borrow_mut().take()))
+    {
         let message = format!(
             "{message}\n(no sequentially consistent counterexample exists within this model: \
              this one needs a stale read)"

@@ -121,7 +121,10 @@ mod tests {
             check_decisions(&[1, 2], &[Ok(1), Ok(2)]),
             Err(Violation::Disagreement { first: (0, _), other: (1, _) })
         ));
-        assert!(matches!(check_decisions(&[1, 2], &[Ok(3), Ok(3)]), Err(Violation::Invalid { thread: 0, .. })));
+        assert!(matches!(
+            check_decisions(&[1, 2], &[Ok(3), Ok(3)]),
+            Err(Violation::Invalid { thread: 0, .. })
+        ));
         assert!(matches!(
             check_decisions(&[1, 2], &[Ok(1), Err(ConsensusError::Poisoned)]),
             Err(Violation::Failed { thread: 1, .. })

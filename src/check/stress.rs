@@ -15,6 +15,7 @@
 
 use crate::check::properties::{check_decisions, Violation};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
+use rayon::prelude::*;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
@@ -84,7 +85,11 @@ pub fn cores() -> usize {
 ///
 /// # Errors
 /// A zero thread or instance count, or a failure of `make`.
-pub fn run<C, F>(protocol: &str, make: F, cfg: &StressConfig) -> Result<StressReport, ConsensusError>
+pub fn run<C, F>(
+    protocol: &str,
+    make: F,
+    cfg: &StressConfig,
+) -> Result<StressReport, ConsensusError>
 where
     C: IdConsensus,
     F: Fn() -> Result<C, ConsensusError>,
@@ -130,26 +135,28 @@ where
     });
     let elapsed = start.elapsed();
 
+    // Verification is independent per instance: spread it over the cores.
+    let verdicts: Vec<Result<usize, Violation>> = (0..instances)
+        .into_par_iter()
+        .map(|i| {
+            let proposals: Vec<u64> = (0..threads).map(|t| proposal(i, t)).collect();
+            let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
+            check_decisions(&proposals, &results).map(|()| match results.first() {
+                Some(Ok(v)) => *v as usize - i * threads,
+                _ => unreachable!("check_decisions accepted an instance without a decision"),
+            })
+        })
+        .collect();
     let mut violations = 0;
     let mut examples = Vec::new();
     let mut wins = vec![0u64; threads];
-    let mut proposals = Vec::with_capacity(threads);
-    let mut results = Vec::with_capacity(threads);
-    for i in 0..instances {
-        proposals.clear();
-        proposals.extend((0..threads).map(|t| proposal(i, t)));
-        results.clear();
-        results.extend(per_thread.iter().map(|r| r[i].clone()));
-        match check_decisions(&proposals, &results) {
-            Ok(()) => {
-                if let Some(Ok(v)) = results.first() {
-                    wins[(*v as usize) - i * threads] += 1;
-                }
-            }
+    for (i, verdict) in verdicts.iter().enumerate() {
+        match verdict {
+            Ok(winner) => wins[*winner] += 1,
             Err(v) => {
                 violations += 1;
                 if examples.len() < EXAMPLES {
-                    examples.push(format!("instance {i}: {}", describe(&v, i, threads)));
+                    examples.push(format!("instance {i}: {}", describe(v, i, threads)));
                 }
             }
         }

@@ -223,10 +223,7 @@ pub struct Trace {
 impl Trace {
     /// How many shared-memory steps `thread` took.
     pub fn memory_steps(&self, thread: usize) -> usize {
-        self.events
-            .iter()
-            .filter(|e| e.thread == thread && e.step.is_memory_step())
-            .count()
+        self.events.iter().filter(|e| e.thread == thread && e.step.is_memory_step()).count()
     }
 
     /// Whether nothing was recorded.
@@ -388,7 +385,10 @@ mod tests {
         assert_eq!(t.stale_reads(), vec![(1, 0)]);
         assert!(!t.is_sequentially_consistent());
         let s = t.to_string();
-        assert!(s.contains("2. t1 load   winner → ⊥   <- stale: step 1 wrote a newer value"), "{s}");
+        assert!(
+            s.contains("2. t1 load   winner → ⊥   <- stale: step 1 wrote a newer value"),
+            "{s}"
+        );
         assert!(!s.contains("3. t1 load   winner → 0   <-"), "{s}");
     }
 }

@@ -132,11 +132,8 @@ mod tests {
     pub(crate) fn run_cli(args: &[&str]) -> (i32, String, String) {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let code = main_with(
-            std::iter::once("conlab").chain(args.iter().copied()),
-            &mut out,
-            &mut err,
-        );
+        let code =
+            main_with(std::iter::once("conlab").chain(args.iter().copied()), &mut out, &mut err);
         (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
     }
 

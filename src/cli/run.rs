@@ -60,7 +60,8 @@ pub(super) fn run(
                 if info.broken.is_some() {
                     skipped.push(Skipped {
                         protocol: info.name,
-                        reason: "broken on purpose; run it by name to look for its violation".into(),
+                        reason: "broken on purpose; run it by name to look for its violation"
+                            .into(),
                     });
                     return false;
                 }
@@ -173,8 +174,7 @@ mod tests {
 
     #[test]
     fn json_output_parses() {
-        let (code, out, _) =
-            run_cli(&["run", "cas", "--instances", "100", "--format", "json"]);
+        let (code, out, _) = run_cli(&["run", "cas", "--instances", "100", "--format", "json"]);
         assert_eq!(code, 0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["reports"][0]["violations"], 0);

@@ -103,7 +103,10 @@ impl<T: Send + Sync, C: IdConsensus> Consensus<T> for Proposals<T, C> {
         let mine = &self.slots[id];
         // Relaxed: the claim only arbitrates between callers with the same id; the
         // value is published by the Release store below, not by the claim.
-        if mine.state.compare_exchange(EMPTY, CLAIMED, Ordering::Relaxed, Ordering::Relaxed).is_err()
+        if mine
+            .state
+            .compare_exchange(EMPTY, CLAIMED, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
         {
             return Err(ConsensusError::AlreadyProposed { id });
         }
@@ -133,7 +136,10 @@ impl<T: Send + Sync, C: IdConsensus> Consensus<T> for Proposals<T, C> {
 
 impl<T, C: IdConsensus + std::fmt::Debug> std::fmt::Debug for Proposals<T, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Proposals").field("ids", &self.ids).field("threads", &self.slots.len()).finish()
+        f.debug_struct("Proposals")
+            .field("ids", &self.ids)
+            .field("threads", &self.slots.len())
+            .finish()
     }
 }
 
@@ -160,7 +166,10 @@ mod tests {
     #[test]
     fn a_lying_id_protocol_is_an_error_not_a_bad_read() {
         let p = Proposals::new(Liar);
-        assert_eq!(p.decide(0, String::from("a")), Err(ConsensusError::InvalidWinner { winner: 1 }));
+        assert_eq!(
+            p.decide(0, String::from("a")),
+            Err(ConsensusError::InvalidWinner { winner: 1 })
+        );
     }
 
     #[test]
@@ -174,14 +183,19 @@ mod tests {
     fn concurrent_double_proposal_by_one_id_is_refused_once() {
         let p = Proposals::new(CasConsensus::new(2));
         let results: Vec<_> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..8).map(|k| {
-                let p = &p;
-                s.spawn(move || p.decide(0, k).copied())
-            }).collect();
+            let hs: Vec<_> = (0..8)
+                .map(|k| {
+                    let p = &p;
+                    s.spawn(move || p.decide(0, k).copied())
+                })
+                .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         let ok: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         assert_eq!(ok.len(), 1, "{results:?}");
-        assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(ConsensusError::AlreadyProposed { id: 0 })));
+        assert!(results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| *r == Err(ConsensusError::AlreadyProposed { id: 0 })));
     }
 }

@@ -64,7 +64,12 @@ impl IdConsensus for CasConsensus {
 /// Shared with [`broken::relaxed_cas`](crate::broken::relaxed_cas), which differs
 /// from this protocol in nothing but the orderings it passes.
 #[inline(always)]
-pub(crate) fn cas_winner(winner: &AtomicUsize, me: usize, success: Ordering, failure: Ordering) -> usize {
+pub(crate) fn cas_winner(
+    winner: &AtomicUsize,
+    me: usize,
+    success: Ordering,
+    failure: Ordering,
+) -> usize {
     let found = winner.compare_exchange(NONE, me, success, failure);
     let decided = match found {
         Ok(_) => me,

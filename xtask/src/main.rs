@@ -1,1 +1,116 @@
-fn main(){}
+//! `cargo xtask`: the lab's developer tasks (the `xtask` pattern: plain Rust,
+//! no extra tools to install).
+//!
+//! * `cargo xtask test`: every test. The ordinary suite (`cargo test
+//!   --workspace`: unit, integration, CLI and doc tests), then the loom suite
+//!   built in release mode with `--cfg loom` in its own target dir
+//!   (`target/loom`), so switching between the two never rebuilds the other.
+//! * `cargo xtask lint`: `cargo fmt --check` and `cargo clippy --all-targets
+//!   -D warnings`, for the normal build and for the loom build.
+//! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
+//!
+//! Extra arguments after `test` go to the loom suite, e.g.
+//! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((t, rest)) => (t.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "test" => test(rest),
+        "lint" => lint(),
+        "ci" => lint().and_then(|()| test(&[])),
+        "help" | "--help" | "-h" => {
+            println!("usage: cargo xtask <test [LOOM-FILTER...] | lint | ci>");
+            Ok(())
+        }
+        other => Err(format!("unknown task '{other}' (tasks: test, lint, ci)")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The RUSTFLAGS of the loom build: the caller's, plus `--cfg loom`.
+fn loom_rustflags() -> String {
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !flags.is_empty() {
+        flags.push(' ');
+    }
+    flags.push_str("--cfg loom");
+    flags
+}
+
+fn cargo(args: &[&str], loom: bool) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(args);
+    if loom {
+        cmd.env("RUSTFLAGS", loom_rustflags());
+    }
+    let shown =
+        format!("{}cargo {}", if loom { "RUSTFLAGS=\"--cfg loom\" " } else { "" }, args.join(" "));
+    eprintln!("xtask: running {shown}");
+    let start = Instant::now();
+    let status = cmd.status().map_err(|e| format!("could not start cargo: {e}"))?;
+    eprintln!(
+        "xtask: {shown}: {} in {:.1} s",
+        if status.success() { "ok" } else { "FAILED" },
+        start.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn test(loom_filter: &[String]) -> Result<(), String> {
+    cargo(&["test", "--workspace", "--exclude", "xtask"], false)?;
+    let mut args = vec![
+        "test",
+        "-p",
+        "loom-tests",
+        "--release",
+        "--target-dir",
+        "target/loom",
+        "--test",
+        "loom",
+    ];
+    if !loom_filter.is_empty() {
+        args.push("--");
+        args.extend(loom_filter.iter().map(String::as_str));
+    }
+    cargo(&args, true)
+}
+
+fn lint() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"], false)?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], false)?;
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "consensus-lab",
+            "-p",
+            "loom-tests",
+            "--all-targets",
+            "--release",
+            "--target-dir",
+            "target/loom",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        true,
+    )
+}

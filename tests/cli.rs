@@ -1,0 +1,63 @@
+//! The `conlab` binary as a user runs it: exit codes, one-line errors, labels.
+
+use std::process::Command;
+
+fn conlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_conlab")).args(args).output().expect("conlab runs");
+    (
+        out.status.code().expect("conlab exited normally, not by a signal"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn run_all_reports_zero_violations_and_the_machine() {
+    let (code, out, _) = conlab(&["run", "all", "--threads", "2", "--instances", "2000"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("machine:") && out.contains("cores available"), "{out}");
+    for name in ["lock-std", "lock-parking-lot", "cas"] {
+        assert!(out.contains(name), "{name} missing:\n{out}");
+    }
+    assert!(out.contains("OK: 3 protocols, 0 violations"), "{out}");
+}
+
+#[test]
+fn oversubscribed_runs_work_and_say_so() {
+    let (code, out, _) = conlab(&["run", "cas", "--threads", "8", "--instances", "2000"]);
+    assert_eq!(code, 0, "{out}");
+    let cores = std::thread::available_parallelism().unwrap().get();
+    if cores < 8 {
+        assert!(out.contains("OVERSUBSCRIBED"), "{out}");
+    }
+}
+
+#[test]
+fn bad_input_never_panics() {
+    for args in [
+        &["run", "paxos-of-doom"][..],
+        &["run", "cas", "--threads", "0"],
+        &["run", "cas", "--threads", "two"],
+        &["run", "cas", "--instances", "0"],
+        &["run", "cas", "--threads", "99999999999999999999"],
+        &["list", "--format", "yaml"],
+    ] {
+        let (code, out, err) = conlab(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_broken_protocol_run_by_name_reports_through_the_exit_code() {
+    // Real cores rarely hit the bad interleaving; whatever happens, the exit code
+    // must match the report: 0 with "0 violations", 1 otherwise.
+    let (code, out, _) = conlab(&["run", "read-write", "--threads", "2", "--instances", "20000"]);
+    if out.contains(" 0 violations") {
+        assert_eq!(code, 0, "{out}");
+    } else {
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("agreement violated"), "{out}");
+    }
+}
