@@ -84,7 +84,7 @@ mod suite {
         let name = entry.info().name;
         match check(builder(entry, cfg.threads), cfg) {
             Ok(report) => {
-                println!("{name}/{} {}: {report}", cfg.threads, bound_label(cfg));
+                println!("{name}/{}: {report}", cfg.threads);
                 if let Some(t) = report.winners.iter().position(|&w| w == 0) {
                     return Err(format!(
                         "t{t} never won in {} executions: the model does not race",

@@ -48,15 +48,18 @@ pub struct ModelReport {
     pub elapsed: Duration,
     /// `winners[t]`: in how many executions thread `t` won.
     pub winners: Vec<usize>,
+    /// The preemption bound in force (the model's, or `LOOM_MAX_PREEMPTIONS`).
+    pub preemption_bound: Option<usize>,
 }
 
 impl fmt::Display for ModelReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} executions in {:.2} s; wins per thread {:?}",
+            "{} executions in {:.2} s ({}); wins per thread {:?}",
             self.executions,
             self.elapsed.as_secs_f64(),
+            self.preemption_bound.map_or("exhaustive".into(), |b| format!("≤ {b} preemptions")),
             self.winners
         )
     }
@@ -131,8 +134,13 @@ where
     WINNERS.with(|w| *w.borrow_mut() = vec![0; n]);
     PENDING.with(|p| *p.borrow_mut() = None);
 
+    // `Builder::new` reads LOOM_MAX_PREEMPTIONS, LOOM_CHECKPOINT_FILE, LOOM_LOG...;
+    // a model's own bound wins, an exhaustive model honours the user's variable.
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = cfg.preemption_bound;
+    if cfg.preemption_bound.is_some() {
+        builder.preemption_bound = cfg.preemption_bound;
+    }
+    let effective_bound = builder.preemption_bound;
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         builder.check(move || {
@@ -186,6 +194,7 @@ where
             executions,
             elapsed: start.elapsed(),
             winners: WINNERS.with(|w| w.borrow().clone()),
+            preemption_bound: effective_bound,
         }),
         Err(payload) => {
             let message = payload
