@@ -16,7 +16,7 @@ fn main() {
 #[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{check, find_counterexample, ModelConfig};
-    use consensus_lab::registry::{Entry, PROTOCOLS};
+    use consensus_lab::registry::{Entry, LoomModel, PROTOCOLS};
     use libtest_mimic::{Arguments, Failed, Trial};
 
     /// The preemption bound of the quick bug-finding pass that runs before every
@@ -36,58 +36,73 @@ mod suite {
         )];
         for &entry in PROTOCOLS {
             let info = entry.info();
-            for model in info.loom {
+            for &model in info.loom {
                 let n = model.threads;
+                let rounds_bounded = model.rounds.is_some();
+                let full = ModelConfig {
+                    threads: n,
+                    preemption_bound: model.preemption_bound,
+                    rounds_bounded,
+                };
                 if info.broken.is_some() {
-                    let cfg = ModelConfig { threads: n, preemption_bound: model.preemption_bound };
                     trials.push(Trial::test(
                         format!("{}/{n}/counterexample", info.name),
-                        move || counterexample(entry, cfg),
+                        move || counterexample(entry, model, full),
                     ));
                     continue;
                 }
                 let quick = ModelConfig {
-                    threads: n,
                     preemption_bound: Some(
                         model.preemption_bound.map_or(QUICK_BOUND, |b| b.min(QUICK_BOUND)),
                     ),
+                    ..full
                 };
-                trials.push(Trial::test(
-                    format!("{}/{n}/bounded-{}", info.name, quick.preemption_bound.unwrap_or(0)),
-                    move || holds(entry, quick),
-                ));
-                let full = ModelConfig { threads: n, preemption_bound: model.preemption_bound };
-                let label = match model.preemption_bound {
-                    None => "exhaustive".to_string(),
-                    Some(b) => format!("bounded-{b}"),
-                };
-                if full != quick {
-                    trials.push(Trial::test(format!("{}/{n}/{label}", info.name), move || {
-                        holds(entry, full)
+                trials
+                    .push(Trial::test(format!("{}/{n}/{}", info.name, label(quick)), move || {
+                        holds(entry, model, quick)
                     }));
+                if full != quick {
+                    trials.push(Trial::test(
+                        format!("{}/{n}/{}", info.name, label(full)),
+                        move || holds(entry, model, full),
+                    ));
                 }
             }
         }
         libtest_mimic::run(&args, trials).exit();
     }
 
-    fn builder(
-        entry: &'static dyn Entry,
-        threads: usize,
-    ) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
-        move || entry.build(threads).expect("the registry validated this thread count")
+    fn label(cfg: ModelConfig) -> String {
+        cfg.preemption_bound.map_or("exhaustive".into(), |b| format!("bounded-{b}"))
     }
 
-    /// A correct protocol: every execution must satisfy every property, and every
-    /// thread must win in some execution (else the model never really raced).
-    fn holds(entry: &'static dyn Entry, cfg: ModelConfig) -> Result<(), Failed> {
+    fn builder(
+        entry: &'static dyn Entry,
+        model: LoomModel,
+    ) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
+        move || entry.build_model(&model).expect("the registry validated this model")
+    }
+
+    /// A correct protocol: every execution must satisfy every property; every
+    /// thread must win in some execution (else the model never really raced); and
+    /// with bounded rounds, some execution must have every thread decide.
+    fn holds(entry: &'static dyn Entry, model: LoomModel, cfg: ModelConfig) -> Result<(), Failed> {
         let name = entry.info().name;
-        match check(builder(entry, cfg.threads), cfg) {
+        match check(builder(entry, model), cfg) {
             Ok(report) => {
-                println!("{name}/{}: {report}", cfg.threads);
+                let rounds =
+                    model.rounds.map_or(String::new(), |r| format!(" [≤ {r} attempts per thread]"));
+                println!("{name}/{}{rounds}: {report}", cfg.threads);
                 if let Some(t) = report.winners.iter().position(|&w| w == 0) {
                     return Err(format!(
                         "t{t} never won in {} executions: the model does not race",
+                        report.executions
+                    )
+                    .into());
+                }
+                if report.all_decided == 0 {
+                    return Err(format!(
+                        "no execution of {} had every thread decide",
                         report.executions
                     )
                     .into());
@@ -100,14 +115,18 @@ mod suite {
 
     /// A broken protocol: loom must find the counterexample, and the printed
     /// trace must show an interleaving (steps of two threads mixed).
-    fn counterexample(entry: &'static dyn Entry, cfg: ModelConfig) -> Result<(), Failed> {
+    fn counterexample(
+        entry: &'static dyn Entry,
+        model: LoomModel,
+        cfg: ModelConfig,
+    ) -> Result<(), Failed> {
         let name = entry.info().name;
-        match find_counterexample(builder(entry, cfg.threads), cfg) {
+        match find_counterexample(builder(entry, model), cfg) {
             Ok(cx) => {
                 println!(
                     "{name}/{} {}: loom found the counterexample, as it must:\n{cx}",
                     cfg.threads,
-                    bound_label(cfg)
+                    label(cfg)
                 );
                 let threads: Vec<usize> = cx.trace.events.iter().map(|e| e.thread).collect();
                 let switches = threads.windows(2).filter(|w| w[0] != w[1]).count();
@@ -179,9 +198,5 @@ mod suite {
             return Err("the model never explored the invisible-announce path".into());
         }
         Ok(())
-    }
-
-    fn bound_label(cfg: ModelConfig) -> String {
-        cfg.preemption_bound.map_or("exhaustive".into(), |b| format!("bounded-{b}"))
     }
 }

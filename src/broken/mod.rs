@@ -5,5 +5,6 @@
 //! trace. Run one by name on real cores (`conlab run read-write --threads 2`) to
 //! see how rarely the bad interleaving shows up there: that is why we model-check.
 
+pub mod naive_versioned;
 pub mod read_write;
 pub mod relaxed_cas;

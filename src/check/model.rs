@@ -20,7 +20,7 @@
 //! panic (loom stops at the first failure) and returns a [`Counterexample`]: the
 //! message and the protocol trace of that execution, readable without loom.
 
-use crate::check::properties::{check_decisions, check_step_bound, Violation};
+use crate::check::properties::{check_decisions, check_step_bound, GaveUp, Violation};
 use crate::check::trace::{self, Trace};
 use crate::consensus::announce::ANNOUNCE_STEPS;
 use crate::consensus::{Consensus, IdConsensus, Proposals};
@@ -37,6 +37,11 @@ pub struct ModelConfig {
     pub threads: usize,
     /// `None`: exhaustive; `Some(k)`: at most `k` preemptions per execution.
     pub preemption_bound: Option<usize>,
+    /// Whether threads may give up ([`ConsensusError::GaveUp`]) because the
+    /// protocol's rounds are bounded for the model. Agreement and validity are then
+    /// checked among the threads that decided, and some execution must have every
+    /// thread decide.
+    pub rounds_bounded: bool,
 }
 
 /// A model that held in every explored execution.
@@ -50,16 +55,20 @@ pub struct ModelReport {
     pub winners: Vec<usize>,
     /// The preemption bound in force (the model's, or `LOOM_MAX_PREEMPTIONS`).
     pub preemption_bound: Option<usize>,
+    /// Executions in which every thread decided (all of them unless rounds are
+    /// bounded).
+    pub all_decided: usize,
 }
 
 impl fmt::Display for ModelReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} executions in {:.2} s ({}); wins per thread {:?}",
+            "{} executions in {:.2} s ({}); every thread decided in {}; wins per thread {:?}",
             self.executions,
             self.elapsed.as_secs_f64(),
             self.preemption_bound.map_or("exhaustive".into(), |b| format!("≤ {b} preemptions")),
+            self.all_decided,
             self.winners
         )
     }
@@ -88,6 +97,7 @@ std::thread_local! {
     // Bookkeeping across executions of one model. Loom runs all executions of a
     // model, and every modelled thread, on the OS thread that called `check`.
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
+    static ALL_DECIDED: Cell<usize> = const { Cell::new(0) };
     static WINNERS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     // A counterexample kept while looking for a sequentially consistent one.
     static PENDING: RefCell<Option<(String, Trace, usize)>> = const { RefCell::new(None) };
@@ -131,6 +141,7 @@ where
     let n = cfg.threads;
     assert!((1..=5).contains(&n), "loom models 1 to 5 threads, {n} requested");
     EXECUTIONS.with(|e| e.set(0));
+    ALL_DECIDED.with(|e| e.set(0));
     WINNERS.with(|w| *w.borrow_mut() = vec![0; n]);
     PENDING.with(|p| *p.borrow_mut() = None);
 
@@ -158,10 +169,17 @@ where
             let mut results = vec![slot.decide(0, proposal(0)).cloned()];
             results.extend(handles.into_iter().map(|h| h.join().expect("a model thread panicked")));
             let proposals: Vec<String> = (0..n).map(proposal).collect();
-            let verdict = check_decisions(&proposals, &results).and_then(|()| match bound {
-                Some(steps) => check_step_bound(&trace::snapshot(), n, steps + ANNOUNCE_STEPS),
-                None => Ok(()),
-            });
+            let all_decided = results.iter().all(Result::is_ok);
+            if all_decided {
+                ALL_DECIDED.with(|e| e.set(e.get() + 1));
+            }
+            // With bounded rounds a thread may give up: judge those that decided.
+            let gave_up = if cfg.rounds_bounded { GaveUp::Allowed } else { GaveUp::IsViolation };
+            let verdict =
+                check_decisions(&proposals, &results, gave_up).and_then(|()| match bound {
+                    Some(steps) => check_step_bound(&trace::snapshot(), n, steps + ANNOUNCE_STEPS),
+                    None => Ok(()),
+                });
             if let Err(v) = verdict {
                 let trace = trace::snapshot();
                 if stop == StopAt::First || trace.is_sequentially_consistent() {
@@ -173,7 +191,7 @@ where
                 });
                 return;
             }
-            if let Some(Ok(v)) = results.first() {
+            if let Some(v) = results.iter().find_map(|r| r.as_ref().ok()) {
                 let t = proposals.iter().position(|p| p == v).expect("checked by validity");
                 WINNERS.with(|w| w.borrow_mut()[t] += 1);
             }
@@ -195,6 +213,7 @@ where
             elapsed: start.elapsed(),
             winners: WINNERS.with(|w| w.borrow().clone()),
             preemption_bound: effective_bound,
+            all_decided: ALL_DECIDED.with(Cell::get),
         }),
         Err(payload) => {
             let message = payload

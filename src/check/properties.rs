@@ -69,16 +69,28 @@ impl fmt::Display for Violation {
 
 impl std::error::Error for Violation {}
 
+/// Whether a thread that gave up ([`ConsensusError::GaveUp`]) is a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GaveUp {
+    /// The protocol must decide (every protocol on real cores).
+    IsViolation,
+    /// The protocol's rounds are bounded (loom models of obstruction-free
+    /// protocols): a thread may stop undecided; the others are judged.
+    Allowed,
+}
+
 /// Checks agreement, validity and failure-freedom of one instance: thread `t`
 /// proposed `proposals[t]` and got `results[t]`.
 pub fn check_decisions<T: PartialEq + Debug>(
     proposals: &[T],
     results: &[Result<T, ConsensusError>],
+    gave_up: GaveUp,
 ) -> Result<(), Violation> {
     let mut first: Option<(usize, &T)> = None;
     for (thread, result) in results.iter().enumerate() {
         let value = match result {
             Ok(v) => v,
+            Err(ConsensusError::GaveUp { .. }) if gave_up == GaveUp::Allowed => continue,
             Err(error) => return Err(Violation::Failed { thread, error: error.clone() }),
         };
         if !proposals.contains(value) {
@@ -116,18 +128,35 @@ mod tests {
 
     #[test]
     fn agreement_and_validity_hold_and_fail() {
-        assert_eq!(check_decisions(&[1, 2], &[Ok(2), Ok(2)]), Ok(()));
+        let strict = GaveUp::IsViolation;
+        assert_eq!(check_decisions(&[1, 2], &[Ok(2), Ok(2)], strict), Ok(()));
         assert!(matches!(
-            check_decisions(&[1, 2], &[Ok(1), Ok(2)]),
+            check_decisions(&[1, 2], &[Ok(1), Ok(2)], strict),
             Err(Violation::Disagreement { first: (0, _), other: (1, _) })
         ));
         assert!(matches!(
-            check_decisions(&[1, 2], &[Ok(3), Ok(3)]),
+            check_decisions(&[1, 2], &[Ok(3), Ok(3)], strict),
             Err(Violation::Invalid { thread: 0, .. })
         ));
         assert!(matches!(
-            check_decisions(&[1, 2], &[Ok(1), Err(ConsensusError::Poisoned)]),
+            check_decisions(&[1, 2], &[Ok(1), Err(ConsensusError::Poisoned)], strict),
             Err(Violation::Failed { thread: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn giving_up_is_judged_by_policy() {
+        let gave_up = || Err(ConsensusError::GaveUp { attempts: 2 });
+        let results = [gave_up(), Ok(2), Ok(1)];
+        // Allowed: t0 is skipped, but t1 and t2 still disagree, under their own ids.
+        assert!(matches!(
+            check_decisions(&[1, 2, 3], &results, GaveUp::Allowed),
+            Err(Violation::Disagreement { first: (1, _), other: (2, _) })
+        ));
+        assert_eq!(check_decisions(&[1, 2], &[gave_up(), Ok(2)], GaveUp::Allowed), Ok(()));
+        assert!(matches!(
+            check_decisions(&[1, 2], &[gave_up(), Ok(2)], GaveUp::IsViolation),
+            Err(Violation::Failed { thread: 0, .. })
         ));
     }
 

@@ -13,7 +13,7 @@
 //! allocation or verification. It is a sanity figure: benchmarks live in
 //! `conlab bench` and `benches/`.
 
-use crate::check::properties::{check_decisions, Violation};
+use crate::check::properties::{check_decisions, GaveUp, Violation};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use rayon::prelude::*;
 use std::sync::Barrier;
@@ -141,9 +141,11 @@ where
         .map(|i| {
             let proposals: Vec<u64> = (0..threads).map(|t| proposal(i, t)).collect();
             let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
-            check_decisions(&proposals, &results).map(|()| match results.first() {
-                Some(Ok(v)) => *v as usize - i * threads,
-                _ => unreachable!("check_decisions accepted an instance without a decision"),
+            check_decisions(&proposals, &results, GaveUp::IsViolation).map(|()| {
+                match results.first() {
+                    Some(Ok(v)) => *v as usize - i * threads,
+                    _ => unreachable!("check_decisions accepted an instance without a decision"),
+                }
             })
         })
         .collect();

@@ -64,6 +64,18 @@ pub enum Val {
     Bool(bool),
     /// The value thread `t` proposed (announce slots hold arbitrary `T`).
     Proposal(usize),
+    /// A versioned value: `(version, thread id or ⊥)`.
+    Versioned(u64, Option<usize>),
+    /// A register of the registers-only protocol (and of a Paxos acceptor):
+    /// promised ballot, accepted ballot, accepted value.
+    Ballots {
+        /// The highest ballot promised.
+        promised: u64,
+        /// The ballot of the accepted value (0: none).
+        accepted: u64,
+        /// The accepted value, a thread id.
+        value: Option<usize>,
+    },
 }
 
 impl Val {
@@ -90,6 +102,10 @@ impl fmt::Display for Val {
             Val::Num(n) => write!(f, "{n}"),
             Val::Bool(b) => write!(f, "{b}"),
             Val::Proposal(t) => write!(f, "proposal of t{t}"),
+            Val::Versioned(v, x) => write!(f, "(v{v}, {})", Val::from_option(*x)),
+            Val::Ballots { promised, accepted, value } => {
+                write!(f, "(promised {promised}, accepted {accepted}:{})", Val::from_option(*value))
+            }
         }
     }
 }
@@ -289,9 +305,12 @@ impl fmt::Display for Trace {
     }
 }
 
-/// Records a protocol step into the current execution's trace (loom builds only;
-/// expands to nothing otherwise, so the arguments cost nothing on real cores).
-/// `Loc`, `Step` and `Val` are in scope inside the macro: callers need no import.
+/// Records a protocol step into the current execution's trace.
+///
+/// In loom builds the step goes to the log; in every other build the call sits
+/// behind `if false` ([`RECORDING`]), so it is type-checked but compiled out:
+/// the arguments cost nothing on real cores. `Loc`, `Step` and `Val` are in scope
+/// inside the macro: callers need no import.
 ///
 /// ```
 /// let me = 0;
@@ -300,14 +319,21 @@ impl fmt::Display for Trace {
 #[macro_export]
 macro_rules! trace_step {
     ($thread:expr, $($step:tt)+) => {{
-        #[cfg(loom)]
-        {
-            #[allow(unused_imports)]
-            use $crate::check::trace::{Loc, Step, Val};
+        #[allow(unused_imports)]
+        use $crate::check::trace::{Loc, Step, Val};
+        if $crate::check::trace::RECORDING {
             $crate::check::trace::record($thread, Step::$($step)+);
         }
     }};
 }
+
+/// Whether [`trace_step!`](crate::trace_step) records: only in loom builds.
+pub const RECORDING: bool = cfg!(loom);
+
+/// Does nothing outside loom builds (see [`RECORDING`]).
+#[cfg(not(loom))]
+#[inline(always)]
+pub fn record(_thread: usize, _step: Step) {}
 
 #[cfg(loom)]
 mod log {

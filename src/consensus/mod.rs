@@ -25,6 +25,9 @@
 pub mod announce;
 pub mod cas;
 pub mod lock;
+pub mod registers;
+pub mod rounds;
+pub mod versioned;
 
 use std::fmt;
 
@@ -183,6 +186,20 @@ pub enum ConsensusError {
     Poisoned,
     /// An instance cannot be built with these parameters.
     InvalidConfig(String),
+    /// A sequence number, version or ballot no longer fits the protocol's packed
+    /// word. Reported instead of wrapping around, which would break the order.
+    Overflow {
+        /// What overflowed.
+        what: &'static str,
+        /// The largest value that fits.
+        max: u64,
+    },
+    /// A retrying (obstruction-free) protocol reached its configured limit of
+    /// attempts without deciding. Only happens with a limit set (loom models).
+    GaveUp {
+        /// Attempts made.
+        attempts: usize,
+    },
     /// The protocol returned a winner whose announce is not visible to the caller
     /// (it never proposed, or the protocol lacks the happens-before its contract
     /// promises), or is out of range: a bug in the protocol, reported instead of
@@ -204,6 +221,12 @@ impl fmt::Display for ConsensusError {
             }
             ConsensusError::Poisoned => {
                 write!(f, "the lock was poisoned by a thread that panicked while holding it")
+            }
+            ConsensusError::Overflow { what, max } => {
+                write!(f, "the {what} no longer fits its packed word (at most {max})")
+            }
+            ConsensusError::GaveUp { attempts } => {
+                write!(f, "gave up without deciding after {attempts} overruled attempts")
             }
             ConsensusError::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
             ConsensusError::InvalidWinner { winner } => write!(

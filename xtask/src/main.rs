@@ -9,8 +9,9 @@
 //!   -D warnings`, for the normal build and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
 //!
-//! Extra arguments after `test` go to the loom suite, e.g.
-//! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`.
+//! An argument after `test` is a filter for the loom suite, e.g.
+//! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
+//! (the ordinary suite still runs in full).
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
         "lint" => lint(),
         "ci" => lint().and_then(|()| test(&[])),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test [LOOM-FILTER...] | lint | ci>");
+            println!("usage: cargo xtask <test [LOOM-FILTER] | lint | ci>");
             Ok(())
         }
         other => Err(format!("unknown task '{other}' (tasks: test, lint, ci)")),

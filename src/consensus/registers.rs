@@ -1,0 +1,248 @@
+//! Consensus from single-writer read/write registers only: no read-modify-write
+//! at all. The shape of Disk Paxos (Gafni & Lamport) on one disk.
+//!
+//! **Algorithm.** Thread `i` owns register `R[i] = (promised, accepted, value)`:
+//! the highest ballot it has started, the ballot of the value it last accepted,
+//! and that value (a thread id). Only `i` writes `R[i]`; everyone reads it. An
+//! attempt with ballot `b` (from [`Ballots`]: unique per thread, increasing):
+//!
+//! ```text
+//! phase 1:  R[me] := (b, acc, val)               -- promise b, keep what I accepted
+//!           fence(SeqCst)
+//!           read every R[j]: if some promised > b: overruled
+//!           v := the value of the highest accepted ballot read (mine included),
+//!                or me if nothing was accepted anywhere
+//! phase 2:  R[me] := (b, b, v)                   -- accept v at ballot b
+//!           fence(SeqCst)
+//!           read every R[j]: if some promised > b: overruled
+//!           decide v
+//! overruled by b': back off, retry with my smallest ballot above b'
+//! ```
+//!
+//! **Why it is safe.** Take the decision of `p` at ballot `b` and any attempt by
+//! `q` at a higher ballot `b'`. `p` wrote `R[p] = (b, b, v)` then read `R[q]`; `q`
+//! wrote `R[q].promised = b'` then read `R[p]`. With a full fence between each
+//! write and the following reads, the two cannot both miss the other's write (the
+//! store-buffering pattern: SeqCst fences forbid it). `p` decided, so it did not
+//! see `b'`; hence `q` sees `p`'s accepted ballot `b` (p never writes again) and
+//! adopts `v` or the value of an even higher accepted ballot, which by induction
+//! on ballots is `v` too. So every later ballot that reaches phase 2 carries `v`.
+//!
+//! **Why the fence.** Store then load *of different locations* is the one pattern
+//! acquire/release does not order: without the fence both threads may read the
+//! other's old register (each store still in its core's store buffer) and both
+//! decide. loom treats SeqCst loads and stores as acquire/release but models
+//! `fence(SeqCst)`, so the fence is what the model checks; removing it makes the
+//! loom suite fail.
+//!
+//! **Linearization point**: the phase-2 write of the first attempt to decide.
+//!
+//! **Progress**: obstruction-free. Read/write registers have consensus number 1
+//! (Herlihy): no wait-free protocol over them solves 2-thread consensus, so two
+//! attempts can overrule each other forever. Running alone, a thread decides in
+//! one attempt: `2n` steps (two writes, `2(n − 1)` reads; fences not counted).
+//! Randomized backoff makes livelock vanishingly unlikely on real cores.
+//!
+//! **Other orderings.** Stores `Release`, loads `Acquire`: a value id travels
+//! from its proposer's phase-2 write through any number of adopt-and-rewrite
+//! hops, each a Release store read by an Acquire load, so the proposer's announce
+//! happens-before every thread that decides it.
+//!
+//! **Packing**: `promised` and `accepted` in 24 bits each, `value + 1` in 16
+//! (0 = none): ballots up to 2^24 − 1, then [`ConsensusError::Overflow`].
+
+use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
+use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::sync::{fence, AtomicU64, CachePadded, Ordering};
+use crate::trace_step;
+
+const BALLOT_BITS: u32 = 24;
+const BALLOT_MASK: u64 = (1 << BALLOT_BITS) - 1;
+const VALUE_MASK: u64 = 0xFFFF;
+/// The largest ballot a register holds.
+pub const MAX_BALLOT: u64 = BALLOT_MASK;
+/// The most threads an instance serves.
+pub const MAX_THREADS: usize = VALUE_MASK as usize;
+
+/// One thread's register.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Reg {
+    promised: u64,
+    accepted: u64,
+    value: Option<usize>,
+}
+
+impl Reg {
+    fn pack(self) -> u64 {
+        (self.promised << (BALLOT_BITS + 16))
+            | (self.accepted << 16)
+            | self.value.map_or(0, |v| v as u64 + 1)
+    }
+
+    fn unpack(w: u64) -> Self {
+        let v = w & VALUE_MASK;
+        Reg {
+            promised: w >> (BALLOT_BITS + 16),
+            accepted: (w >> 16) & BALLOT_MASK,
+            value: if v == 0 { None } else { Some(v as usize - 1) },
+        }
+    }
+
+    fn val(self) -> crate::check::trace::Val {
+        crate::check::trace::Val::Ballots {
+            promised: self.promised,
+            accepted: self.accepted,
+            value: self.value,
+        }
+    }
+}
+
+/// Obstruction-free consensus from one single-writer register per thread.
+#[derive(Debug)]
+pub struct RegistersConsensus {
+    regs: Box<[CachePadded<AtomicU64>]>,
+    limit: RoundLimit,
+}
+
+impl RegistersConsensus {
+    /// An undecided instance for ids `0..threads` that retries until it decides.
+    ///
+    /// # Errors
+    /// [`ConsensusError::InvalidConfig`] for more than [`MAX_THREADS`] threads.
+    pub fn new(threads: usize) -> Result<Self, ConsensusError> {
+        Self::with_limit(threads, RoundLimit::UNLIMITED)
+    }
+
+    /// An instance whose threads give up after `limit` overruled attempts.
+    ///
+    /// # Errors
+    /// [`ConsensusError::InvalidConfig`] for more than [`MAX_THREADS`] threads.
+    pub fn with_limit(threads: usize, limit: RoundLimit) -> Result<Self, ConsensusError> {
+        if threads > MAX_THREADS {
+            return Err(ConsensusError::InvalidConfig(format!(
+                "registers packs thread ids into 16 bits: at most {MAX_THREADS} threads"
+            )));
+        }
+        let regs = (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+        Ok(RegistersConsensus { regs, limit })
+    }
+
+    /// Writes my register, fences, reads all others. Returns the register with
+    /// the highest accepted ballot among them and mine, or `Err(promise)` if some
+    /// thread promised a ballot above `b`.
+    fn write_then_read(&self, me: usize, mine: Reg, b: u64) -> Result<Reg, u64> {
+        // Release: pairs with the Acquire loads of other threads reading R[me],
+        // so a value id adopted from it carries its proposer's announce along.
+        self.regs[me].store(mine.pack(), Ordering::Release);
+        trace_step!(me, Store { loc: Loc::at("R", me), value: mine.val() });
+        // SeqCst fence: pairs with the same fence in every other attempt. Between
+        // a store and loads of *other* locations, only a SeqCst fence guarantees
+        // that of two such attempts at least one sees the other's store.
+        fence(Ordering::SeqCst);
+        let mut best = mine;
+        for (j, reg) in self.regs.iter().enumerate().filter(|(j, _)| *j != me) {
+            // Acquire: pairs with the Release store of R[j] by thread j.
+            let r = Reg::unpack(reg.load(Ordering::Acquire));
+            trace_step!(me, Load { loc: Loc::at("R", j), value: r.val() });
+            if r.promised > b {
+                return Err(r.promised);
+            }
+            if r.accepted > best.accepted {
+                best = r;
+            }
+        }
+        Ok(best)
+    }
+
+    /// One attempt at ballot `b`: `Ok(winner)` or `Err(promise)` that overruled it.
+    fn attempt(&self, me: usize, b: u64, mine: &mut Reg) -> Result<usize, u64> {
+        mine.promised = b;
+        let best = self.write_then_read(me, *mine, b)?;
+        let v = best.value.unwrap_or(me);
+        *mine = Reg { promised: b, accepted: b, value: Some(v) };
+        self.write_then_read(me, *mine, b)?;
+        Ok(v)
+    }
+}
+
+impl IdConsensus for RegistersConsensus {
+    fn threads(&self) -> usize {
+        self.regs.len()
+    }
+
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
+        check_id(me, self.regs.len())?;
+        let ballots = Ballots::new(me, self.regs.len(), MAX_BALLOT);
+        // Only this thread writes R[me]: Relaxed reads back its own last write.
+        let mut mine = Reg::unpack(self.regs[me].load(Ordering::Relaxed));
+        let mut b = ballots.above(mine.promised)?;
+        let mut failed = 0;
+        loop {
+            match self.attempt(me, b, &mut mine) {
+                Ok(winner) => {
+                    trace_step!(me, Decide { winner });
+                    return Ok(winner);
+                }
+                Err(promise) => {
+                    failed += 1;
+                    trace_step!(me, Note("overruled: retry with a higher ballot"));
+                    self.limit.after_failed(failed)?;
+                    backoff(failed);
+                    b = ballots.above(promise)?;
+                }
+            }
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        Progress::ObstructionFree
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips() {
+        for r in [
+            Reg::default(),
+            Reg { promised: 5, accepted: 3, value: Some(0) },
+            Reg { promised: MAX_BALLOT, accepted: MAX_BALLOT, value: Some(MAX_THREADS - 1) },
+        ] {
+            assert_eq!(Reg::unpack(r.pack()), r);
+        }
+    }
+
+    #[test]
+    fn alone_it_decides_itself_and_later_threads_adopt() {
+        let c = RegistersConsensus::with_limit(3, RoundLimit(Some(2))).unwrap();
+        assert_eq!(c.decide_id(2), Ok(2));
+        // t0's first ballot (1) is below t2's promise (3): overruled once, then
+        // its ballot 4 adopts t2's accepted value.
+        assert_eq!(c.decide_id(0), Ok(2));
+        assert_eq!(Reg::unpack(c.regs[0].load(Ordering::Relaxed)).promised, 4);
+        assert_eq!(c.decide_id(1), Ok(2));
+        // With a single attempt allowed, a late low ballot gives up.
+        let c = RegistersConsensus::with_limit(2, RoundLimit(Some(1))).unwrap();
+        assert_eq!(c.decide_id(1), Ok(1));
+        assert_eq!(c.decide_id(0), Err(ConsensusError::GaveUp { attempts: 1 }));
+    }
+
+    #[test]
+    fn a_higher_promise_overrules_and_the_retry_goes_above_it() {
+        let c = RegistersConsensus::new(2).unwrap();
+        c.regs[1].store(Reg { promised: 8, accepted: 0, value: None }.pack(), Ordering::Relaxed);
+        let mut mine = Reg::default();
+        assert_eq!(c.attempt(0, 1, &mut mine), Err(8));
+        assert_eq!(c.decide_id(0), Ok(0));
+        assert_eq!(Reg::unpack(c.regs[0].load(Ordering::Relaxed)).promised, 9);
+    }
+
+    #[test]
+    fn ballot_overflow_is_an_error() {
+        let c = RegistersConsensus::new(2).unwrap();
+        c.regs[1].store(Reg { promised: MAX_BALLOT, ..Reg::default() }.pack(), Ordering::Relaxed);
+        assert!(matches!(c.decide_id(0), Err(ConsensusError::Overflow { .. })));
+    }
+}
