@@ -3,8 +3,8 @@
 //! Every protocol in the lab imports its atomics, cells, locks and threads from
 //! here and from nowhere else. Built normally, these are the real primitives
 //! (std, parking_lot, crossbeam-utils); built with `RUSTFLAGS="--cfg loom"`, they
-//! are loom's models of them. That is what makes the code that `conlab bench`
-//! measures the very code the loom suite model-checks.
+//! are loom's models of them. That is what makes the code the stress runner and
+//! the benches run the very code the loom suite model-checks.
 //!
 //! What differs between the two worlds, and how the facade hides it:
 //!

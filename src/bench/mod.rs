@@ -1,4 +1,4 @@
-//! Contention workloads shared by the CLI and the criterion benches.
+//! Benchmark workloads, used by the criterion benches in `benches/`.
 //!
 //! For now: the uncontended decision on fresh instances. Instances are allocated
 //! in chunks of at most [`CHUNK`] before the clock starts for that chunk; one

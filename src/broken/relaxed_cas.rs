@@ -16,8 +16,8 @@
 //!   5. t1 load   announce[0] → ⊥   <- stale: step 1 wrote a newer value
 //! ```
 //!
-//! On x86 this never shows (every store is a release there); on ARM or POWER it
-//! can. No sequentially consistent interleaving exhibits it: it exists only
+//! x86 hardware keeps stores in order, so there it shows only if the compiler
+//! reorders the Relaxed operations; on ARM or POWER the hardware itself can. No sequentially consistent interleaving exhibits it: it exists only
 //! because of weak memory, which is what loom explores and real x86 cores hide.
 //!
 //! [`Proposals`](crate::consensus::Proposals) detects the invisible announce and

@@ -11,7 +11,7 @@
 //!
 //! The elapsed time covers only the racing phase (barriers included), not
 //! allocation or verification. It is a sanity figure: benchmarks live in
-//! `conlab bench` and `benches/`.
+//! `benches/`.
 
 use crate::check::properties::{check_decisions, GaveUp, Violation};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};

@@ -8,8 +8,8 @@
 //! first finds ⊥ and writes; everyone after finds that id. The lock serializes the
 //! read and the write, which is exactly conditions C1 and C2 of the notes.
 //!
-//! **Progress**: blocking. A thread stopped while holding the lock stops everyone
-//! (`conlab demo stall` makes this visible); the number of threads is unbounded.
+//! **Progress**: blocking. A thread stopped while holding the lock stops everyone;
+//! the number of threads is unbounded.
 //!
 //! **Orderings.** The mutex provides them: unlock is a Release and lock an
 //! Acquire on the lock word, so everything the winner did before its critical
