@@ -47,6 +47,7 @@
 pub mod broken;
 pub mod check;
 pub mod consensus;
+pub mod paxos;
 pub mod registry;
 pub mod sync;
 

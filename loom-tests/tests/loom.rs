@@ -16,7 +16,7 @@ fn main() {
 #[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{check, find_counterexample, ModelConfig};
-    use consensus_lab::registry::{Entry, LoomModel, PROTOCOLS};
+    use consensus_lab::registry::{Entry, LoomModel, Shows, PROTOCOLS};
     use libtest_mimic::{Arguments, Failed, Trial};
 
     /// The preemption bound of the quick bug-finding pass that runs before every
@@ -37,8 +37,9 @@ mod suite {
         for &entry in PROTOCOLS {
             let info = entry.info();
             for &model in info.loom {
-                let n = model.threads;
-                let rounds_bounded = model.rounds.is_some();
+                let n = model.threads();
+                let rounds_bounded = model.params.rounds.is_some();
+                let m = model.label();
                 let full = ModelConfig {
                     threads: n,
                     preemption_bound: model.preemption_bound,
@@ -46,7 +47,7 @@ mod suite {
                 };
                 if info.broken.is_some() {
                     trials.push(Trial::test(
-                        format!("{}/{n}/counterexample", info.name),
+                        format!("{}/{m}/counterexample", info.name),
                         move || counterexample(entry, model, full),
                     ));
                     continue;
@@ -58,12 +59,12 @@ mod suite {
                     ..full
                 };
                 trials
-                    .push(Trial::test(format!("{}/{n}/{}", info.name, label(quick)), move || {
+                    .push(Trial::test(format!("{}/{m}/{}", info.name, label(quick)), move || {
                         holds(entry, model, quick)
                     }));
                 if full != quick {
                     trials.push(Trial::test(
-                        format!("{}/{n}/{}", info.name, label(full)),
+                        format!("{}/{m}/{}", info.name, label(full)),
                         move || holds(entry, model, full),
                     ));
                 }
@@ -80,7 +81,7 @@ mod suite {
         entry: &'static dyn Entry,
         model: LoomModel,
     ) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
-        move || entry.build_model(&model).expect("the registry validated this model")
+        move || entry.build(&model.params).expect("the registry validated this model")
     }
 
     /// A correct protocol: every execution must satisfy every property; every
@@ -90,9 +91,7 @@ mod suite {
         let name = entry.info().name;
         match check(builder(entry, model), cfg) {
             Ok(report) => {
-                let rounds =
-                    model.rounds.map_or(String::new(), |r| format!(" [≤ {r} attempts per thread]"));
-                println!("{name}/{}{rounds}: {report}", cfg.threads);
+                println!("{name}/{}: {report}", model.label());
                 if let Some(t) = report.winners.iter().position(|&w| w == 0) {
                     return Err(format!(
                         "t{t} never won in {} executions: the model does not race",
@@ -128,11 +127,19 @@ mod suite {
                     cfg.threads,
                     label(cfg)
                 );
+                let shows = entry.info().broken.map(|b| b.shows);
                 let threads: Vec<usize> = cx.trace.events.iter().map(|e| e.thread).collect();
                 let switches = threads.windows(2).filter(|w| w[0] != w[1]).count();
-                if switches < 2 && cx.trace.is_sequentially_consistent() {
+                let sc = cx.trace.is_sequentially_consistent();
+                let as_registered = match shows {
+                    Some(Shows::Interleaving) => sc && switches >= 2,
+                    Some(Shows::StaleRead) => !sc,
+                    Some(Shows::Sequential) | None => true,
+                };
+                if !as_registered {
                     return Err(format!(
-                        "the trace shows neither an interleaving nor a stale read:\n{cx}"
+                        "the registry says this counterexample shows {shows:?}, the trace does not \
+                         ({switches} thread switches, sequentially consistent: {sc}):\n{cx}"
                     )
                     .into());
                 }

@@ -6,5 +6,6 @@
 //! see how rarely the bad interleaving shows up there: that is why we model-check.
 
 pub mod naive_versioned;
+pub mod paxos;
 pub mod read_write;
 pub mod relaxed_cas;

@@ -25,7 +25,7 @@
 //! panic (loom stops at the first failure) and returns a [`Counterexample`]: the
 //! message and the protocol trace of that execution, readable without loom.
 
-use crate::check::properties::{check_decisions, check_step_bound, GaveUp, Violation};
+use crate::check::properties::{check_decisions, check_step_bound, Undecided, Violation};
 use crate::check::trace::{self, Trace};
 use crate::consensus::announce::ANNOUNCE_STEPS;
 use crate::consensus::{Consensus, IdConsensus, Proposals};
@@ -189,14 +189,16 @@ where
                 ALL_DECIDED.with(|e| e.set(e.get() + 1));
             }
             // With bounded rounds a thread may give up: judge those that decided.
-            let gave_up = if cfg.rounds_bounded { GaveUp::Allowed } else { GaveUp::IsViolation };
-            let verdict =
-                check_decisions(&proposals, &results, gave_up).and_then(|()| match bound {
-                    Some(steps) => check_step_bound(&trace::snapshot(), n, steps + ANNOUNCE_STEPS),
+            let undecided =
+                if cfg.rounds_bounded { Undecided::Allowed } else { Undecided::IsViolation };
+            let trace = trace::snapshot();
+            let verdict = check_decisions(&proposals, &results, undecided)
+                .and_then(|()| match bound {
+                    Some(steps) => check_step_bound(&trace, n, steps + ANNOUNCE_STEPS),
                     None => Ok(()),
-                });
+                })
+                .and_then(|()| slot.ids().check_invariant(&trace).map_err(Violation::Invariant));
             if let Err(v) = verdict {
-                let trace = trace::snapshot();
                 if stop == StopAt::First || trace.is_sequentially_consistent() {
                     fail(&v);
                 }

@@ -36,6 +36,8 @@ pub enum Violation {
         /// The error it got.
         error: ConsensusError,
     },
+    /// A protocol-specific invariant failed (see `IdConsensus::check_invariant`).
+    Invariant(String),
     /// A wait-free thread took more steps than its bound.
     StepBound {
         /// The thread.
@@ -59,6 +61,7 @@ impl fmt::Display for Violation {
                 write!(f, "validity violated: t{thread} decided {value}, which nobody proposed")
             }
             Violation::Failed { thread, error } => write!(f, "t{thread} failed to decide: {error}"),
+            Violation::Invariant(what) => write!(f, "invariant violated: {what}"),
             Violation::StepBound { thread, steps, bound } => write!(
                 f,
                 "step bound violated: t{thread} took {steps} shared-memory steps, the bound is {bound}"
@@ -69,13 +72,15 @@ impl fmt::Display for Violation {
 
 impl std::error::Error for Violation {}
 
-/// Whether a thread that gave up ([`ConsensusError::GaveUp`]) is a violation.
+/// Whether a thread that stopped without deciding is a violation: one that gave
+/// up at its round limit ([`ConsensusError::GaveUp`]) or was crashed by a fault
+/// plan ([`ConsensusError::Crashed`]). Any other error always is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GaveUp {
-    /// The protocol must decide (every protocol on real cores).
+pub enum Undecided {
+    /// Every thread must decide (every protocol on real cores, without faults).
     IsViolation,
-    /// The protocol's rounds are bounded (loom models of obstruction-free
-    /// protocols): a thread may stop undecided; the others are judged.
+    /// Rounds are bounded (loom models of obstruction-free protocols) or threads
+    /// crash on purpose: those threads are skipped, the others are judged.
     Allowed,
 }
 
@@ -84,13 +89,17 @@ pub enum GaveUp {
 pub fn check_decisions<T: PartialEq + Debug>(
     proposals: &[T],
     results: &[Result<T, ConsensusError>],
-    gave_up: GaveUp,
+    undecided: Undecided,
 ) -> Result<(), Violation> {
     let mut first: Option<(usize, &T)> = None;
     for (thread, result) in results.iter().enumerate() {
         let value = match result {
             Ok(v) => v,
-            Err(ConsensusError::GaveUp { .. }) if gave_up == GaveUp::Allowed => continue,
+            Err(ConsensusError::GaveUp { .. } | ConsensusError::Crashed { .. })
+                if undecided == Undecided::Allowed =>
+            {
+                continue
+            }
             Err(error) => return Err(Violation::Failed { thread, error: error.clone() }),
         };
         if !proposals.contains(value) {
@@ -128,7 +137,7 @@ mod tests {
 
     #[test]
     fn agreement_and_validity_hold_and_fail() {
-        let strict = GaveUp::IsViolation;
+        let strict = Undecided::IsViolation;
         assert_eq!(check_decisions(&[1, 2], &[Ok(2), Ok(2)], strict), Ok(()));
         assert!(matches!(
             check_decisions(&[1, 2], &[Ok(1), Ok(2)], strict),
@@ -150,12 +159,12 @@ mod tests {
         let results = [gave_up(), Ok(2), Ok(1)];
         // Allowed: t0 is skipped, but t1 and t2 still disagree, under their own ids.
         assert!(matches!(
-            check_decisions(&[1, 2, 3], &results, GaveUp::Allowed),
+            check_decisions(&[1, 2, 3], &results, Undecided::Allowed),
             Err(Violation::Disagreement { first: (1, _), other: (2, _) })
         ));
-        assert_eq!(check_decisions(&[1, 2], &[gave_up(), Ok(2)], GaveUp::Allowed), Ok(()));
+        assert_eq!(check_decisions(&[1, 2], &[gave_up(), Ok(2)], Undecided::Allowed), Ok(()));
         assert!(matches!(
-            check_decisions(&[1, 2], &[gave_up(), Ok(2)], GaveUp::IsViolation),
+            check_decisions(&[1, 2], &[gave_up(), Ok(2)], Undecided::IsViolation),
             Err(Violation::Failed { thread: 0, .. })
         ));
     }

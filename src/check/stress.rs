@@ -13,7 +13,7 @@
 //! allocation or verification. It is a sanity figure: benchmarks live in
 //! `benches/`.
 
-use crate::check::properties::{check_decisions, GaveUp, Violation};
+use crate::check::properties::{check_decisions, Undecided, Violation};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use rayon::prelude::*;
 use std::sync::Barrier;
@@ -141,7 +141,7 @@ where
         .map(|i| {
             let proposals: Vec<u64> = (0..threads).map(|t| proposal(i, t)).collect();
             let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
-            check_decisions(&proposals, &results, GaveUp::IsViolation).map(|()| {
+            check_decisions(&proposals, &results, Undecided::IsViolation).map(|()| {
                 match results.first() {
                     Some(Ok(v)) => *v as usize - i * threads,
                     _ => unreachable!("check_decisions accepted an instance without a decision"),
@@ -200,12 +200,12 @@ fn describe(v: &Violation, instance: usize, threads: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{find, PROTOCOLS};
+    use crate::registry::{find, Params, PROTOCOLS};
 
     #[test]
     fn every_correct_protocol_passes_a_short_stress_run() {
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-            let r = e.stress(&StressConfig::new(2, 2_000)).unwrap();
+            let r = e.stress(&Params::threads(2), &StressConfig::new(2, 2_000)).unwrap();
             assert_eq!(r.violations, 0, "{}: {:?}", r.protocol, r.examples);
             assert_eq!(r.wins.iter().sum::<u64>(), 2_000);
         }
@@ -236,13 +236,15 @@ mod tests {
     #[test]
     fn zero_sizes_are_errors() {
         let cas = find("cas").unwrap();
-        assert!(cas.stress(&StressConfig::new(2, 0)).is_err());
-        assert!(cas.stress(&StressConfig::new(0, 10)).is_err());
+        assert!(cas.stress(&Params::threads(2), &StressConfig::new(2, 0)).is_err());
+        assert!(cas.stress(&Params::threads(0), &StressConfig::new(0, 10)).is_err());
     }
 
     #[test]
     fn oversubscription_is_reported() {
-        let r = find("cas").unwrap().stress(&StressConfig::new(cores() + 1, 50)).unwrap();
+        let n = cores() + 1;
+        let r =
+            find("cas").unwrap().stress(&Params::threads(n), &StressConfig::new(n, 50)).unwrap();
         assert!(r.oversubscribed);
         assert_eq!(r.violations, 0);
     }

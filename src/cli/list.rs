@@ -24,8 +24,8 @@ fn row(e: &dyn Entry) -> Row {
         .loom
         .iter()
         .map(|m| match m.preemption_bound {
-            None => format!("{}", m.threads),
-            Some(b) => format!("{} (≤{b} preemptions)", m.threads),
+            None => m.label(),
+            Some(b) => format!("{} (≤{b} preemptions)", m.label()),
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -37,7 +37,7 @@ fn row(e: &dyn Entry) -> Row {
         progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
         max_threads: info.max_threads,
         loom: if info.broken.is_some() { format!("{loom} (counterexample)") } else { loom },
-        broken: info.broken,
+        broken: info.broken.map(|b| b.flaw),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Format, Machine, EXIT_VIOLATION};
 use crate::check::stress::{StressConfig, StressReport};
-use crate::registry::{self, Entry, PROTOCOLS};
+use crate::registry::{self, Entry, Params, PROTOCOLS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::io::Write;
 
@@ -17,6 +17,9 @@ pub struct RunArgs {
     /// Fresh instances to decide.
     #[arg(long, short, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub instances: u64,
+    /// Paxos only: the number of acceptors (odd).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub acceptors: Option<u32>,
     /// Instances between two barriers (smaller: tighter races, more barrier time).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch: u32,
@@ -50,6 +53,8 @@ pub(super) fn run(
         instances: usize::try_from(args.instances)?,
         batch: args.batch as usize,
     };
+    let params =
+        Params { acceptors: args.acceptors.map(|a| a as usize), ..Params::threads(cfg.threads) };
     let mut skipped = Vec::new();
     let entries: Vec<&dyn Entry> = if args.protocol == "all" {
         PROTOCOLS
@@ -65,7 +70,7 @@ pub(super) fn run(
                     });
                     return false;
                 }
-                if let Err(why) = e.check_threads(cfg.threads) {
+                if let Err(why) = e.build(&params) {
                     skipped.push(Skipped { protocol: info.name, reason: why.to_string() });
                     return false;
                 }
@@ -80,7 +85,7 @@ pub(super) fn run(
                 registry::names().join(", ")
             )
         })?;
-        e.check_threads(cfg.threads)?;
+        e.build(&params)?;
         vec![e]
     };
 
@@ -91,7 +96,7 @@ pub(super) fn run(
         if args.format == Format::Text {
             let _ = writeln!(err, "running {} ...", e.info().name);
         }
-        reports.push(e.stress(&cfg)?);
+        reports.push(e.stress(&params, &cfg)?);
     }
     let violations: usize = reports.iter().map(|r| r.violations).sum();
     let output = Output { machine, threads: cfg.threads, oversubscribed, reports, skipped };

@@ -52,6 +52,17 @@ pub trait IdConsensus: Sync {
 
     /// The progress guarantee of [`decide_id`](Self::decide_id).
     fn progress(&self) -> Progress;
+
+    /// A protocol-specific invariant over one execution's trace, checked by the
+    /// loom harness after every explored execution (for example Paxos's "every
+    /// ballot accepted by a majority carries the same value").
+    ///
+    /// # Errors
+    /// A description of the violation.
+    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+        let _ = trace;
+        Ok(())
+    }
 }
 
 /// One-shot consensus on values: every caller gets the same value, which some
@@ -79,6 +90,9 @@ impl<C: IdConsensus + ?Sized> IdConsensus for &C {
     fn progress(&self) -> Progress {
         (**self).progress()
     }
+    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+        (**self).check_invariant(trace)
+    }
 }
 
 impl<C: IdConsensus + ?Sized> IdConsensus for Box<C> {
@@ -90,6 +104,9 @@ impl<C: IdConsensus + ?Sized> IdConsensus for Box<C> {
     }
     fn progress(&self) -> Progress {
         (**self).progress()
+    }
+    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+        (**self).check_invariant(trace)
     }
 }
 
@@ -194,6 +211,19 @@ pub enum ConsensusError {
         /// The largest value that fits.
         max: u64,
     },
+    /// Paxos: fewer acceptors are alive than a majority, so no decision is
+    /// possible. Returned as soon as a phase finds too few live acceptors.
+    NoQuorum {
+        /// Acceptors that answered.
+        live: usize,
+        /// A majority.
+        needed: usize,
+    },
+    /// The thread was crashed on purpose by a fault plan.
+    Crashed {
+        /// Steps it took before crashing.
+        after: usize,
+    },
     /// A retrying (obstruction-free) protocol reached its configured limit of
     /// attempts without deciding. Only happens with a limit set (loom models).
     GaveUp {
@@ -224,6 +254,12 @@ impl fmt::Display for ConsensusError {
             }
             ConsensusError::Overflow { what, max } => {
                 write!(f, "the {what} no longer fits its packed word (at most {max})")
+            }
+            ConsensusError::NoQuorum { live, needed } => {
+                write!(f, "no quorum: only {live} acceptors answered and a majority needs {needed}")
+            }
+            ConsensusError::Crashed { after } => {
+                write!(f, "crashed by the fault plan after {after} steps")
             }
             ConsensusError::GaveUp { attempts } => {
                 write!(f, "gave up without deciding after {attempts} overruled attempts")

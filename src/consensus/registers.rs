@@ -48,54 +48,22 @@
 //! hops, each a Release store read by an Acquire load, so the proposer's announce
 //! happens-before every thread that decides it.
 //!
-//! **Packing**: `promised` and `accepted` in 24 bits each, `value + 1` in 16
-//! (0 = none): ballots up to 2^24 − 1, then [`ConsensusError::Overflow`].
+//! **Packing**: each register is an [`AcceptorState`] word (ballots up to
+//! 2^24 − 1, then [`ConsensusError::Overflow`]).
 
 use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::paxos::state::{self, AcceptorState};
 use crate::sync::{fence, AtomicU64, CachePadded, Ordering};
 use crate::trace_step;
 
-const BALLOT_BITS: u32 = 24;
-const BALLOT_MASK: u64 = (1 << BALLOT_BITS) - 1;
-const VALUE_MASK: u64 = 0xFFFF;
 /// The largest ballot a register holds.
-pub const MAX_BALLOT: u64 = BALLOT_MASK;
+pub const MAX_BALLOT: u64 = state::MAX_BALLOT;
 /// The most threads an instance serves.
-pub const MAX_THREADS: usize = VALUE_MASK as usize;
+pub const MAX_THREADS: usize = state::MAX_VALUES;
 
-/// One thread's register.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Reg {
-    promised: u64,
-    accepted: u64,
-    value: Option<usize>,
-}
-
-impl Reg {
-    fn pack(self) -> u64 {
-        (self.promised << (BALLOT_BITS + 16))
-            | (self.accepted << 16)
-            | self.value.map_or(0, |v| v as u64 + 1)
-    }
-
-    fn unpack(w: u64) -> Self {
-        let v = w & VALUE_MASK;
-        Reg {
-            promised: w >> (BALLOT_BITS + 16),
-            accepted: (w >> 16) & BALLOT_MASK,
-            value: if v == 0 { None } else { Some(v as usize - 1) },
-        }
-    }
-
-    fn val(self) -> crate::check::trace::Val {
-        crate::check::trace::Val::Ballots {
-            promised: self.promised,
-            accepted: self.accepted,
-            value: self.value,
-        }
-    }
-}
+/// One thread's register: a Disk Paxos block, the same triple as an acceptor's.
+type Reg = AcceptorState;
 
 /// Obstruction-free consensus from one single-writer register per thread.
 #[derive(Debug)]
@@ -202,17 +170,6 @@ impl IdConsensus for RegistersConsensus {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-
-    #[test]
-    fn packing_round_trips() {
-        for r in [
-            Reg::default(),
-            Reg { promised: 5, accepted: 3, value: Some(0) },
-            Reg { promised: MAX_BALLOT, accepted: MAX_BALLOT, value: Some(MAX_THREADS - 1) },
-        ] {
-            assert_eq!(Reg::unpack(r.pack()), r);
-        }
-    }
 
     #[test]
     fn alone_it_decides_itself_and_later_threads_adopt() {

@@ -1,0 +1,108 @@
+//! BROKEN: three Paxos variants, each one rule away from Paxos.
+//!
+//! * [`SplitAcceptor`]: the acceptor's promise check and its accept write are two
+//!   atomic steps, a load then a store. Between them another proposer's prepare
+//!   can raise the promise, and the store then writes an old ballot's value over
+//!   it (and lowers the promise): a value can be accepted by an acceptor that had
+//!   promised not to.
+//! * [`OwnValue`]: the proposer proposes its own value instead of adopting the
+//!   value of the highest accepted ballot from phase 1. A later ballot then
+//!   overwrites a value that was already chosen.
+//! * [`Minority`]: the proposer decides as soon as *one* acceptor accepted. Two
+//!   minorities need not intersect, so two proposers decide different values.
+//!
+//! The loom suite finds each one's disagreement at 2 proposers and 3 acceptors
+//! and prints the trace; `docs/paxos.md` walks through them.
+
+use crate::paxos::acceptor::{Acceptor, Caller, Outcome, Reply};
+use crate::paxos::state::AcceptorState;
+use crate::paxos::{PackedAcceptor, PaxosConsensus, Rules};
+use crate::sync::{AtomicU64, Ordering};
+use crate::trace_step;
+
+/// An acceptor whose check and write are separate steps.
+#[derive(Debug)]
+pub struct SplitAcceptor {
+    word: AtomicU64,
+}
+
+impl SplitAcceptor {
+    fn load(&self, who: Caller) -> AcceptorState {
+        // Acquire: pairs with the Release stores below, as in a correct register.
+        let s = AcceptorState::unpack(self.word.load(Ordering::Acquire));
+        trace_step!(who.proposer, Load { loc: Loc::at("acceptor", who.acceptor), value: s.val() });
+        s
+    }
+
+    fn store(&self, who: Caller, s: AcceptorState) {
+        // Release: publishes the accepted value id, as in a correct register.
+        self.word.store(s.pack(), Ordering::Release);
+        trace_step!(who.proposer, Store { loc: Loc::at("acceptor", who.acceptor), value: s.val() });
+    }
+}
+
+impl Acceptor for SplitAcceptor {
+    const KIND: &'static str = "split load/store (BROKEN)";
+
+    fn new() -> Self {
+        SplitAcceptor { word: AtomicU64::new(AcceptorState::default().pack()) }
+    }
+
+    fn prepare(&self, who: Caller, b: u64) -> Outcome {
+        let s = self.load(who);
+        if b <= s.promised {
+            return Outcome { reply: Reply::Nack { promised: s.promised }, rmws: 0 };
+        }
+        self.store(who, AcceptorState { promised: b, ..s });
+        Outcome { reply: Reply::Promise { accepted: s.accepted, value: s.value }, rmws: 0 }
+    }
+
+    fn accept(&self, who: Caller, b: u64, v: usize) -> Outcome {
+        let s = self.load(who);
+        if b < s.promised {
+            return Outcome { reply: Reply::Nack { promised: s.promised }, rmws: 0 };
+        }
+        // The bug: the promise may have been raised since the load.
+        self.store(who, AcceptorState { promised: b, accepted: b, value: Some(v) });
+        Outcome { reply: Reply::Accepted, rmws: 0 }
+    }
+
+    fn state(&self) -> AcceptorState {
+        AcceptorState::unpack(self.word.load(Ordering::Acquire))
+    }
+}
+
+/// Proposes its own value whatever phase 1 found.
+#[derive(Debug)]
+pub struct OwnValue;
+
+impl Rules for OwnValue {
+    fn choose(me: usize, _highest: Option<(u64, usize)>) -> usize {
+        me
+    }
+
+    fn decide_quorum(acceptors: usize) -> usize {
+        acceptors / 2 + 1
+    }
+}
+
+/// Decides on one accept.
+#[derive(Debug)]
+pub struct Minority;
+
+impl Rules for Minority {
+    fn choose(me: usize, highest: Option<(u64, usize)>) -> usize {
+        highest.map_or(me, |(_, v)| v)
+    }
+
+    fn decide_quorum(_acceptors: usize) -> usize {
+        1
+    }
+}
+
+/// Paxos over split acceptors.
+pub type SplitAcceptorPaxos = PaxosConsensus<SplitAcceptor>;
+/// Paxos whose proposers ignore what phase 1 found.
+pub type OwnValuePaxos = PaxosConsensus<PackedAcceptor, OwnValue>;
+/// Paxos whose proposers decide on a minority.
+pub type MinorityPaxos = PaxosConsensus<PackedAcceptor, Minority>;

@@ -1,0 +1,125 @@
+//! Crash faults: which acceptors and proposers stop, and when.
+//!
+//! * An acceptor crashed **after its k-th operation** answers its first `k`
+//!   prepares/accepts and then nothing more (k = 0: crashed from the start). A
+//!   proposer calling it gets no reply, which in shared memory is immediate (the
+//!   timeout of a message-passing Paxos, without the wait).
+//! * A proposer crashed **after its k-th step** (a step is one prepare or accept
+//!   it sends) stops right there, wherever that is: between two prepares, between
+//!   phase 1 and phase 2, between two accepts. Its `decide` returns
+//!   [`ConsensusError::Crashed`](crate::ConsensusError::Crashed).
+//!
+//! Written on the command line as `i` or `i@k` (`--crash-acceptor 0 --crash-acceptor 3@5
+//! --crash-proposer 1@2`); a proposer crash needs the `@k`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A crash point: who, and after how many of its operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Crash {
+    /// The acceptor index or proposer id.
+    pub who: usize,
+    /// Operations (acceptor) or steps (proposer) completed before the crash.
+    pub after: usize,
+}
+
+impl FromStr for Crash {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let number = |t: &str| {
+            t.trim().parse::<usize>().map_err(|_| format!("'{s}' is not a crash point (i or i@k)"))
+        };
+        match s.split_once('@') {
+            Some((who, after)) => Ok(Crash { who: number(who)?, after: number(after)? }),
+            None => Ok(Crash { who: number(s)?, after: 0 }),
+        }
+    }
+}
+
+impl fmt::Display for Crash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.who, self.after)
+    }
+}
+
+/// The crashes of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// Acceptor crashes.
+    pub acceptors: Vec<Crash>,
+    /// Proposer crashes.
+    pub proposers: Vec<Crash>,
+}
+
+impl FaultPlan {
+    /// No crash.
+    pub fn none() -> Self {
+        FaultPlan::default()
+    }
+
+    /// The first `n` acceptors crashed from the start.
+    pub fn first_acceptors_crashed(n: usize) -> Self {
+        FaultPlan {
+            acceptors: (0..n).map(|who| Crash { who, after: 0 }).collect(),
+            proposers: vec![],
+        }
+    }
+
+    /// Checks the plan against the sizes of an instance.
+    ///
+    /// # Errors
+    /// A crash point naming an acceptor or proposer that does not exist, or the
+    /// same one twice.
+    pub fn validate(&self, acceptors: usize, proposers: usize) -> Result<(), String> {
+        for (kind, list, n) in
+            [("acceptor", &self.acceptors, acceptors), ("proposer", &self.proposers, proposers)]
+        {
+            for (i, c) in list.iter().enumerate() {
+                if c.who >= n {
+                    return Err(format!("there is no {kind} {} (there are {n})", c.who));
+                }
+                if list[..i].iter().any(|d| d.who == c.who) {
+                    return Err(format!("{kind} {} is given two crash points", c.who));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// When acceptor `i` crashes, if it does.
+    pub fn acceptor(&self, i: usize) -> Option<usize> {
+        self.acceptors.iter().find(|c| c.who == i).map(|c| c.after)
+    }
+
+    /// When proposer `j` crashes, if it does.
+    pub fn proposer(&self, j: usize) -> Option<usize> {
+        self.proposers.iter().find(|c| c.who == j).map(|c| c.after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_points_parse_and_bad_ones_are_errors() {
+        assert_eq!("3".parse(), Ok(Crash { who: 3, after: 0 }));
+        assert_eq!("1@2".parse(), Ok(Crash { who: 1, after: 2 }));
+        assert!("x".parse::<Crash>().is_err());
+        assert!("1@".parse::<Crash>().is_err());
+        assert!("@2".parse::<Crash>().is_err());
+    }
+
+    #[test]
+    fn plans_are_validated() {
+        let plan = FaultPlan { acceptors: vec![Crash { who: 5, after: 0 }], proposers: vec![] };
+        assert!(plan.validate(5, 2).is_err());
+        assert!(plan.validate(7, 2).is_ok());
+        let twice = FaultPlan::first_acceptors_crashed(1);
+        let twice =
+            FaultPlan { acceptors: [twice.acceptors.clone(), twice.acceptors].concat(), ..twice };
+        assert!(twice.validate(3, 1).is_err());
+    }
+}

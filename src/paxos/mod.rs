@@ -1,0 +1,248 @@
+//! Paxos over shared-memory acceptor registers, with crash faults.
+//!
+//! **Algorithm** (section 3.3 of the course notes, with the acceptors as
+//! registers in shared memory instead of processes behind a network). `A`
+//! acceptors (odd), `P` proposers = the threads of the consensus instance, each
+//! with its own disjoint, increasing ballots ([`Ballots`]):
+//!
+//! ```text
+//! propose(me), ballot b:
+//!   phase 1: prepare(b) at the acceptors until a majority promised
+//!            v := the value of the highest accepted ballot among the promises,
+//!                 or me if none had accepted anything
+//!   phase 2: accept(b, v) at the acceptors until a majority accepted
+//!            decide v
+//!   a nack (a higher promise) or too few promises/accepts: back off, retry
+//!   with my smallest ballot above the highest promise seen
+//!   fewer than a majority of acceptors answering: NoQuorum
+//! ```
+//!
+//! **The fast path.** Proposer 0's first ballot is 1, the lowest ballot in the
+//! system: nothing can have been accepted below it, so phase 1 could only
+//! return "nothing accepted" and is skipped. Uncontended, a decision then costs
+//! one accept at each acceptor of a majority (2 read-modify-writes with 3
+//! acceptors) plus the announce. If another proposer has promised higher, the
+//! accept is nacked and proposer 0 falls back to the classic path.
+//!
+//! **Why n = 2f + 1.** Any two majorities intersect, so a later phase 1 hears
+//! from at least one acceptor of every majority that accepted earlier: it learns
+//! the chosen value and adopts it. With `f` crashed of `2f + 1`, `f + 1` live
+//! acceptors still form a majority.
+//!
+//! **Linearization point**: the accept that first makes a majority accept one
+//! ballot's value (the value is *chosen* then; every later ballot carries it).
+//!
+//! **Progress**: obstruction-free (with the packed acceptors; the mutex ones
+//! block inside an operation). Duelling proposers can nack each other forever;
+//! randomized exponential backoff makes that vanishingly unlikely on real cores,
+//! and loom models bound the rounds. With at most `f` acceptors crashed and at
+//! least one live proposer, every live proposer decides; with more crashed,
+//! `decide` returns [`ConsensusError::NoQuorum`] after one pass over the
+//! acceptors instead of waiting.
+//!
+//! **Happens-before** for the announce layer: a decided value id is either the
+//! decider's own (program order) or was adopted from a promise whose `prepare`
+//! Acquire-read an `accept`'s Release write, which a proposer wrote after
+//! obtaining the id the same way, back to its proposer.
+
+pub mod acceptor;
+pub mod faults;
+mod proposer;
+pub mod state;
+
+pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};
+pub use faults::{Crash, FaultPlan};
+pub use proposer::{Classic, ProposerStats, Rules};
+
+use crate::check::trace::{Step, Trace, Val};
+use crate::consensus::rounds::RoundLimit;
+use crate::consensus::{ConsensusError, IdConsensus, Progress};
+use crate::sync::{AtomicUsize, CachePadded, Ordering};
+use std::marker::PhantomData;
+
+/// Most acceptors an instance may have (the proposer keeps a bitmask of them).
+pub const MAX_ACCEPTORS: usize = 63;
+
+/// Paxos with lock-free packed-word acceptors.
+pub type Paxos = PaxosConsensus<PackedAcceptor>;
+/// Paxos with mutex acceptors.
+pub type MutexPaxos = PaxosConsensus<MutexAcceptor>;
+
+/// One acceptor and its crash point.
+#[derive(Debug)]
+struct Site<A> {
+    acceptor: CachePadded<A>,
+    crash_after: Option<usize>,
+    ops: AtomicUsize,
+}
+
+impl<A: Acceptor> Site<A> {
+    /// Runs `op` unless the acceptor has crashed: `None` is "no reply".
+    #[inline]
+    fn call<R>(&self, op: impl FnOnce(&A) -> R) -> Option<R> {
+        match self.crash_after {
+            None => Some(op(&self.acceptor)),
+            Some(0) => None,
+            Some(k) => {
+                // Relaxed: a counter of this acceptor's operations; it orders nothing.
+                let n = self.ops.fetch_add(1, Ordering::Relaxed);
+                (n < k).then(|| op(&self.acceptor))
+            }
+        }
+    }
+}
+
+/// How to build a Paxos instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaxosConfig {
+    /// Proposers (= threads, ids `0..proposers`).
+    pub proposers: usize,
+    /// Acceptors, odd, 1 to [`MAX_ACCEPTORS`].
+    pub acceptors: usize,
+    /// Crashes.
+    pub faults: FaultPlan,
+    /// Attempts per proposer before it gives up (`None`: until decided).
+    pub rounds: Option<usize>,
+    /// Whether proposer 0's first ballot skips phase 1.
+    pub fast_path: bool,
+}
+
+impl PaxosConfig {
+    /// `proposers` proposers, 3 acceptors, no fault, fast path on.
+    pub fn new(proposers: usize) -> Self {
+        PaxosConfig {
+            proposers,
+            acceptors: 3,
+            faults: FaultPlan::none(),
+            rounds: None,
+            fast_path: true,
+        }
+    }
+}
+
+/// Paxos as an [`IdConsensus`]: acceptor registers `A`, proposer rules `R`
+/// ([`Classic`] for the correct protocol; the broken variants swap them).
+#[derive(Debug)]
+pub struct PaxosConsensus<A, R = Classic> {
+    sites: Box<[Site<A>]>,
+    proposer_crash: Box<[Option<usize>]>,
+    limit: RoundLimit,
+    fast_path: bool,
+    rules: PhantomData<fn() -> R>,
+}
+
+impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
+    /// An undecided instance.
+    ///
+    /// # Errors
+    /// [`ConsensusError::InvalidConfig`] for an even or out-of-range acceptor
+    /// count, no proposer, too many proposers, or a fault plan naming
+    /// acceptors or proposers that do not exist.
+    pub fn new(cfg: &PaxosConfig) -> Result<Self, ConsensusError> {
+        let bad = |why: String| Err(ConsensusError::InvalidConfig(why));
+        if cfg.acceptors == 0 || cfg.acceptors % 2 == 0 || cfg.acceptors > MAX_ACCEPTORS {
+            return bad(format!(
+                "Paxos needs an odd number of acceptors from 1 to {MAX_ACCEPTORS}, not {}",
+                cfg.acceptors
+            ));
+        }
+        if cfg.proposers == 0 || cfg.proposers > state::MAX_VALUES {
+            return bad(format!("Paxos needs 1 to {} proposers", state::MAX_VALUES));
+        }
+        cfg.faults.validate(cfg.acceptors, cfg.proposers).map_err(ConsensusError::InvalidConfig)?;
+        let sites = (0..cfg.acceptors)
+            .map(|i| Site {
+                acceptor: CachePadded::new(A::new()),
+                crash_after: cfg.faults.acceptor(i),
+                ops: AtomicUsize::new(0),
+            })
+            .collect();
+        let proposer_crash = (0..cfg.proposers).map(|j| cfg.faults.proposer(j)).collect();
+        Ok(PaxosConsensus {
+            sites,
+            proposer_crash,
+            limit: RoundLimit(cfg.rounds),
+            fast_path: cfg.fast_path,
+            rules: PhantomData,
+        })
+    }
+
+    /// The number of acceptors.
+    pub fn acceptors(&self) -> usize {
+        self.sites.len()
+    }
+
+    /// A majority of the acceptors.
+    pub fn majority(&self) -> usize {
+        self.sites.len() / 2 + 1
+    }
+
+    /// Acceptor `i`'s current state (inspection only).
+    pub fn acceptor_state(&self, i: usize) -> Option<state::AcceptorState> {
+        self.sites.get(i).map(|s| s.acceptor.state())
+    }
+
+    /// Proposer `me` runs until it decides, gives up, crashes or finds no
+    /// quorum; returns that and what it did.
+    pub fn propose(&self, me: usize) -> (Result<usize, ConsensusError>, ProposerStats) {
+        proposer::run(self, me)
+    }
+}
+
+impl<A: Acceptor, R: Rules> IdConsensus for PaxosConsensus<A, R> {
+    fn threads(&self) -> usize {
+        self.proposer_crash.len()
+    }
+
+    fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
+        self.propose(me).0
+    }
+
+    fn progress(&self) -> Progress {
+        Progress::ObstructionFree
+    }
+
+    /// Every ballot accepted by a majority carries the same value.
+    fn check_invariant(&self, trace: &Trace) -> Result<(), String> {
+        chosen_values_agree(trace, self.majority())
+    }
+}
+
+/// From a trace, the ballots a majority of acceptors accepted, with their value
+/// and the acceptors; errors if two of them carry different values.
+///
+/// # Errors
+/// The two chosen ballots with different values.
+pub fn chosen_values_agree(trace: &Trace, majority: usize) -> Result<(), String> {
+    // ballot -> (value, acceptor bitmask)
+    let mut accepted: Vec<(u64, Option<usize>, u64)> = Vec::new();
+    for e in &trace.events {
+        let Step::Rmw { op: "accept", loc, arg: Val::Num(b), old, new } = e.step else { continue };
+        let (Some(i), Val::Ballots { accepted: nb, value, .. }) = (loc.index, new) else {
+            continue;
+        };
+        if nb != b || old == new {
+            continue; // nacked
+        }
+        match accepted.iter_mut().find(|(ballot, _, _)| *ballot == b) {
+            Some(entry) if entry.1 != value => {
+                return Err(format!("ballot {b} was accepted with two values"));
+            }
+            Some(entry) => entry.2 |= 1 << i,
+            None => accepted.push((b, value, 1 << i)),
+        }
+    }
+    let chosen: Vec<_> =
+        accepted.iter().filter(|(_, _, set)| set.count_ones() as usize >= majority).collect();
+    if let Some((b0, v0, _)) = chosen.first() {
+        if let Some((b1, v1, _)) = chosen.iter().find(|(_, v, _)| v != v0) {
+            let show = |v: &Option<usize>| Val::from_option(*v).to_string();
+            return Err(format!(
+                "two values chosen: ballot {b0} with t{} by a majority, ballot {b1} with t{} by a majority",
+                show(v0),
+                show(v1)
+            ));
+        }
+    }
+    Ok(())
+}

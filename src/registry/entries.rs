@@ -1,0 +1,288 @@
+//! The entries of the registry: one `impl Protocol` per protocol, and the list.
+
+use super::{Broken, LoomModel, Params, Protocol, ProtocolInfo, Registered, Shows};
+use crate::broken::naive_versioned::NaiveVersionedConsensus;
+use crate::broken::paxos::{MinorityPaxos, OwnValuePaxos, SplitAcceptorPaxos};
+use crate::broken::read_write::ReadWriteConsensus;
+use crate::broken::relaxed_cas::RelaxedCasConsensus;
+use crate::consensus::cas::CasConsensus;
+use crate::consensus::lock::{ParkingLotConsensus, StdMutexConsensus};
+use crate::consensus::registers::{self, RegistersConsensus};
+use crate::consensus::rounds::RoundLimit;
+use crate::consensus::versioned::{self, VersionedConsensus};
+use crate::consensus::{ConsensusError, ConsensusNumber};
+use crate::paxos::{state, FaultPlan, MutexPaxos, Paxos, PaxosConfig};
+
+/// Every protocol of the lab, correct ones first.
+pub static PROTOCOLS: &[&dyn super::Entry] = &[
+    &Registered::<StdMutexConsensus>::ENTRY,
+    &Registered::<ParkingLotConsensus>::ENTRY,
+    &Registered::<CasConsensus>::ENTRY,
+    &Registered::<VersionedConsensus>::ENTRY,
+    &Registered::<RegistersConsensus>::ENTRY,
+    &Registered::<Paxos>::ENTRY,
+    &Registered::<MutexPaxos>::ENTRY,
+    &Registered::<ReadWriteConsensus>::ENTRY,
+    &Registered::<NaiveVersionedConsensus>::ENTRY,
+    &Registered::<RelaxedCasConsensus>::ENTRY,
+    &Registered::<SplitAcceptorPaxos>::ENTRY,
+    &Registered::<OwnValuePaxos>::ENTRY,
+    &Registered::<MinorityPaxos>::ENTRY,
+];
+
+/// Paxos from registry parameters: 3 acceptors unless told, the first
+/// `crashed` of them crashed from the start, the fast path on.
+fn paxos_config(p: &Params) -> PaxosConfig {
+    PaxosConfig {
+        proposers: p.threads,
+        acceptors: p.acceptors.unwrap_or(3),
+        faults: FaultPlan::first_acceptors_crashed(p.crashed),
+        rounds: p.rounds,
+        fast_path: true,
+    }
+}
+
+/// 2 proposers × 3 acceptors, exhaustive: 2 ballots each with no crash and
+/// with acceptor 0 crashed from the start, and 3 ballots each with no crash
+/// (packed acceptors: 608, 700 and 5,136 executions, all under 1 s on 2 vCPUs).
+/// 3 proposers × 3 acceptors, 2 ballots each, bounded to 2 preemptions: 53
+/// thousand executions in 7 s; ≤ 3 preemptions took 1.9 million in 122 s.
+const PAXOS_MODELS: &[LoomModel] = &[
+    LoomModel::exhaustive(2).acceptors(3, 0).rounds(2),
+    LoomModel::exhaustive(2).acceptors(3, 1).rounds(2),
+    LoomModel::exhaustive(2).acceptors(3, 0).rounds(3),
+    LoomModel::bounded(3, 2).acceptors(3, 0).rounds(2),
+];
+
+/// Where the broken variants must be caught: 2 proposers × 3 acceptors.
+const BROKEN_PAXOS_MODELS: &[LoomModel] = &[LoomModel::exhaustive(2).acceptors(3, 0).rounds(2)];
+
+impl Protocol for Paxos {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "paxos",
+        summary:
+            "Paxos over lock-free acceptor registers (packed word, CAS); fast path for ballot 1",
+        primitive: "compare&swap acceptor registers",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: Some(state::MAX_VALUES),
+        loom: PAXOS_MODELS,
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(&paxos_config(p))
+    }
+}
+
+impl Protocol for MutexPaxos {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "paxos-mutex",
+        summary: "Paxos over acceptor registers behind a mutex each",
+        primitive: "mutex acceptor registers",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: Some(state::MAX_VALUES),
+        loom: PAXOS_MODELS,
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(&paxos_config(p))
+    }
+}
+
+impl Protocol for SplitAcceptorPaxos {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "paxos-split-acceptor",
+        summary: "Paxos whose acceptor checks the promise and writes the accept in two steps (BROKEN)",
+        primitive: "read/write acceptor registers",
+        consensus_number: ConsensusNumber::Finite(1),
+        max_threads: Some(state::MAX_VALUES),
+        loom: BROKEN_PAXOS_MODELS,
+        broken: Some(Broken {
+            flaw: "a prepare lands between an acceptor's check and its write; the write ignores the new promise",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(&paxos_config(p))
+    }
+}
+
+impl Protocol for OwnValuePaxos {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "paxos-own-value",
+        summary: "Paxos whose proposer proposes its own value instead of adopting (BROKEN)",
+        primitive: "compare&swap acceptor registers",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: Some(state::MAX_VALUES),
+        loom: BROKEN_PAXOS_MODELS,
+        broken: Some(Broken {
+            flaw: "a later ballot overwrites a value a majority already accepted",
+            shows: Shows::Sequential,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(&paxos_config(p))
+    }
+}
+
+impl Protocol for MinorityPaxos {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "paxos-minority",
+        summary: "Paxos whose proposer decides after one accept (BROKEN)",
+        primitive: "compare&swap acceptor registers",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: Some(state::MAX_VALUES),
+        loom: BROKEN_PAXOS_MODELS,
+        broken: Some(Broken {
+            flaw: "two minorities need not intersect: each proposer decides its own value",
+            shows: Shows::Sequential,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(&paxos_config(p))
+    }
+}
+
+impl Protocol for StdMutexConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "lock-std",
+        summary: "std::sync::Mutex around a register: check, then set",
+        primitive: "mutex (std)",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)],
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads))
+    }
+}
+
+impl Protocol for ParkingLotConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "lock-parking-lot",
+        summary: "parking_lot::Mutex around a register: check, then set",
+        primitive: "mutex (parking_lot)",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)],
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads))
+    }
+}
+
+impl Protocol for CasConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "cas",
+        summary: "one compare&swap(⊥ → me) on a winner register",
+        primitive: "compare&swap",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3), LoomModel::exhaustive(4)],
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads))
+    }
+}
+
+impl Protocol for VersionedConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "versioned",
+        summary: "one packed (version, value) word: refuse-if-newer-else-raise, then write-if-unset-at-my-version",
+        primitive: "compare&swap on a (version, value) word",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: Some(versioned::MAX_THREADS),
+        // 2 attempts per thread: enough for each thread to be overruled once and
+        // retry. 3 threads: exhaustive had not finished after 14 minutes; the
+        // bound grows the executions about 3× a step (≤5: 67 thousand in 3.4 s,
+        // ≤6: 242 thousand in 12 s, ≤7: 749 thousand in 38 s on 2 vCPUs).
+        loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 7).rounds(2)],
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Self::with_limit(p.threads, RoundLimit(p.rounds))
+    }
+}
+
+impl Protocol for RegistersConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "registers",
+        summary:
+            "single-writer registers only (Disk Paxos on one disk): write mine, fence, read all",
+        primitive: "read/write registers",
+        consensus_number: ConsensusNumber::Finite(1),
+        max_threads: Some(registers::MAX_THREADS),
+        // 2 attempts per thread. 3 threads: exhaustive is out of reach (each
+        // attempt is 2(n-1) reads and 2 writes, all conflicting); ≤4 preemptions:
+        // 137 thousand executions in 7 s, ≤5: 2.1 million in 112 s on 2 vCPUs.
+        loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 5).rounds(2)],
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Self::with_limit(p.threads, RoundLimit(p.rounds))
+    }
+}
+
+impl Protocol for NaiveVersionedConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "naive-versioned",
+        summary: "the notes' versioned register with V and X as separate registers (BROKEN)",
+        primitive: "read/write registers",
+        consensus_number: ConsensusNumber::Finite(1),
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2).rounds(2)],
+        broken: Some(Broken {
+            flaw: "both attempts pass the version check and read X = ⊥, then both write X",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads, RoundLimit(p.rounds)))
+    }
+}
+
+impl Protocol for ReadWriteConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "read-write",
+        summary: "read the winner register; if ⊥ write my id (BROKEN)",
+        primitive: "read/write register",
+        consensus_number: ConsensusNumber::Finite(1),
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2)],
+        broken: Some(Broken {
+            flaw: "two threads both read ⊥, then both write: each decides itself",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads))
+    }
+}
+
+impl Protocol for RelaxedCasConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "relaxed-cas",
+        summary: "compare&swap(⊥ → me) with Relaxed orderings (BROKEN)",
+        primitive: "compare&swap",
+        consensus_number: ConsensusNumber::Infinite,
+        max_threads: None,
+        loom: &[LoomModel::exhaustive(2)],
+        broken: Some(Broken {
+            flaw: "the loser learns who won but may not see what the winner announced",
+            shows: Shows::StaleRead,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        p.no_acceptors(Self::INFO.name)?;
+        Ok(Self::new(p.threads))
+    }
+}
