@@ -2,9 +2,11 @@
 //!
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
-//! supports), 1 when a stress run found a violation.
+//! supports, a fault plan naming nobody), 1 when a run found a violation or
+//! Paxos found no quorum.
 
 mod list;
+mod paxos;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,6 +35,10 @@ pub enum Command {
     /// Stress-check protocols on real cores: N threads race on each of K fresh
     /// instances and every decision is verified. Exits 1 on any violation.
     Run(run::RunArgs),
+    /// Run Paxos on real cores with crash faults: decisions, ballots and nacks per
+    /// proposer, acceptor operations per decision, time. Exits non-zero without
+    /// a quorum or on any disagreement.
+    Paxos(paxos::PaxosArgs),
 }
 
 /// Output formats.
@@ -72,6 +78,7 @@ where
     let result = match &cli.command {
         Command::List { format } => list::list(*format, out),
         Command::Run(args) => run::run(args, out, err),
+        Command::Paxos(args) => paxos::paxos(args, out, err),
     };
     match result {
         Ok(code) => code,

@@ -48,6 +48,8 @@
 pub mod acceptor;
 pub mod faults;
 mod proposer;
+#[cfg(not(loom))]
+pub mod run;
 pub mod state;
 
 pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};

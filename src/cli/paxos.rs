@@ -1,0 +1,283 @@
+//! `conlab paxos`: Paxos on real cores with a fault plan.
+
+use super::{Format, Machine, EXIT_VIOLATION};
+use crate::paxos::run::{run, PaxosRun};
+use crate::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::io::Write;
+
+/// Arguments of `conlab paxos`.
+#[derive(Debug, clap::Args)]
+pub struct PaxosArgs {
+    /// Acceptors (odd, 1 to 63).
+    #[arg(long, short, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=63))]
+    pub acceptors: u32,
+    /// Proposers: threads racing on every instance.
+    #[arg(long, short, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub proposers: u32,
+    /// Crash acceptor i from the start, or after its k-th operation (i@k). Repeatable.
+    #[arg(long = "crash-acceptor", value_name = "i[@k]")]
+    pub crash_acceptor: Vec<Crash>,
+    /// Crash proposer j after its k-th step (j@k; a step is a prepare or an accept). Repeatable.
+    #[arg(long = "crash-proposer", value_name = "j@k")]
+    pub crash_proposer: Vec<Crash>,
+    /// Fresh instances to decide, each by all proposers.
+    #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub instances: u64,
+    /// Acceptors behind a mutex instead of a packed word with CAS.
+    #[arg(long)]
+    pub mutex: bool,
+    /// Do not let proposer 0's first ballot skip phase 1.
+    #[arg(long)]
+    pub no_fast_path: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    machine: Machine,
+    acceptors: usize,
+    acceptor_kind: &'static str,
+    proposers: usize,
+    oversubscribed: bool,
+    fast_path: bool,
+    crashed_acceptors: Vec<String>,
+    crashed_proposers: Vec<String>,
+    rmws_per_decision: f64,
+    steps_per_decision: f64,
+    run: &'a PaxosRun,
+}
+
+pub(super) fn paxos(
+    args: &PaxosArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let faults = FaultPlan {
+        acceptors: args.crash_acceptor.clone(),
+        proposers: args.crash_proposer.clone(),
+    };
+    let cfg = PaxosConfig {
+        proposers: args.proposers as usize,
+        acceptors: args.acceptors as usize,
+        faults: faults.clone(),
+        rounds: None,
+        fast_path: !args.no_fast_path,
+    };
+    let instances = usize::try_from(args.instances)?;
+    let r = if args.mutex {
+        run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())?
+    } else {
+        run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())?
+    };
+    // All proposers' work, divided by the decisions it bought.
+    let decided = r.decided().max(1) as f64;
+    let machine = Machine::here();
+    let o = Output {
+        oversubscribed: cfg.proposers > machine.cores,
+        machine,
+        acceptors: cfg.acceptors,
+        acceptor_kind: if args.mutex { "mutex" } else { "packed word, CAS" },
+        proposers: cfg.proposers,
+        fast_path: cfg.fast_path,
+        crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
+        crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
+        rmws_per_decision: r.proposers.iter().map(|p| p.rmws).sum::<usize>() as f64 / decided,
+        steps_per_decision: r.proposers.iter().map(|p| p.prepares + p.accepts).sum::<usize>()
+            as f64
+            / decided,
+        run: &r,
+    };
+    match args.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
+        Format::Text => write_text(&o, out)?,
+    }
+    let majority = cfg.acceptors / 2 + 1;
+    if r.disagreements > 0 || !r.errors.is_empty() {
+        return Ok(EXIT_VIOLATION);
+    }
+    if r.decided() == 0 && r.no_quorum() > 0 {
+        writeln!(
+            err,
+            "conlab: no quorum: {} of {} acceptors crashed, and a decision needs a live majority of {majority}",
+            faults.acceptors.len(),
+            cfg.acceptors
+        )?;
+        return Ok(EXIT_VIOLATION);
+    }
+    Ok(0)
+}
+
+fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let r = o.run;
+    writeln!(out, "machine: {}", o.machine)?;
+    writeln!(
+        out,
+        "Paxos: {} acceptors ({}), {} proposers{}; fast path {}",
+        o.acceptors,
+        o.acceptor_kind,
+        o.proposers,
+        if o.oversubscribed { " (OVERSUBSCRIBED: more proposers than cores)" } else { "" },
+        if o.fast_path { "on" } else { "off" }
+    )?;
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    writeln!(
+        out,
+        "crashed acceptors (i@k: after k operations): {}; crashed proposers (j@k: after k steps): {}",
+        list(&o.crashed_acceptors),
+        list(&o.crashed_proposers)
+    )?;
+    if r.instances == 1 {
+        match r.decisions.iter().position(|&d| d == 1) {
+            Some(v) => writeln!(out, "decision: t{v}'s value")?,
+            None if r.disagreements > 0 => {
+                writeln!(out, "DISAGREEMENT: proposers decided differently")?
+            }
+            None => writeln!(out, "no proposer decided")?,
+        }
+    } else {
+        writeln!(
+            out,
+            "{} instances; decisions by whose value won: {:?}",
+            r.instances, r.decisions
+        )?;
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "proposer",
+        "decided",
+        "crashed",
+        "no quorum",
+        "fast path",
+        "ballots",
+        "nacks",
+        "prepares",
+        "accepts",
+        "acceptor RMWs",
+    ]);
+    for (j, p) in r.proposers.iter().enumerate() {
+        t.add_row([
+            format!("t{j}"),
+            p.decided.to_string(),
+            p.crashed.to_string(),
+            p.no_quorum.to_string(),
+            p.fast_path.to_string(),
+            p.attempts.to_string(),
+            p.nacks.to_string(),
+            p.prepares.to_string(),
+            p.accepts.to_string(),
+            p.rmws.to_string(),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if r.decided() == 0 {
+        writeln!(out, "per decision: nothing was decided")?;
+    } else {
+        writeln!(
+            out,
+            "per decision: {:.2} acceptor operations (prepares + accepts), {:.2} acceptor read-modify-writes{}",
+            o.steps_per_decision,
+            o.rmws_per_decision,
+            if o.acceptor_kind == "mutex" { " (a lock and an unlock each)" } else { " (CAS attempts)" }
+        )?;
+    }
+    writeln!(
+        out,
+        "time: {:.2} ms for the racing phase ({:.0} ns per instance)",
+        r.elapsed.as_secs_f64() * 1e3,
+        r.elapsed.as_nanos() as f64 / r.instances as f64
+    )?;
+    if r.disagreements > 0 {
+        writeln!(out, "AGREEMENT VIOLATED on {} instances", r.disagreements)?;
+    } else {
+        writeln!(
+            out,
+            "agreement: every proposer that decided, decided the same value, on every instance"
+        )?;
+    }
+    for e in &r.errors {
+        writeln!(out, "error: {e}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::run_cli;
+
+    #[test]
+    fn the_issue_scenario_decides() {
+        let (code, out, err) = run_cli(&[
+            "paxos",
+            "--acceptors",
+            "5",
+            "--proposers",
+            "4",
+            "--crash-acceptor",
+            "0",
+            "--crash-acceptor",
+            "3",
+            "--crash-proposer",
+            "1@2",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("decision: t"), "{out}");
+        assert!(out.contains("agreement: every proposer"), "{out}");
+    }
+
+    #[test]
+    fn three_of_five_crashed_is_no_quorum_with_a_clear_message() {
+        let (code, _, err) = run_cli(&[
+            "paxos",
+            "--acceptors",
+            "5",
+            "--crash-acceptor",
+            "0",
+            "--crash-acceptor",
+            "1",
+            "--crash-acceptor",
+            "2",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("no quorum") && err.contains("majority of 3"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+
+    #[test]
+    fn bad_plans_are_one_line_errors() {
+        for args in [
+            &["paxos", "--acceptors", "4"][..],
+            &["paxos", "--crash-acceptor", "7"],
+            &["paxos", "--crash-acceptor", "x@1"],
+            &["paxos", "--crash-proposer", "5@1"],
+            &["paxos", "--crash-acceptor", "1", "--crash-acceptor", "1@3"],
+        ] {
+            let (code, _, err) = run_cli(args);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_costs_two_rmws_with_three_acceptors() {
+        let (code, out, _) =
+            run_cli(&["paxos", "--proposers", "1", "--instances", "100", "--format", "json"]);
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["rmws_per_decision"], 2.0);
+        let (_, out, _) = run_cli(&[
+            "paxos",
+            "--proposers",
+            "1",
+            "--instances",
+            "100",
+            "--no-fast-path",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["rmws_per_decision"], 4.0);
+    }
+}

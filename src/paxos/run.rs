@@ -1,0 +1,239 @@
+//! Running Paxos on real cores: `P` proposer threads race on `K` fresh
+//! instances under a fault plan; every instance is checked for agreement among
+//! the proposers that decided, and what each proposer did is summed up.
+//!
+//! Used by `conlab paxos` and by the fault stress test. Like the generic stress
+//! runner, the threads meet at a barrier every `batch` instances so they race on
+//! the same instance.
+
+use super::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus, ProposerStats};
+use crate::consensus::ConsensusError;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+/// What one proposer did over all instances.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ProposerSummary {
+    /// Instances it decided.
+    pub decided: usize,
+    /// Instances where it crashed (fault plan).
+    pub crashed: usize,
+    /// Instances where it found no quorum.
+    pub no_quorum: usize,
+    /// Instances it decided on the fast path.
+    pub fast_path: usize,
+    /// Totals of its per-instance statistics.
+    pub attempts: usize,
+    /// Nacks received.
+    pub nacks: usize,
+    /// Prepares sent.
+    pub prepares: usize,
+    /// Accepts sent.
+    pub accepts: usize,
+    /// Acceptor read-modify-writes it caused.
+    pub rmws: usize,
+}
+
+impl ProposerSummary {
+    fn add(&mut self, result: &Result<usize, ConsensusError>, s: &ProposerStats) {
+        match result {
+            Ok(_) => self.decided += 1,
+            Err(ConsensusError::Crashed { .. }) => self.crashed += 1,
+            Err(ConsensusError::NoQuorum { .. }) => self.no_quorum += 1,
+            Err(_) => {}
+        }
+        self.fast_path += usize::from(s.fast_path && result.is_ok());
+        self.attempts += s.attempts;
+        self.nacks += s.nacks;
+        self.prepares += s.prepares;
+        self.accepts += s.accepts;
+        self.rmws += s.rmws;
+    }
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PaxosRun {
+    /// Instances run.
+    pub instances: usize,
+    /// Per proposer.
+    pub proposers: Vec<ProposerSummary>,
+    /// `decisions[t]`: instances whose decided value was proposer `t`'s.
+    pub decisions: Vec<usize>,
+    /// Instances where two proposers decided differently (must be 0).
+    pub disagreements: usize,
+    /// The first errors other than crash / no quorum / give-up, if any.
+    pub errors: Vec<String>,
+    /// Wall time of the racing phase.
+    #[serde(serialize_with = "as_millis")]
+    pub elapsed: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1e3)
+}
+
+impl PaxosRun {
+    /// Decisions made (over all proposers and instances).
+    pub fn decided(&self) -> usize {
+        self.proposers.iter().map(|p| p.decided).sum()
+    }
+
+    /// Instances where some proposer found no quorum.
+    pub fn no_quorum(&self) -> usize {
+        self.proposers.iter().map(|p| p.no_quorum).sum()
+    }
+}
+
+/// Runs `cfg.proposers` threads on `instances` instances, instance `i` built
+/// with the fault plan `plan(i)` (the rest of `cfg` as given).
+///
+/// # Errors
+/// An invalid configuration or plan.
+pub fn run<A: Acceptor>(
+    cfg: &PaxosConfig,
+    instances: usize,
+    batch: usize,
+    plan: impl Fn(usize) -> FaultPlan,
+) -> Result<PaxosRun, ConsensusError> {
+    if instances == 0 || batch == 0 {
+        return Err(ConsensusError::InvalidConfig("instances and batch must be at least 1".into()));
+    }
+    let slots: Vec<PaxosConsensus<A>> = (0..instances)
+        .map(|i| PaxosConsensus::new(&PaxosConfig { faults: plan(i), ..cfg.clone() }))
+        .collect::<Result<_, _>>()?;
+    let n = cfg.proposers;
+    let barrier = Barrier::new(n);
+    let start = Instant::now();
+    let per_thread: Vec<Vec<(Result<usize, ConsensusError>, ProposerStats)>> =
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .map(|me| {
+                    let (slots, barrier) = (&slots, &barrier);
+                    s.spawn(move || {
+                        let mut out = Vec::with_capacity(instances);
+                        for chunk in slots.chunks(batch) {
+                            barrier.wait();
+                            out.extend(chunk.iter().map(|p| p.propose(me)));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("a proposer thread panicked")).collect()
+        });
+    let elapsed = start.elapsed();
+
+    let mut proposers = vec![ProposerSummary::default(); n];
+    let mut decisions = vec![0; n];
+    let (mut disagreements, mut errors) = (0, Vec::new());
+    for i in 0..instances {
+        let mut decided: Option<usize> = None;
+        let mut agree = true;
+        for (me, results) in per_thread.iter().enumerate() {
+            let (result, stats) = &results[i];
+            proposers[me].add(result, stats);
+            match result {
+                Ok(v) => match decided {
+                    None => decided = Some(*v),
+                    Some(d) if d != *v => agree = false,
+                    Some(_) => {}
+                },
+                Err(
+                    ConsensusError::Crashed { .. }
+                    | ConsensusError::NoQuorum { .. }
+                    | ConsensusError::GaveUp { .. },
+                ) => {}
+                Err(e) if errors.len() < 5 => errors.push(format!("instance {i}, t{me}: {e}")),
+                Err(_) => {}
+            }
+        }
+        if !agree {
+            disagreements += 1;
+        } else if let Some(v) = decided {
+            decisions[v] += 1;
+        }
+    }
+    Ok(PaxosRun { instances, proposers, decisions, disagreements, errors, elapsed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paxos::{Crash, MutexAcceptor, PackedAcceptor};
+
+    /// A tiny deterministic generator for the random fault plans.
+    fn splitmix(x: &mut u64) -> u64 {
+        *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A random plan for instance `i`: up to `max_acceptors` acceptors and up to
+    /// `proposers - 1` proposers crash, each at a random point.
+    fn random_plan(
+        i: usize,
+        acceptors: usize,
+        proposers: usize,
+        max_acceptors: usize,
+    ) -> FaultPlan {
+        let mut x = i as u64;
+        let mut pick = |n: usize| (splitmix(&mut x) % n as u64) as usize;
+        let mut plan = FaultPlan::none();
+        for _ in 0..pick(max_acceptors + 1) {
+            let who = pick(acceptors);
+            if plan.acceptor(who).is_none() {
+                plan.acceptors.push(Crash { who, after: pick(4) });
+            }
+        }
+        for _ in 0..pick(proposers) {
+            let who = pick(proposers);
+            if plan.proposer(who).is_none() {
+                plan.proposers.push(Crash { who, after: pick(6) });
+            }
+        }
+        plan
+    }
+
+    fn random_crashes_never_break_agreement<A: Acceptor>(acceptors: usize, proposers: usize) {
+        let cfg = PaxosConfig { acceptors, ..PaxosConfig::new(proposers) };
+        let f = (acceptors - 1) / 2;
+        // Up to f crashed acceptors: every live proposer decides.
+        let r = run::<A>(&cfg, 3_000, 16, |i| random_plan(i, acceptors, proposers, f)).unwrap();
+        assert_eq!(r.disagreements, 0, "{r:?}");
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.no_quorum(), 0, "with at most f crashed a quorum is always live: {r:?}");
+        let crashed: usize = r.proposers.iter().map(|p| p.crashed).sum();
+        assert_eq!(r.decided() + crashed, 3_000 * proposers, "every live proposer decides");
+        // Any number crashed: still no disagreement, and no hang.
+        let r =
+            run::<A>(&cfg, 3_000, 16, |i| random_plan(i, acceptors, proposers, acceptors)).unwrap();
+        assert_eq!(r.disagreements, 0, "{r:?}");
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+    }
+
+    #[test]
+    fn random_crashes_never_break_agreement_packed() {
+        random_crashes_never_break_agreement::<PackedAcceptor>(5, 3);
+        random_crashes_never_break_agreement::<PackedAcceptor>(3, 2);
+    }
+
+    #[test]
+    fn random_crashes_never_break_agreement_mutex() {
+        random_crashes_never_break_agreement::<MutexAcceptor>(5, 3);
+    }
+
+    #[test]
+    fn a_lost_majority_is_no_quorum_for_everyone() {
+        let cfg = PaxosConfig {
+            acceptors: 5,
+            faults: FaultPlan::first_acceptors_crashed(3),
+            ..PaxosConfig::new(4)
+        };
+        let r = run::<PackedAcceptor>(&cfg, 100, 10, |_| cfg.faults.clone()).unwrap();
+        assert_eq!(r.decided(), 0);
+        assert_eq!(r.no_quorum(), 400);
+    }
+}
