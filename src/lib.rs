@@ -26,6 +26,7 @@
 //!
 //! * [`consensus`]: the traits [`IdConsensus`] and [`Consensus`], the announce
 //!   layer [`Proposals`], and the protocols;
+//! * [`paxos`]: Paxos over shared-memory acceptor registers, with crash faults;
 //! * [`broken`]: intentionally wrong protocols, each caught by loom;
 //! * [`registry`]: every protocol in one list, read by the CLI, the stress
 //!   runner, the benches and the loom suite;
@@ -34,10 +35,10 @@
 //! * [`sync`]: the facade that picks real or loom primitives.
 //!
 //! ```
-//! use consensus_lab::{registry, consensus::{Consensus, Proposals}};
+//! use consensus_lab::{registry::{self, Params}, consensus::{Consensus, Proposals}};
 //!
 //! let cas = registry::find("cas").unwrap();
-//! let slot = Proposals::new(cas.build(2).unwrap());
+//! let slot = Proposals::new(cas.build(&Params::threads(2)).unwrap());
 //! assert_eq!(slot.decide(1, "left").unwrap(), &"left");
 //! assert_eq!(slot.decide(0, "right").unwrap(), &"left");
 //! ```
