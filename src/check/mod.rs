@@ -5,6 +5,8 @@
 pub mod properties;
 pub mod trace;
 
+#[cfg(not(loom))]
+pub mod barrier;
 #[cfg(loom)]
 pub mod model;
 #[cfg(not(loom))]

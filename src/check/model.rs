@@ -88,6 +88,10 @@ pub struct Counterexample {
     pub trace: Trace,
     /// Executions explored up to and including the failing one.
     pub executions: usize,
+    /// Whether loom itself stopped the model (a data race on an `UnsafeCell`, a
+    /// deadlock, an exceeded branch limit, a panic in protocol code) rather than
+    /// a violated property.
+    pub loom_panic: bool,
 }
 
 impl fmt::Display for Counterexample {
@@ -156,6 +160,10 @@ where
     if cfg.preemption_bound.is_some() {
         builder.preemption_bound = cfg.preemption_bound;
     }
+    // LOOM_MAX_PERMUTATIONS / LOOM_MAX_DURATION would stop the exploration early
+    // without saying so, and an "exhaustive" pass would be nothing of the kind.
+    builder.max_permutations = None;
+    builder.max_duration = None;
     let effective_bound = builder.preemption_bound;
     let start = Instant::now();
     // LOOM_LOG: the subscriber `loom::model` would install (Builder::check alone
@@ -215,14 +223,19 @@ where
         });
     }));
     let executions = EXECUTIONS.with(Cell::get);
-    if let (Ok(()), Some((message, trace, executions))) =
-        (&outcome, PENDING.with(|p| p.borrow_mut().take()))
-    {
+    let pending = PENDING.with(|p| p.borrow_mut().take());
+    let is_violation = match &outcome {
+        Ok(()) => false,
+        Err(payload) => payload.is::<ViolationPanic>(),
+    };
+    // A violation set aside while looking for a sequentially consistent one is
+    // the answer unless a sequentially consistent violation stopped the run.
+    if let (false, Some((message, trace, executions))) = (is_violation, pending) {
         let message = format!(
-            "{message}\n(no sequentially consistent counterexample exists within this model: \
-             this one needs a stale read)"
+            "{message}\n(no sequentially consistent counterexample was found within this \
+             model and bound: this one needs a stale read)"
         );
-        return Err(Counterexample { message, trace, executions });
+        return Err(Counterexample { message, trace, executions, loom_panic: false });
     }
     match outcome {
         Ok(()) => Ok(ModelReport {
@@ -233,34 +246,53 @@ where
             all_decided: ALL_DECIDED.with(Cell::get),
         }),
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the model panicked".to_string());
-            Err(Counterexample { message, trace: trace::snapshot(), executions })
+            let message = match payload.downcast_ref::<ViolationPanic>() {
+                Some(ViolationPanic(m)) => m.clone(),
+                None => payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .map_or_else(|| "the model panicked".to_string(), |m| format!("loom: {m}")),
+            };
+            Err(Counterexample {
+                message,
+                trace: trace::snapshot(),
+                executions,
+                loom_panic: !is_violation,
+            })
         }
     }
 }
 
+/// The panic payload of a violated property, so the harness can tell it from
+/// loom's own panics (a data race, a deadlock, a branch limit).
+struct ViolationPanic(String);
+
 fn fail(v: &Violation) -> ! {
-    panic!("{v}")
+    std::panic::panic_any(ViolationPanic(v.to_string()))
 }
 
 /// Asserts that loom finds a counterexample for a broken protocol; returns it.
 /// Prefers a sequentially consistent one (see the trace's stale-read marks); the
 /// exploration continues past weak-memory-only counterexamples to find it.
 ///
+/// Only a violated property counts: if loom stops the model for a reason of its
+/// own (a branch limit, say) before any violation, that is an error.
+///
 /// # Errors
-/// The report of a model that held in every execution: the protocol is not as
-/// broken as claimed, or the model does not reach the bad interleaving.
-pub fn find_counterexample<C, F>(build: F, cfg: ModelConfig) -> Result<Counterexample, ModelReport>
+/// Why no counterexample was found: the model held in every execution (the
+/// protocol is not as broken as claimed, or the model does not reach the bad
+/// interleaving), or loom stopped it for another reason.
+pub fn find_counterexample<C, F>(build: F, cfg: ModelConfig) -> Result<Counterexample, String>
 where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
     match explore(build, cfg, StopAt::FirstSequentiallyConsistent) {
-        Ok(report) => Err(report),
+        Ok(report) => Err(format!("the model held in all {} executions", report.executions)),
+        Err(cx) if cx.loom_panic => {
+            Err(format!("loom stopped the model before any violation: {cx}"))
+        }
         Err(cx) => Ok(cx),
     }
 }

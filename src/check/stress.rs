@@ -3,8 +3,9 @@
 //!
 //! `threads` OS threads (scoped, started once) walk the same pre-allocated array
 //! of instances. To keep them racing on the *same* instance rather than drifting
-//! apart (free-running threads soon look uncontended), they meet at a barrier
-//! before every batch of `batch` instances. Thread `t` proposes
+//! apart (free-running threads soon look uncontended), they meet at a spinning
+//! [`SpinBarrier`] before every batch of `batch` instances, and the report says
+//! how many batches were really contended (won by more than one thread). Thread `t` proposes
 //! `instance × threads + t` on each instance, so a value from the wrong instance
 //! fails validity. After the run every instance is checked with
 //! [`check_decisions`]: agreement, validity, no error.
@@ -13,10 +14,10 @@
 //! allocation or verification. It is a sanity figure: benchmarks live in
 //! `benches/`.
 
+use crate::check::barrier::SpinBarrier;
 use crate::check::properties::{check_decisions, Undecided, Violation};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use rayon::prelude::*;
-use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// What to run.
@@ -60,6 +61,11 @@ pub struct StressReport {
     pub examples: Vec<String>,
     /// How many instances each thread won.
     pub wins: Vec<u64>,
+    /// Batches run (threads meet at a barrier before each).
+    pub batches: usize,
+    /// Batches won by more than one thread: a sign the threads really raced
+    /// rather than one deciding a whole batch before the others arrived.
+    pub contended_batches: usize,
     /// Wall time of the racing phase.
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
@@ -100,6 +106,7 @@ where
             "threads, instances and batch must all be at least 1".into(),
         ));
     }
+    check_size(threads, instances)?;
     let slots: Vec<Proposals<u64, C>> =
         (0..instances).map(|_| make().map(Proposals::new)).collect::<Result<_, _>>()?;
     if let Some(s) = slots.first() {
@@ -112,27 +119,19 @@ where
     }
     let proposal = |i: usize, t: usize| (i * threads + t) as u64;
 
-    let barrier = Barrier::new(threads);
+    let barrier = SpinBarrier::new(threads);
     let start = Instant::now();
-    let per_thread: Vec<Vec<Result<u64, ConsensusError>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (slots, barrier) = (&slots, &barrier);
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(instances);
-                    for (b, chunk) in slots.chunks(batch).enumerate() {
-                        barrier.wait();
-                        for (k, slot) in chunk.iter().enumerate() {
-                            let i = b * batch + k;
-                            out.push(slot.decide(t, proposal(i, t)).copied());
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a stress thread panicked")).collect()
-    });
+    let per_thread: Vec<Vec<Result<u64, ConsensusError>>> = race(threads, |t| {
+        let mut out = Vec::with_capacity(instances);
+        for (b, chunk) in slots.chunks(batch).enumerate() {
+            barrier.wait();
+            for (k, slot) in chunk.iter().enumerate() {
+                let i = b * batch + k;
+                out.push(slot.decide(t, proposal(i, t)).copied());
+            }
+        }
+        out
+    })?;
     let elapsed = start.elapsed();
 
     // Verification is independent per instance: spread it over the cores.
@@ -141,17 +140,22 @@ where
         .map(|i| {
             let proposals: Vec<u64> = (0..threads).map(|t| proposal(i, t)).collect();
             let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
-            check_decisions(&proposals, &results, Undecided::IsViolation).map(|()| {
-                match results.first() {
-                    Some(Ok(v)) => *v as usize - i * threads,
-                    _ => unreachable!("check_decisions accepted an instance without a decision"),
-                }
-            })
+            check_decisions(&proposals, &results, Undecided::IsViolation)?;
+            // Every result is Ok and valid now: the winner is whoever proposed it.
+            let v = results.iter().find_map(|r| r.as_ref().ok()).copied().unwrap_or_default();
+            Ok(v as usize - i * threads)
         })
         .collect();
     let mut violations = 0;
     let mut examples = Vec::new();
     let mut wins = vec![0u64; threads];
+    let mut contended_batches = 0;
+    for chunk in verdicts.chunks(batch) {
+        let mut winners = chunk.iter().filter_map(|v| v.as_ref().ok());
+        if let Some(first) = winners.next() {
+            contended_batches += usize::from(winners.any(|w| w != first));
+        }
+    }
     for (i, verdict) in verdicts.iter().enumerate() {
         match verdict {
             Ok(winner) => wins[*winner] += 1,
@@ -173,7 +177,58 @@ where
         violations,
         examples,
         wins,
+        batches: instances.div_ceil(batch),
+        contended_batches,
         elapsed,
+    })
+}
+
+/// Most decisions (threads × instances) one run may make: its memory grows
+/// with them (instances, announce slots, results), and a run beyond this would
+/// need many GiB. Larger runs are refused with an error rather than aborting
+/// the process when an allocation fails.
+pub const MAX_DECISIONS: usize = 1 << 25;
+
+/// Refuses runs larger than [`MAX_DECISIONS`].
+///
+/// # Errors
+/// [`ConsensusError::InvalidConfig`] naming the limit.
+pub fn check_size(threads: usize, instances: usize) -> Result<(), ConsensusError> {
+    match threads.checked_mul(instances) {
+        Some(d) if d <= MAX_DECISIONS => Ok(()),
+        _ => Err(ConsensusError::InvalidConfig(format!(
+            "{threads} threads × {instances} instances is more than {MAX_DECISIONS} decisions \
+             in one run; split it into several runs"
+        ))),
+    }
+}
+
+/// Runs `body(t)` on `threads` scoped threads and collects their results in
+/// order; a thread that cannot be started is an error, not a panic.
+///
+/// # Errors
+/// [`ConsensusError::InvalidConfig`] if the OS refuses a thread.
+pub fn race<R: Send>(
+    threads: usize,
+    body: impl Fn(usize) -> R + Sync,
+) -> Result<Vec<R>, ConsensusError> {
+    std::thread::scope(|s| {
+        let body = &body;
+        let mut handles = Vec::with_capacity(threads);
+        for t in 0..threads {
+            let h = std::thread::Builder::new()
+                .name(format!("conlab-t{t}"))
+                .spawn_scoped(s, move || body(t))
+                .map_err(|e| {
+                    ConsensusError::InvalidConfig(format!("cannot start thread {t}: {e}"))
+                })?;
+            handles.push(h);
+        }
+        // A panicking protocol is a bug in this crate; re-raise it where it shows.
+        Ok(handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect())
     })
 }
 

@@ -125,6 +125,7 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
         "instances",
         "violations",
         "wins per thread",
+        "contended batches",
         "time",
         "ns / instance",
     ]);
@@ -134,6 +135,7 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
             r.instances.to_string(),
             r.violations.to_string(),
             format!("{:?}", r.wins),
+            format!("{} of {}", r.contended_batches, r.batches),
             format!("{:.1} ms", r.elapsed.as_secs_f64() * 1e3),
             format!("{:.0}", r.ns_per_instance()),
         ]);

@@ -39,7 +39,10 @@ use crate::sync::{AtomicU8, Ordering, UnsafeCell};
 use crate::trace_step;
 
 /// Shared-memory steps [`Proposals::decide`] adds to the id protocol's
-/// `decide_id`: the announce and the read of the winner's slot.
+/// `decide_id` and counts against a step bound: the announce and the read of the
+/// winner's slot. The claim (a compare&swap on the caller's own slot, which no
+/// other id touches) is a misuse guard and is not counted: a `decide` is at most
+/// `steps + ANNOUNCE_STEPS + 1` shared-memory instructions.
 pub const ANNOUNCE_STEPS: usize = 2;
 
 const EMPTY: u8 = 0;

@@ -39,6 +39,12 @@ pub use announce::Proposals;
 /// (agreement), that thread called `decide_id` (validity), and the start of the
 /// winner's call happens-before the return of every call, so whatever the winner
 /// wrote before calling is visible to the caller afterwards.
+///
+/// Precondition: each id is used by one caller at a time (protocols with
+/// single-writer registers rely on it). [`Proposals`] enforces one call per id;
+/// used directly, a second concurrent caller with the same id is a usage error
+/// whose outcome the protocol does not define (never undefined behaviour: the
+/// trait is safe and so are its implementations).
 pub trait IdConsensus: Sync {
     /// Largest number of threads (ids `0..threads()`) this instance serves.
     fn threads(&self) -> usize;

@@ -39,9 +39,25 @@
 //!
 //! **Progress**: obstruction-free. Read/write registers have consensus number 1
 //! (Herlihy): no wait-free protocol over them solves 2-thread consensus, so two
-//! attempts can overrule each other forever. Running alone, a thread decides in
-//! one attempt: `2n` steps (two writes, `2(n − 1)` reads; fences not counted).
+//! attempts can overrule each other forever. Running alone on a fresh instance, a thread decides in
+//! one attempt: `2n` steps (two writes, `2(n − 1)` reads; fences not counted);
+//! where earlier attempts left higher promises behind, in two (every register
+//! is read, so the retry goes above the highest promise seen).
 //! Randomized backoff makes livelock vanishingly unlikely on real cores.
+//!
+//! **What loom cannot check here.** loom 0.7 models `fence(SeqCst)` more
+//! strongly than C11 does: every SC fence joins a global clock, so each fence
+//! synchronises with every earlier one. C11 gives SC fences no happens-before
+//! between threads (only the store-buffering guarantee used above). So the
+//! Release stores and Acquire loads are *not* what loom verifies: with both
+//! weakened to Relaxed, loom still passes, although a value could then reach a
+//! decider without its proposer's announce (the announce layer would report
+//! `InvalidWinner`, not race). They are argued below, not model-checked.
+//!
+//! **One caller per id.** Each register has a single writer only if each id
+//! is used by one caller at a time, as [`IdConsensus`] requires; `Proposals`
+//! enforces it (two concurrent callers with one id would let one erase the
+//! other's accepted value).
 //!
 //! **Other orderings.** Stores `Release`, loads `Acquire`: a value id travels
 //! from its proposer's phase-2 write through any number of adopt-and-rewrite
@@ -96,8 +112,9 @@ impl RegistersConsensus {
     }
 
     /// Writes my register, fences, reads all others. Returns the register with
-    /// the highest accepted ballot among them and mine, or `Err(promise)` if some
-    /// thread promised a ballot above `b`.
+    /// the highest accepted ballot among them and mine, or `Err(promise)` with the
+    /// highest promise above `b` (all registers are read, so one retry gets past
+    /// every promise seen).
     fn write_then_read(&self, me: usize, mine: Reg, b: u64) -> Result<Reg, u64> {
         // Release: pairs with the Acquire loads of other threads reading R[me],
         // so a value id adopted from it carries its proposer's announce along.
@@ -108,18 +125,22 @@ impl RegistersConsensus {
         // that of two such attempts at least one sees the other's store.
         fence(Ordering::SeqCst);
         let mut best = mine;
+        let mut higher = None;
         for (j, reg) in self.regs.iter().enumerate().filter(|(j, _)| *j != me) {
             // Acquire: pairs with the Release store of R[j] by thread j.
             let r = Reg::unpack(reg.load(Ordering::Acquire));
             trace_step!(me, Load { loc: Loc::at("R", j), value: r.val() });
             if r.promised > b {
-                return Err(r.promised);
+                higher = higher.max(Some(r.promised));
             }
             if r.accepted > best.accepted {
                 best = r;
             }
         }
-        Ok(best)
+        match higher {
+            Some(promise) => Err(promise),
+            None => Ok(best),
+        }
     }
 
     /// One attempt at ballot `b`: `Ok(winner)` or `Err(promise)` that overruled it.
@@ -141,8 +162,10 @@ impl IdConsensus for RegistersConsensus {
     fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
         check_id(me, self.regs.len())?;
         let ballots = Ballots::new(me, self.regs.len(), MAX_BALLOT);
-        // Only this thread writes R[me]: Relaxed reads back its own last write.
-        let mut mine = Reg::unpack(self.regs[me].load(Ordering::Relaxed));
+        // Only the caller with id `me` writes R[me]. Acquire: pairs with the
+        // Release store of R[me] by an earlier call with this id, which may have
+        // run on another OS thread.
+        let mut mine = Reg::unpack(self.regs[me].load(Ordering::Acquire));
         let mut b = ballots.above(mine.promised)?;
         let mut failed = 0;
         loop {

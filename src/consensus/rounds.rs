@@ -27,8 +27,11 @@ pub struct Ballots {
 impl Ballots {
     /// The numbers of thread `me` of `threads`, none above `max` (the largest
     /// value the protocol's packed word can hold).
+    /// `me` must be below `threads` (every protocol checks the id first);
+    /// otherwise two threads could share numbers.
     pub fn new(me: usize, threads: usize, max: u64) -> Self {
-        Ballots { me: me as u64, threads: threads as u64, max }
+        debug_assert!(me < threads, "thread id {me} out of range 0..{threads}");
+        Ballots { me: me as u64, threads: threads.max(1) as u64, max }
     }
 
     /// The thread's first number, `me + 1`.

@@ -41,8 +41,9 @@
 //! other forever (t0 owns the odd numbers, t1 the even ones): t0 raises to 1;
 //! t1 raises to 2; t0's value CAS fails (version 2) and t0 raises to 3; t1's value
 //! CAS fails (version 3) and t1 raises to 4; t0's fails and it raises to 5; ...
-//! A thread running alone decides within one attempt (at most three steps once
-//! its raise succeeds). Randomized exponential [`backoff`] between attempts makes
+//! A thread running alone on a fresh instance decides in one attempt (a load,
+//! the raise, the value CAS); where a stale higher version was left behind, in
+//! two. Randomized exponential [`backoff`] between attempts makes
 //! the livelock vanishingly unlikely on real cores; loom models bound the rounds.
 //!
 //! **Orderings.** Once X is set the word is final, so the only write a reader can

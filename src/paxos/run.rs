@@ -7,8 +7,9 @@
 //! the same instance.
 
 use super::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus, ProposerStats};
+use crate::check::barrier::SpinBarrier;
+use crate::check::stress::{check_size, race};
 use crate::consensus::ConsensusError;
-use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// What one proposer did over all instances.
@@ -99,29 +100,21 @@ pub fn run<A: Acceptor>(
     if instances == 0 || batch == 0 {
         return Err(ConsensusError::InvalidConfig("instances and batch must be at least 1".into()));
     }
+    check_size(cfg.proposers, instances)?;
     let slots: Vec<PaxosConsensus<A>> = (0..instances)
         .map(|i| PaxosConsensus::new(&PaxosConfig { faults: plan(i), ..cfg.clone() }))
         .collect::<Result<_, _>>()?;
     let n = cfg.proposers;
-    let barrier = Barrier::new(n);
+    let barrier = SpinBarrier::new(n);
     let start = Instant::now();
-    let per_thread: Vec<Vec<(Result<usize, ConsensusError>, ProposerStats)>> =
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .map(|me| {
-                    let (slots, barrier) = (&slots, &barrier);
-                    s.spawn(move || {
-                        let mut out = Vec::with_capacity(instances);
-                        for chunk in slots.chunks(batch) {
-                            barrier.wait();
-                            out.extend(chunk.iter().map(|p| p.propose(me)));
-                        }
-                        out
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("a proposer thread panicked")).collect()
-        });
+    let per_thread: Vec<Vec<(Result<usize, ConsensusError>, ProposerStats)>> = race(n, |me| {
+        let mut out = Vec::with_capacity(instances);
+        for chunk in slots.chunks(batch) {
+            barrier.wait();
+            out.extend(chunk.iter().map(|p| p.propose(me)));
+        }
+        out
+    })?;
     let elapsed = start.elapsed();
 
     let mut proposers = vec![ProposerSummary::default(); n];
