@@ -48,6 +48,7 @@
 pub mod broken;
 pub mod check;
 pub mod consensus;
+pub mod objects;
 pub mod paxos;
 pub mod registry;
 pub mod sync;

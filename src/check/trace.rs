@@ -151,6 +151,14 @@ pub enum Step {
         /// The value it left behind.
         new: Val,
     },
+    /// An atomic assignment to several registers `r[i] ← v` (the first
+    /// `count` entries of `regs`).
+    Assign {
+        /// How many entries of `regs` are used.
+        count: u8,
+        /// `(register, value)` pairs.
+        regs: [(u8, u8); 6],
+    },
     /// A lock was acquired.
     Lock {
         /// Which lock.
@@ -186,13 +194,17 @@ impl Step {
         }
     }
 
-    /// The location and value this step wrote, if it wrote one.
-    pub fn written(&self) -> Option<(Loc, Val)> {
+    /// The locations and values this step wrote.
+    pub fn writes(&self) -> Vec<(Loc, Val)> {
         match *self {
-            Step::Store { loc, value } => Some((loc, value)),
-            Step::Cas { loc, expected, new, found } if found == expected => Some((loc, new)),
-            Step::Rmw { loc, new, .. } => Some((loc, new)),
-            _ => None,
+            Step::Store { loc, value } => vec![(loc, value)],
+            Step::Cas { loc, expected, new, found } if found == expected => vec![(loc, new)],
+            Step::Rmw { loc, new, .. } => vec![(loc, new)],
+            Step::Assign { count, regs } => regs[..usize::from(count)]
+                .iter()
+                .map(|&(r, v)| (Loc::at("r", usize::from(r)), Val::Id(usize::from(v))))
+                .collect(),
+            _ => vec![],
         }
     }
 }
@@ -211,6 +223,13 @@ impl fmt::Display for Step {
             }
             Step::Rmw { op, loc, arg, old, new } => {
                 write!(f, "{op} {loc} ({arg}) → {old}, leaves {new}")
+            }
+            Step::Assign { count, regs } => {
+                f.write_str("assign ")?;
+                for (k, (r, v)) in regs[..usize::from(*count)].iter().enumerate() {
+                    write!(f, "{}r[{r}] ← {v}", if k > 0 { ", " } else { "" })?;
+                }
+                Ok(())
             }
             Step::Lock { loc } => write!(f, "lock   {loc}"),
             Step::Unlock { loc } => write!(f, "unlock {loc}"),
@@ -264,7 +283,7 @@ impl Trace {
                     }
                 }
             }
-            if let Some((loc, value)) = e.step.written() {
+            for (loc, value) in e.step.writes() {
                 match latest.iter_mut().find(|(l, _, _)| *l == loc) {
                     Some(entry) => *entry = (loc, value, i),
                     None => latest.push((loc, value, i)),

@@ -1,0 +1,83 @@
+//! Herlihy's shared objects, each with its sequential specification and its
+//! consensus number as data.
+//!
+//! | object | consensus number | implementation |
+//! |---|---|---|
+//! | [`register::Register`] | 1 | one atomic word, load / store |
+//! | [`rmw::TestAndSet`] | 2 | `AtomicBool::swap(true)` |
+//! | [`rmw::Swap`] | 2 | `AtomicUsize::swap` |
+//! | [`rmw::FetchAdd`] | 2 | `AtomicUsize::fetch_add` |
+//! | [`queue::Queue`] | 2 | a FIFO behind a mutex |
+//! | [`assignment::Assignment`] | 2m − 2 | up to 16 registers packed in one word |
+//! | [`rmw::CompareAndSwap`] | ∞ | `AtomicUsize::compare_exchange` |
+//!
+//! Every object implements [`Object`]: `apply(me, op)` performs one operation
+//! atomically (it is linearizable: each call takes effect at one instant between
+//! its invocation and its response), and [`Object::Spec`] is the sequential
+//! specification that says what a single-threaded run of the same operations
+//! returns. The consensus protocols use the objects; a linearizability checker
+//! can replay their histories against the specification.
+
+pub mod assignment;
+pub mod queue;
+pub mod register;
+pub mod rmw;
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// A sequential specification: the object's state, its operations, and what
+/// each operation returns and leaves behind when run alone.
+pub trait Spec {
+    /// The abstract state.
+    type State: Clone + Eq + Hash + Debug;
+    /// An operation with its arguments.
+    type Op: Clone + Eq + Hash + Debug;
+    /// What an operation returns.
+    type Ret: Clone + Eq + Hash + Debug;
+
+    /// The initial state.
+    fn init(&self) -> Self::State;
+
+    /// Runs `op` on `state`: the new state and the return value.
+    fn apply(&self, state: &Self::State, op: &Self::Op) -> (Self::State, Self::Ret);
+}
+
+/// What the hierarchy table says about an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Its name.
+    pub name: &'static str,
+    /// Its consensus number, as the table shows it (`"2"`, `"2m − 2"`, `"∞"`).
+    pub consensus_number: &'static str,
+    /// How the lab implements it.
+    pub implementation: &'static str,
+}
+
+/// A linearizable concurrent object.
+pub trait Object: Sync + Send {
+    /// Its sequential specification.
+    type Spec: Spec;
+
+    /// The hierarchy table's row.
+    const INFO: ObjectInfo;
+
+    /// The specification (some carry parameters, e.g. the number of registers).
+    fn spec(&self) -> Self::Spec;
+
+    /// Thread `me` performs `op` atomically (`me` is for the trace only).
+    fn apply(&self, me: usize, op: &<Self::Spec as Spec>::Op) -> <Self::Spec as Spec>::Ret;
+}
+
+/// Every object's row, for `conlab hierarchy` and the docs.
+pub fn hierarchy() -> [ObjectInfo; 7] {
+    [
+        <register::Register as Object>::INFO,
+        <rmw::TestAndSet as Object>::INFO,
+        <rmw::Swap as Object>::INFO,
+        <rmw::FetchAdd as Object>::INFO,
+        <queue::Queue as Object>::INFO,
+        <assignment::Assignment as Object>::INFO,
+        <rmw::CompareAndSwap as Object>::INFO,
+    ]
+}
