@@ -43,6 +43,7 @@ impl SplitAcceptor {
 
 impl Acceptor for SplitAcceptor {
     const KIND: &'static str = "split load/store (BROKEN)";
+    const BLOCKING: bool = false;
 
     fn new() -> Self {
         SplitAcceptor { word: AtomicU64::new(AcceptorState::default().pack()) }

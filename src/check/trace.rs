@@ -154,6 +154,8 @@ pub enum Step {
     /// An atomic assignment to several registers `r[i] ← v` (the first
     /// `count` entries of `regs`).
     Assign {
+        /// The registers' name (`name[i]`).
+        name: &'static str,
         /// How many entries of `regs` are used.
         count: u8,
         /// `(register, value)` pairs.
@@ -200,9 +202,9 @@ impl Step {
             Step::Store { loc, value } => vec![(loc, value)],
             Step::Cas { loc, expected, new, found } if found == expected => vec![(loc, new)],
             Step::Rmw { loc, new, .. } => vec![(loc, new)],
-            Step::Assign { count, regs } => regs[..usize::from(count)]
+            Step::Assign { name, count, regs } => regs[..usize::from(count)]
                 .iter()
-                .map(|&(r, v)| (Loc::at("r", usize::from(r)), Val::Id(usize::from(v))))
+                .map(|&(r, v)| (Loc::at(name, usize::from(r)), Val::Id(usize::from(v))))
                 .collect(),
             _ => vec![],
         }
@@ -224,10 +226,10 @@ impl fmt::Display for Step {
             Step::Rmw { op, loc, arg, old, new } => {
                 write!(f, "{op} {loc} ({arg}) → {old}, leaves {new}")
             }
-            Step::Assign { count, regs } => {
+            Step::Assign { name, count, regs } => {
                 f.write_str("assign ")?;
                 for (k, (r, v)) in regs[..usize::from(*count)].iter().enumerate() {
-                    write!(f, "{}r[{r}] ← {v}", if k > 0 { ", " } else { "" })?;
+                    write!(f, "{}{name}[{r}] ← {v}", if k > 0 { ", " } else { "" })?;
                 }
                 Ok(())
             }

@@ -2,8 +2,8 @@
 //!
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
-//! supports, a fault plan naming nobody), 1 when a run found a violation or
-//! Paxos found no quorum.
+//! supports, a fault plan naming nobody), 1 when a run found a violation, 3
+//! when Paxos found no quorum.
 
 mod list;
 mod paxos;
@@ -54,6 +54,8 @@ pub enum Format {
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for a run that found a violation.
 pub const EXIT_VIOLATION: i32 = 1;
+/// Exit code for a Paxos run in which no proposer could reach a majority.
+pub const EXIT_NO_QUORUM: i32 = 3;
 
 /// Runs the CLI on `args` (including the program name); returns the exit code.
 pub fn main_with<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32

@@ -1,6 +1,6 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
-use super::{Format, Machine, EXIT_VIOLATION};
+use super::{Format, Machine, EXIT_NO_QUORUM, EXIT_VIOLATION};
 use crate::paxos::run::{run, PaxosRun};
 use crate::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -101,11 +101,11 @@ pub(super) fn paxos(
     if r.decided() == 0 && r.no_quorum() > 0 {
         writeln!(
             err,
-            "conlab: no quorum: {} of {} acceptors crashed, and a decision needs a live majority of {majority}",
-            faults.acceptors.len(),
-            cfg.acceptors
+            "conlab: no quorum: fewer than {majority} of {} acceptors answered (a decision needs a live majority of {majority}); crash plan {}",
+            cfg.acceptors,
+            o.crashed_acceptors.join(", ")
         )?;
-        return Ok(EXIT_VIOLATION);
+        return Ok(EXIT_NO_QUORUM);
     }
     Ok(0)
 }
@@ -240,7 +240,7 @@ mod tests {
             "--crash-acceptor",
             "2",
         ]);
-        assert_eq!(code, 1, "{err}");
+        assert_eq!(code, crate::cli::EXIT_NO_QUORUM, "{err}");
         assert!(err.contains("no quorum") && err.contains("majority of 3"), "{err}");
         assert_eq!(err.lines().count(), 1);
     }

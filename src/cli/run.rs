@@ -153,9 +153,10 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
     let total: usize = o.reports.iter().map(|r| r.violations).sum();
     writeln!(
         out,
-        "{}: {} protocols, {} violations",
+        "{}: {} protocol{}, {} violations",
         if total == 0 { "OK" } else { "FAILED" },
         o.reports.len(),
+        if o.reports.len() == 1 { "" } else { "s" },
         total
     )
 }

@@ -23,7 +23,9 @@
 //! ```
 
 pub mod announce;
+pub mod assignment;
 pub mod cas;
+pub mod first_mover;
 pub mod lock;
 pub mod registers;
 pub mod rounds;

@@ -73,6 +73,7 @@ pub struct Assignment {
     word: AtomicU64,
     registers: usize,
     m: usize,
+    name: &'static str,
 }
 
 fn field(word: u64, r: usize) -> Option<usize> {
@@ -86,12 +87,21 @@ impl Assignment {
     /// # Errors
     /// More than [`MAX_REGISTERS`] registers, or `m` of 0.
     pub fn new(registers: usize, m: usize) -> Result<Self, ConsensusError> {
+        Self::named("r", registers, m)
+    }
+
+    /// The same, with `name` for its registers in traces (`name[i]`), for
+    /// protocols that use several objects.
+    ///
+    /// # Errors
+    /// As [`Assignment::new`].
+    pub fn named(name: &'static str, registers: usize, m: usize) -> Result<Self, ConsensusError> {
         if registers > MAX_REGISTERS || m == 0 {
             return Err(ConsensusError::InvalidConfig(format!(
                 "an assignment object holds 1 to {MAX_REGISTERS} registers, assigned 1 or more at a time"
             )));
         }
-        Ok(Assignment { word: AtomicU64::new(ALL_BOT), registers, m })
+        Ok(Assignment { word: AtomicU64::new(ALL_BOT), registers, m, name })
     }
 
     /// Writes every `(register, value)` in one atomic step.
@@ -133,7 +143,7 @@ impl Assignment {
             *slot = (r as u8, v as u8);
         }
         let _ = (me, regs); // read by trace_step! in loom builds
-        trace_step!(me, Assign { count: writes.len().min(6) as u8, regs });
+        trace_step!(me, Assign { name: self.name, count: writes.len().min(6) as u8, regs });
         Ok(())
     }
 
@@ -144,7 +154,7 @@ impl Assignment {
         }
         // Acquire: pairs with the AcqRel of the assignments it reads.
         let v = field(self.word.load(Ordering::Acquire), r);
-        trace_step!(me, Load { loc: Loc::at("r", r), value: Val::from_option(v) });
+        trace_step!(me, Load { loc: Loc::at(self.name, r), value: Val::from_option(v) });
         v
     }
 }

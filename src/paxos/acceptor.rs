@@ -74,6 +74,9 @@ pub trait Acceptor: Sync + Send + std::fmt::Debug {
     /// Its name in tables.
     const KIND: &'static str;
 
+    /// Whether an operation can wait for another thread (a lock).
+    const BLOCKING: bool;
+
     /// An acceptor that has promised and accepted nothing.
     fn new() -> Self;
 
@@ -172,6 +175,7 @@ impl PackedAcceptor {
 
 impl Acceptor for PackedAcceptor {
     const KIND: &'static str = "packed word";
+    const BLOCKING: bool = false;
 
     fn new() -> Self {
         PackedAcceptor { word: AtomicU64::new(AcceptorState::default().pack()) }
@@ -229,6 +233,7 @@ impl MutexAcceptor {
 
 impl Acceptor for MutexAcceptor {
     const KIND: &'static str = "mutex";
+    const BLOCKING: bool = true;
 
     fn new() -> Self {
         MutexAcceptor { state: ParkingMutex::new(AcceptorState::default()) }

@@ -62,7 +62,8 @@ use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicUsize, CachePadded, Ordering};
 use std::marker::PhantomData;
 
-/// Most acceptors an instance may have (the proposer keeps a bitmask of them).
+/// Most acceptors an instance may have (the invariant check keeps a bitmask of
+/// them in one `u64`).
 pub const MAX_ACCEPTORS: usize = 63;
 
 /// Paxos with lock-free packed-word acceptors.
@@ -201,7 +202,11 @@ impl<A: Acceptor, R: Rules> IdConsensus for PaxosConsensus<A, R> {
     }
 
     fn progress(&self) -> Progress {
-        Progress::ObstructionFree
+        if A::BLOCKING {
+            Progress::Blocking
+        } else {
+            Progress::ObstructionFree
+        }
     }
 
     /// Every ballot accepted by a majority carries the same value.
