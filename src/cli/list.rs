@@ -19,7 +19,8 @@ struct Row {
 
 fn row(e: &dyn Entry) -> Row {
     let info = e.info();
-    let t = info.max_threads.map_or(2, |m| m.min(2));
+    // Step bounds depend on the thread count: show them at the largest model.
+    let t = info.loom.iter().map(|m| m.threads()).max().unwrap_or(2);
     let loom = info
         .loom
         .iter()

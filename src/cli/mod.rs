@@ -5,6 +5,7 @@
 //! supports, a fault plan naming nobody), 1 when a run found a violation, 3
 //! when Paxos found no quorum.
 
+mod hierarchy;
 mod list;
 mod paxos;
 mod run;
@@ -28,6 +29,14 @@ pub enum Command {
     /// Print the registry: every protocol, its primitive, consensus number,
     /// progress guarantee and loom models.
     List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print Herlihy's hierarchy: each object, its consensus number, the
+    /// protocols built on it, where loom verified them or found their
+    /// counterexample, and their progress.
+    Hierarchy {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -79,6 +88,7 @@ where
     };
     let result = match &cli.command {
         Command::List { format } => list::list(*format, out),
+        Command::Hierarchy { format } => hierarchy::hierarchy_cmd(*format, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
     };

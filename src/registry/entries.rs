@@ -78,6 +78,7 @@ impl Protocol for Paxos {
         summary:
             "Paxos over lock-free acceptor registers (packed word, CAS); fast path for ballot 1",
         primitive: "compare&swap acceptor registers",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: Some(state::MAX_VALUES),
         loom: PAXOS_MODELS,
@@ -93,6 +94,7 @@ impl Protocol for MutexPaxos {
         name: "paxos-mutex",
         summary: "Paxos over acceptor registers behind a mutex each",
         primitive: "mutex acceptor registers",
+        object: "mutex",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: Some(state::MAX_VALUES),
         loom: PAXOS_MODELS,
@@ -108,6 +110,7 @@ impl Protocol for SplitAcceptorPaxos {
         name: "paxos-split-acceptor",
         summary: "Paxos whose acceptor checks the promise and writes the accept in two steps (BROKEN)",
         primitive: "read/write acceptor registers",
+        object: "register",
         consensus_number: ConsensusNumber::Finite(1),
         max_threads: Some(state::MAX_VALUES),
         loom: BROKEN_PAXOS_MODELS,
@@ -126,6 +129,7 @@ impl Protocol for OwnValuePaxos {
         name: "paxos-own-value",
         summary: "Paxos whose proposer proposes its own value instead of adopting (BROKEN)",
         primitive: "compare&swap acceptor registers",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: Some(state::MAX_VALUES),
         loom: BROKEN_PAXOS_MODELS,
@@ -144,6 +148,7 @@ impl Protocol for MinorityPaxos {
         name: "paxos-minority",
         summary: "Paxos whose proposer decides after one accept (BROKEN)",
         primitive: "compare&swap acceptor registers",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: Some(state::MAX_VALUES),
         loom: BROKEN_PAXOS_MODELS,
@@ -162,6 +167,7 @@ impl Protocol for StdMutexConsensus {
         name: "lock-std",
         summary: "std::sync::Mutex around a register: check, then set",
         primitive: "mutex (std)",
+        object: "mutex",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: None,
         loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)],
@@ -178,6 +184,7 @@ impl Protocol for ParkingLotConsensus {
         name: "lock-parking-lot",
         summary: "parking_lot::Mutex around a register: check, then set",
         primitive: "mutex (parking_lot)",
+        object: "mutex",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: None,
         loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)],
@@ -194,6 +201,7 @@ impl Protocol for CasConsensus {
         name: "cas",
         summary: "one compare&swap(⊥ → me) on a winner register",
         primitive: "compare&swap",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: None,
         loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3), LoomModel::exhaustive(4)],
@@ -210,6 +218,7 @@ impl Protocol for VersionedConsensus {
         name: "versioned",
         summary: "one packed (version, value) word: refuse-if-newer-else-raise, then write-if-unset-at-my-version",
         primitive: "compare&swap on a (version, value) word",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: Some(versioned::MAX_THREADS),
         // 2 attempts per thread: enough for each thread to be overruled once and
@@ -231,6 +240,7 @@ impl Protocol for RegistersConsensus {
         summary:
             "single-writer registers only (Disk Paxos on one disk): write mine, fence, read all",
         primitive: "read/write registers",
+        object: "register",
         consensus_number: ConsensusNumber::Finite(1),
         max_threads: Some(registers::MAX_THREADS),
         // 2 attempts per thread. 3 threads: exhaustive is out of reach (each
@@ -250,6 +260,7 @@ impl Protocol for NaiveVersionedConsensus {
         name: "naive-versioned",
         summary: "the notes' versioned register with V and X as separate registers (BROKEN)",
         primitive: "read/write registers",
+        object: "register",
         consensus_number: ConsensusNumber::Finite(1),
         max_threads: None,
         loom: &[LoomModel::exhaustive(2).rounds(2)],
@@ -269,6 +280,7 @@ impl Protocol for ReadWriteConsensus {
         name: "read-write",
         summary: "read the winner register; if ⊥ write my id (BROKEN)",
         primitive: "read/write register",
+        object: "register",
         consensus_number: ConsensusNumber::Finite(1),
         max_threads: None,
         loom: &[LoomModel::exhaustive(2)],
@@ -288,6 +300,7 @@ impl Protocol for RelaxedCasConsensus {
         name: "relaxed-cas",
         summary: "compare&swap(⊥ → me) with Relaxed orderings (BROKEN)",
         primitive: "compare&swap",
+        object: "compare&swap",
         consensus_number: ConsensusNumber::Infinite,
         max_threads: None,
         loom: &[LoomModel::exhaustive(2)],
@@ -306,12 +319,13 @@ impl Protocol for RelaxedCasConsensus {
 const TWO: &[LoomModel] = &[LoomModel::exhaustive(2)];
 
 macro_rules! first_mover {
-    ($ty:ty, $name:literal, $primitive:literal, $summary:literal) => {
+    ($ty:ty, $name:literal, $primitive:literal, $object:literal, $summary:literal) => {
         impl Protocol for $ty {
             const INFO: ProtocolInfo = ProtocolInfo {
                 name: $name,
                 summary: $summary,
                 primitive: $primitive,
+                object: $object,
                 consensus_number: ConsensusNumber::Finite(2),
                 max_threads: Some(2),
                 loom: TWO,
@@ -329,12 +343,20 @@ first_mover!(
     TestAndSetConsensus,
     "test-and-set",
     "test&set",
+    "test&set",
     "test&set decides who was first; the loser decides the other"
 );
-first_mover!(SwapConsensus, "swap", "swap", "swap(1) on a 0: whoever gets 0 back was first");
+first_mover!(
+    SwapConsensus,
+    "swap",
+    "swap",
+    "swap",
+    "swap(1) on a 0: whoever gets 0 back was first"
+);
 first_mover!(
     FetchAddConsensus,
     "fetch-and-add",
+    "fetch&add",
     "fetch&add",
     "fetch&add(1) on a 0: whoever gets 0 back was first"
 );
@@ -342,6 +364,7 @@ first_mover!(
     QueueConsensus,
     "queue",
     "FIFO queue",
+    "queue",
     "dequeue from [WIN, LOSE]: whoever gets WIN was first"
 );
 
@@ -350,6 +373,7 @@ impl Protocol for AssignmentConsensus<2> {
         name: "assignment-2",
         summary: "(2,3)-assignment: assign r_me and r_01, then read r_other and r_01",
         primitive: "2-register assignment",
+        object: "m-register assignment",
         consensus_number: ConsensusNumber::Finite(2),
         max_threads: Some(2),
         loom: TWO,
@@ -367,6 +391,7 @@ impl Protocol for AssignmentConsensus<3> {
         summary:
             "m = 3 threads from 3-register assignment: own + pair registers, first assigner wins",
         primitive: "3-register assignment",
+        object: "m-register assignment",
         consensus_number: ConsensusNumber::Finite(4),
         max_threads: Some(3),
         // Exhaustive at 3 threads: 4.2 million executions in about 230 s on 2 vCPUs.
@@ -384,6 +409,7 @@ impl Protocol for AssignmentGroups<3> {
         name: "assignment-3-groups",
         summary: "2m − 2 = 4 threads from 3-register assignment: two groups, cross pair registers",
         primitive: "3-register assignment",
+        object: "m-register assignment",
         consensus_number: ConsensusNumber::Finite(4),
         max_threads: Some(4),
         loom: ASSIGNMENT_GROUPS_MODELS,
@@ -407,6 +433,7 @@ impl Protocol for TestAndSet3 {
         name: "test-and-set-3",
         summary: "test&set for 3 threads: losers guess the lowest other arrived thread (BROKEN)",
         primitive: "test&set",
+        object: "test&set",
         consensus_number: ConsensusNumber::Finite(2),
         max_threads: None,
         loom: &[LoomModel::exhaustive(3)],
@@ -426,6 +453,7 @@ impl Protocol for AssignmentShortcut<3> {
         name: "assignment-3-shortcut",
         summary: "2m − 2 threads with one shared register instead of pair registers (BROKEN)",
         primitive: "3-register assignment",
+        object: "m-register assignment",
         consensus_number: ConsensusNumber::Finite(4),
         max_threads: Some(4),
         loom: &[LoomModel::bounded(4, 1)],

@@ -115,8 +115,11 @@ pub struct ProtocolInfo {
     pub name: &'static str,
     /// One line for tables.
     pub summary: &'static str,
-    /// The shared object the protocol is built from.
+    /// The shared object the protocol is built from, in words.
     pub primitive: &'static str,
+    /// The name of that object in [`objects::hierarchy`](crate::objects::hierarchy)
+    /// (or `"mutex"`), for the hierarchy table.
+    pub object: &'static str,
     /// That object's consensus number.
     pub consensus_number: ConsensusNumber,
     /// Most threads an instance may serve (`None`: any number).

@@ -1,0 +1,123 @@
+//! `conlab hierarchy`: Herlihy's hierarchy, object by object, with the
+//! protocols that reach each object's consensus number and the broken ones that
+//! try to go beyond it.
+
+use super::Format;
+use crate::objects::{hierarchy, ObjectInfo};
+use crate::registry::{Entry, PROTOCOLS};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::io::Write;
+
+/// Locks are not in Herlihy's table (they are not wait-free), but they solve
+/// consensus for any number of threads, blocking: the lab lists them last.
+const MUTEX: ObjectInfo = ObjectInfo {
+    name: "mutex",
+    consensus_number: "∞ (blocking)",
+    implementation: "std::sync::Mutex, parking_lot::Mutex",
+};
+
+#[derive(serde::Serialize)]
+struct Row {
+    object: &'static str,
+    consensus_number: &'static str,
+    protocol: &'static str,
+    threads: Option<usize>,
+    loom_threads: Vec<usize>,
+    progress: String,
+    verdict: &'static str,
+}
+
+fn rows() -> Vec<Row> {
+    let mut objects: Vec<ObjectInfo> = hierarchy().to_vec();
+    objects.push(MUTEX);
+    let mut rows = Vec::new();
+    for o in &objects {
+        for e in PROTOCOLS.iter().filter(|e| e.info().object == o.name) {
+            rows.push(row(o, *e));
+        }
+    }
+    rows
+}
+
+fn row(o: &ObjectInfo, e: &dyn Entry) -> Row {
+    let info = e.info();
+    let mut loom_threads: Vec<usize> = info.loom.iter().map(|m| m.threads()).collect();
+    loom_threads.dedup();
+    // Step bounds depend on the thread count: show them at the largest model.
+    let t = loom_threads.iter().copied().max().unwrap_or(2);
+    Row {
+        object: o.name,
+        consensus_number: o.consensus_number,
+        protocol: info.name,
+        threads: info.max_threads,
+        loom_threads,
+        progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
+        verdict: if info.broken.is_some() { "counterexample" } else { "verified" },
+    }
+}
+
+pub(super) fn hierarchy_cmd(
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let rows = rows();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
+        Format::Text => {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "object",
+                "cons. no.",
+                "protocol",
+                "threads",
+                "loom",
+                "progress",
+            ]);
+            for r in &rows {
+                let threads: Vec<String> = r.loom_threads.iter().map(usize::to_string).collect();
+                t.add_row([
+                    r.object.to_string(),
+                    r.consensus_number.to_string(),
+                    r.protocol.to_string(),
+                    r.threads.map_or("any".into(), |m| format!("≤ {m}")),
+                    format!("{} at {}", r.verdict, threads.join(", ")),
+                    r.progress.clone(),
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(
+                out,
+                "verified: loom checked agreement and validity at those thread counts; \
+                 counterexample: loom found a violation there (the protocol goes beyond \
+                 its object's consensus number, or breaks a rule). `conlab list` has the bounds."
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::run_cli;
+
+    #[test]
+    fn every_protocol_sits_under_exactly_one_object_and_every_object_has_one() {
+        let rows = rows();
+        for e in PROTOCOLS {
+            let n = rows.iter().filter(|r| r.protocol == e.info().name).count();
+            assert_eq!(n, 1, "{} appears {n} times (object {:?})", e.info().name, e.info().object);
+        }
+        for o in hierarchy() {
+            assert!(rows.iter().any(|r| r.object == o.name), "no protocol uses {}", o.name);
+        }
+    }
+
+    #[test]
+    fn the_table_prints() {
+        let (code, out, _) = run_cli(&["hierarchy"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("m-register assignment") && out.contains("2m − 2"), "{out}");
+        assert!(out.contains("test-and-set-3") && out.contains("counterexample at 3"), "{out}");
+    }
+}
