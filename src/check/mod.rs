@@ -2,6 +2,7 @@
 //! ways to run them: exhaustively under loom ([`model`], `cfg(loom)` builds only)
 //! and on real cores ([`stress`]).
 
+pub mod linearizability;
 pub mod properties;
 pub mod trace;
 

@@ -1,4 +1,5 @@
-//! `conlab run <protocol|all>`: the real-core stress runner.
+//! `conlab run <protocol|all>`: the real-core stress runner; `conlab run
+//! --object <name>`: the linearizability check of an object's histories.
 
 use super::{Format, Machine, EXIT_VIOLATION};
 use crate::check::stress::{StressConfig, StressReport};
@@ -10,7 +11,19 @@ use std::io::Write;
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A protocol name from `conlab list`, or `all` for every correct protocol.
-    pub protocol: String,
+    #[arg(required_unless_present = "object", conflicts_with = "object")]
+    pub protocol: Option<String>,
+    /// Instead of a protocol: record histories of this object on real threads
+    /// and check each for linearizability (register, test-and-set, swap,
+    /// fetch-and-add, queue, assignment, compare-and-swap).
+    #[arg(long)]
+    pub object: Option<String>,
+    /// With --object: operations per history.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub ops: u64,
+    /// With --object: histories to record and check.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub histories: u64,
     /// Threads racing on every instance.
     #[arg(long, short, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
@@ -48,6 +61,10 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    if let Some(object) = &args.object {
+        return objects(object, args, out);
+    }
+    let protocol = args.protocol.as_deref().unwrap_or("all");
     let cfg = StressConfig {
         threads: args.threads as usize,
         instances: usize::try_from(args.instances)?,
@@ -56,7 +73,7 @@ pub(super) fn run(
     let params =
         Params { acceptors: args.acceptors.map(|a| a as usize), ..Params::threads(cfg.threads) };
     let mut skipped = Vec::new();
-    let entries: Vec<&dyn Entry> = if args.protocol == "all" {
+    let entries: Vec<&dyn Entry> = if protocol == "all" {
         PROTOCOLS
             .iter()
             .copied()
@@ -78,10 +95,10 @@ pub(super) fn run(
             })
             .collect()
     } else {
-        let e = registry::find(&args.protocol).ok_or_else(|| {
+        let e = registry::find(protocol).ok_or_else(|| {
             format!(
                 "unknown protocol '{}' (known: all, {})",
-                args.protocol,
+                protocol,
                 registry::names().join(", ")
             )
         })?;
@@ -105,6 +122,50 @@ pub(super) fn run(
         Format::Text => write_text(&output, &cfg, out)?,
     }
     Ok(if violations == 0 { 0 } else { EXIT_VIOLATION })
+}
+
+fn objects(
+    name: &str,
+    args: &RunArgs,
+    out: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    use crate::objects::workload::OBJECTS;
+    let entry = OBJECTS.iter().find(|o| o.name == name).ok_or_else(|| {
+        let known: Vec<_> = OBJECTS.iter().map(|o| o.name).collect();
+        format!("unknown object '{name}' (known: {})", known.join(", "))
+    })?;
+    let threads = args.threads as usize;
+    let r = (entry.check)(threads, usize::try_from(args.ops)?, usize::try_from(args.histories)?)?;
+    let machine = Machine::here();
+    match args.format {
+        Format::Json => {
+            let v = serde_json::json!({ "machine": machine, "report": r, "ops_per_second": r.ops_per_second() });
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Format::Text => {
+            writeln!(out, "machine: {machine}")?;
+            writeln!(
+                out,
+                "{}: {} histories of {} operations by {} threads{}: {} not linearizable",
+                r.object,
+                r.histories,
+                r.ops,
+                r.threads,
+                if threads > machine.cores { " (OVERSUBSCRIBED)" } else { "" },
+                r.violations
+            )?;
+            writeln!(
+                out,
+                "checked in {:.1} ms: {:.0} operations per second",
+                r.check_time.as_secs_f64() * 1e3,
+                r.ops_per_second()
+            )?;
+            if let Some(e) = &r.example {
+                writeln!(out, "first violation:\n{e}")?;
+            }
+        }
+    }
+    Ok(if r.violations == 0 { 0 } else { EXIT_VIOLATION })
 }
 
 fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::Result<()> {

@@ -22,6 +22,8 @@ pub mod assignment;
 pub mod queue;
 pub mod register;
 pub mod rmw;
+#[cfg(not(loom))]
+pub mod workload;
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -32,9 +34,9 @@ pub trait Spec {
     /// The abstract state.
     type State: Clone + Eq + Hash + Debug;
     /// An operation with its arguments.
-    type Op: Clone + Eq + Hash + Debug;
+    type Op: Clone + Eq + Hash + Debug + Send;
     /// What an operation returns.
-    type Ret: Clone + Eq + Hash + Debug;
+    type Ret: Clone + Eq + Hash + Debug + Send;
 
     /// The initial state.
     fn init(&self) -> Self::State;

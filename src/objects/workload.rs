@@ -1,0 +1,266 @@
+//! Recording histories of the objects on real threads, and checking them.
+//!
+//! `threads` threads start together (a spinning barrier) and each performs
+//! `ops / threads` random operations on one fresh object, stamping each
+//! invocation and response with a global counter (a SeqCst fetch&add on one
+//! word: its order is a total order consistent with real time, which is what
+//! the linearizability checker needs). The history goes to
+//! [`linearizability::check`] against the object's specification.
+
+use super::assignment::{AssignOp, Assignment};
+use super::queue::{Queue, QueueOp};
+use super::register::{Register, RegisterOp};
+use super::rmw::{CasOp, CompareAndSwap, FetchAdd, Swap, TasOp, TestAndSet, WordOp};
+use super::{Object, Spec};
+use crate::check::barrier::SpinBarrier;
+use crate::check::linearizability::{self, History, NotLinearizable, Operation};
+use crate::check::stress::race;
+use crate::consensus::ConsensusError;
+use crate::sync::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// An object the workload can build and drive.
+pub trait Workload: Object + Sized {
+    /// A fresh object.
+    fn fresh() -> Self;
+    /// Operation `k` of thread `t`, from a random number `rnd`.
+    fn sample(t: usize, k: usize, rnd: u64) -> <Self::Spec as Spec>::Op;
+}
+
+impl Workload for Register {
+    fn fresh() -> Self {
+        Register::new(0)
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> RegisterOp {
+        if rnd % 2 == 0 {
+            RegisterOp::Read
+        } else {
+            RegisterOp::Write(t * 1_000_000 + k)
+        }
+    }
+}
+
+impl Workload for TestAndSet {
+    fn fresh() -> Self {
+        TestAndSet::new()
+    }
+    fn sample(_t: usize, _k: usize, rnd: u64) -> TasOp {
+        if rnd % 8 == 0 {
+            TasOp::TestAndSet
+        } else {
+            TasOp::Read
+        }
+    }
+}
+
+impl Workload for Swap {
+    fn fresh() -> Self {
+        Swap::new(0)
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> WordOp {
+        if rnd % 3 == 0 {
+            WordOp::Read
+        } else {
+            WordOp::Rmw(t * 1_000_000 + k)
+        }
+    }
+}
+
+impl Workload for FetchAdd {
+    fn fresh() -> Self {
+        FetchAdd::new(0)
+    }
+    fn sample(_t: usize, _k: usize, rnd: u64) -> WordOp {
+        if rnd % 3 == 0 {
+            WordOp::Read
+        } else {
+            WordOp::Rmw(1 + (rnd as usize >> 8) % 3)
+        }
+    }
+}
+
+impl Workload for Queue {
+    fn fresh() -> Self {
+        Queue::new(&[])
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> QueueOp {
+        if rnd % 2 == 0 {
+            QueueOp::Deq
+        } else {
+            QueueOp::Enq(t * 1_000_000 + k)
+        }
+    }
+}
+
+impl Workload for CompareAndSwap {
+    fn fresh() -> Self {
+        CompareAndSwap::new(0)
+    }
+    fn sample(_t: usize, _k: usize, rnd: u64) -> CasOp {
+        match rnd % 4 {
+            0 => CasOp::Read,
+            _ => CasOp::Cas { expected: (rnd as usize >> 4) % 3, new: (rnd as usize >> 8) % 3 },
+        }
+    }
+}
+
+impl Workload for Assignment {
+    fn fresh() -> Self {
+        Assignment::new(6, 3).expect("6 registers fit one object")
+    }
+    fn sample(t: usize, _k: usize, rnd: u64) -> AssignOp {
+        let r = rnd as usize;
+        if r % 2 == 0 {
+            AssignOp::Read((r >> 4) % 6)
+        } else {
+            // Up to 3 distinct registers, all set to the thread's id.
+            let first = (r >> 4) % 6;
+            let count = 1 + (r >> 8) % 3;
+            AssignOp::Assign((0..count).map(|k| ((first + 2 * k) % 6, t)).collect())
+        }
+    }
+}
+
+/// splitmix64: a tiny, well-mixed generator for the operation mix.
+fn splitmix(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Records one history of `threads × per_thread` operations on `object`.
+///
+/// # Errors
+/// A thread that cannot be started.
+pub fn record<O: Object>(
+    object: &O,
+    threads: usize,
+    per_thread: usize,
+    seed: u64,
+    sample: impl Fn(usize, usize, u64) -> <O::Spec as Spec>::Op + Sync,
+) -> Result<History<<O::Spec as Spec>::Op, <O::Spec as Spec>::Ret>, ConsensusError> {
+    let clock = AtomicU64::new(0);
+    let barrier = SpinBarrier::new(threads);
+    let per: Vec<Vec<Operation<_, _>>> = race(threads, |t| {
+        let mut rng = seed ^ (t as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        let mut out = Vec::with_capacity(per_thread);
+        barrier.wait();
+        for k in 0..per_thread {
+            let op = sample(t, k, splitmix(&mut rng));
+            // SeqCst: the two stamps of every operation, across all threads, fall
+            // in one total order consistent with real time.
+            let call = clock.fetch_add(1, Ordering::SeqCst);
+            let ret = object.apply(t, &op);
+            let done = clock.fetch_add(1, Ordering::SeqCst);
+            out.push(Operation { thread: t, op, call, ret: Some((done, ret)) });
+        }
+        out
+    })?;
+    Ok(History { ops: per.into_iter().flatten().collect() })
+}
+
+/// The outcome of checking many histories of one object.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LinearizabilityReport {
+    /// The object's name.
+    pub object: &'static str,
+    /// Threads per history.
+    pub threads: usize,
+    /// Operations per history.
+    pub ops: usize,
+    /// Histories recorded and checked.
+    pub histories: usize,
+    /// Histories that were not linearizable (must be 0).
+    pub violations: usize,
+    /// The first violation, rendered.
+    pub example: Option<String>,
+    /// Time spent checking (not recording).
+    #[serde(serialize_with = "as_millis")]
+    pub check_time: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1e3)
+}
+
+impl LinearizabilityReport {
+    /// Operations checked per second.
+    pub fn ops_per_second(&self) -> f64 {
+        (self.histories * self.ops) as f64 / self.check_time.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Records and checks `histories` histories of a fresh `O` each.
+///
+/// # Errors
+/// Zero sizes, a run above the size limit, or a thread that cannot start.
+pub fn check_object<O: Workload>(
+    threads: usize,
+    ops: usize,
+    histories: usize,
+) -> Result<LinearizabilityReport, ConsensusError> {
+    if threads == 0 || ops < threads || histories == 0 {
+        return Err(ConsensusError::InvalidConfig(
+            "threads, histories ≥ 1 and at least one operation per thread".into(),
+        ));
+    }
+    crate::check::stress::check_size(1, ops.saturating_mul(histories))?;
+    let mut report = LinearizabilityReport {
+        object: O::INFO.name,
+        threads,
+        ops,
+        histories,
+        violations: 0,
+        example: None,
+        check_time: Duration::ZERO,
+    };
+    for h in 0..histories {
+        let object = O::fresh();
+        let history = record(&object, threads, ops / threads, h as u64, O::sample)?;
+        let start = Instant::now();
+        let verdict: Result<_, NotLinearizable<_, _>> =
+            linearizability::check(&object.spec(), &history);
+        report.check_time += start.elapsed();
+        if let Err(e) = verdict {
+            report.violations += 1;
+            report.example.get_or_insert_with(|| e.to_string());
+        }
+    }
+    Ok(report)
+}
+
+/// A checkable object by name, for `conlab run --object`.
+pub struct ObjectEntry {
+    /// The name on the command line.
+    pub name: &'static str,
+    /// Records and checks histories: `(threads, ops per history, histories)`.
+    pub check: fn(usize, usize, usize) -> Result<LinearizabilityReport, ConsensusError>,
+}
+
+/// Every object, by command-line name.
+pub static OBJECTS: &[ObjectEntry] = &[
+    ObjectEntry { name: "register", check: check_object::<Register> },
+    ObjectEntry { name: "test-and-set", check: check_object::<TestAndSet> },
+    ObjectEntry { name: "swap", check: check_object::<Swap> },
+    ObjectEntry { name: "fetch-and-add", check: check_object::<FetchAdd> },
+    ObjectEntry { name: "queue", check: check_object::<Queue> },
+    ObjectEntry { name: "assignment", check: check_object::<Assignment> },
+    ObjectEntry { name: "compare-and-swap", check: check_object::<CompareAndSwap> },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_object_is_linearizable_at_2_and_4_threads() {
+        for e in OBJECTS {
+            for threads in [2, 4] {
+                let r = (e.check)(threads, 400, 5).unwrap();
+                assert_eq!(r.violations, 0, "{}: {:?}", e.name, r.example);
+            }
+        }
+    }
+}
