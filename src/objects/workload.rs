@@ -130,6 +130,9 @@ fn splitmix(x: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A history of operations of specification `S`.
+pub type HistoryOf<S> = History<<S as Spec>::Op, <S as Spec>::Ret>;
+
 /// Records one history of `threads × per_thread` operations on `object`.
 ///
 /// # Errors
@@ -140,7 +143,7 @@ pub fn record<O: Object>(
     per_thread: usize,
     seed: u64,
     sample: impl Fn(usize, usize, u64) -> <O::Spec as Spec>::Op + Sync,
-) -> Result<History<<O::Spec as Spec>::Op, <O::Spec as Spec>::Ret>, ConsensusError> {
+) -> Result<HistoryOf<O::Spec>, ConsensusError> {
     let clock = AtomicU64::new(0);
     let barrier = SpinBarrier::new(threads);
     let per: Vec<Vec<Operation<_, _>>> = race(threads, |t| {
