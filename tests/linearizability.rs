@@ -6,11 +6,11 @@ use consensus_lab::check::linearizability::{check, History, Operation};
 use consensus_lab::objects::register::{Register, RegisterOp, RegisterSpec};
 use consensus_lab::objects::workload::{check_object, record, Workload};
 use consensus_lab::objects::{Object, ObjectInfo};
+use consensus_lab::sync::{AtomicUsize, Ordering};
 use stateright::semantics::register::{
     Register as SrRegister, RegisterOp as SrOp, RegisterRet as SrRet,
 };
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
-use consensus_lab::sync::{AtomicUsize, Ordering};
 
 /// Feeds a history to stateright in timestamp order.
 fn oracle(history: &History<RegisterOp, Option<usize>>) -> bool {

@@ -1,5 +1,5 @@
 //! Checking, in three layers: the properties, the protocol trace, and the two
-//! ways to run them: exhaustively under loom ([`model`], `cfg(loom)` builds only)
+//! ways to run them: exhaustively under loom (`model`, in `cfg(loom)` builds only)
 //! and on real cores ([`stress`]).
 
 pub mod linearizability;

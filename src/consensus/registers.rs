@@ -67,7 +67,7 @@
 //! **Packing**: each register is an [`AcceptorState`] word (ballots up to
 //! 2^24 − 1, then [`ConsensusError::Overflow`]).
 
-use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
+use crate::consensus::rounds::{retry, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::paxos::state::{self, AcceptorState};
 use crate::sync::{fence, AtomicU64, CachePadded, Ordering};
@@ -166,23 +166,8 @@ impl IdConsensus for RegistersConsensus {
         // Release store of R[me] by an earlier call with this id, which may have
         // run on another OS thread.
         let mut mine = Reg::unpack(self.regs[me].load(Ordering::Acquire));
-        let mut b = ballots.above(mine.promised)?;
-        let mut failed = 0;
-        loop {
-            match self.attempt(me, b, &mut mine) {
-                Ok(winner) => {
-                    trace_step!(me, Decide { winner });
-                    return Ok(winner);
-                }
-                Err(promise) => {
-                    failed += 1;
-                    trace_step!(me, Note("overruled: retry with a higher ballot"));
-                    self.limit.after_failed(failed)?;
-                    backoff(failed);
-                    b = ballots.above(promise)?;
-                }
-            }
-        }
+        let seen = mine.promised;
+        retry(me, ballots, self.limit, seen, |b| self.attempt(me, b, &mut mine))
     }
 
     fn progress(&self) -> Progress {

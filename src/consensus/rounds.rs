@@ -78,6 +78,41 @@ impl RoundLimit {
     }
 }
 
+/// The retry loop of the obstruction-free protocols: runs `attempt` with the
+/// thread's smallest number above `seen` until it decides. `attempt(n)` returns
+/// `Ok(winner)` or `Err(newer)`, the higher number that overruled it; each
+/// overruled attempt counts against `limit` and is followed by [`backoff`], and
+/// the next one goes above `newer`.
+///
+/// # Errors
+/// [`ConsensusError::GaveUp`] at the limit, [`ConsensusError::Overflow`] when
+/// the numbers run out.
+pub fn retry(
+    me: usize,
+    ballots: Ballots,
+    limit: RoundLimit,
+    seen: u64,
+    mut attempt: impl FnMut(u64) -> Result<usize, u64>,
+) -> Result<usize, ConsensusError> {
+    let mut n = ballots.above(seen)?;
+    let mut failed = 0;
+    loop {
+        match attempt(n) {
+            Ok(winner) => {
+                crate::trace_step!(me, Decide { winner });
+                return Ok(winner);
+            }
+            Err(newer) => {
+                failed += 1;
+                crate::trace_step!(me, Note("overruled: retry with a higher number"));
+                limit.after_failed(failed)?;
+                backoff(failed);
+                n = ballots.above(newer)?;
+            }
+        }
+    }
+}
+
 std::thread_local! {
     static RNG: Cell<u64> = const { Cell::new(0) };
 }

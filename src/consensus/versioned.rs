@@ -43,7 +43,7 @@
 //! CAS fails (version 3) and t1 raises to 4; t0's fails and it raises to 5; ...
 //! A thread running alone on a fresh instance decides in one attempt (a load,
 //! the raise, the value CAS); where a stale higher version was left behind, in
-//! two. Randomized exponential [`backoff`] between attempts makes
+//! two. Randomized exponential [`backoff`](crate::consensus::rounds::backoff) between attempts makes
 //! the livelock vanishingly unlikely on real cores; loom models bound the rounds.
 //!
 //! **Orderings.** Once X is set the word is final, so the only write a reader can
@@ -57,7 +57,7 @@
 //! at most 65 535 threads and versions up to 2^48 − 1; a sequence number beyond
 //! that is [`ConsensusError::Overflow`], never a wrap.
 
-use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
+use crate::consensus::rounds::{retry, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicU64, Ordering};
 use crate::trace_step;
@@ -185,23 +185,7 @@ impl IdConsensus for VersionedConsensus {
     fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {
         check_id(me, self.threads)?;
         let ballots = Ballots::new(me, self.threads, MAX_VERSION);
-        let mut n = ballots.first()?;
-        let mut failed = 0;
-        loop {
-            match self.attempt(me, n) {
-                Ok(winner) => {
-                    trace_step!(me, Decide { winner });
-                    return Ok(winner);
-                }
-                Err(newer) => {
-                    failed += 1;
-                    trace_step!(me, Note("overruled: retry with a higher sequence number"));
-                    self.limit.after_failed(failed)?;
-                    backoff(failed);
-                    n = ballots.above(newer)?;
-                }
-            }
-        }
+        retry(me, ballots, self.limit, 0, |n| self.attempt(me, n))
     }
 
     fn progress(&self) -> Progress {

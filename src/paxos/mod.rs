@@ -3,7 +3,7 @@
 //! **Algorithm** (section 3.3 of the course notes, with the acceptors as
 //! registers in shared memory instead of processes behind a network). `A`
 //! acceptors (odd), `P` proposers = the threads of the consensus instance, each
-//! with its own disjoint, increasing ballots ([`Ballots`]):
+//! with its own disjoint, increasing ballots ([`Ballots`](crate::consensus::rounds::Ballots)):
 //!
 //! ```text
 //! propose(me), ballot b:
