@@ -1,10 +1,20 @@
-//! Benchmark workloads, used by the criterion benches in `benches/`.
+//! Benchmark workloads, shared by `conlab bench` and the criterion benches.
 //!
-//! For now: the uncontended decision on fresh instances. Instances are allocated
-//! in chunks of at most [`CHUNK`] before the clock starts for that chunk; one
-//! thread decides each of them once. Chunking bounds memory for criterion's large
-//! iteration counts and keeps the instances in about the same cache state
-//! (mostly L2/L3-resident, freshly written by the allocation) from run to run.
+//! Method (what held up on 2-vCPU machines, see DESIGN.md):
+//! * instances are allocated before the clock starts, in chunks of at most
+//!   [`CHUNK`], and each is decided once: fresh instances, mostly cache-resident;
+//! * racing threads start together and meet at a spinning barrier every `batch`
+//!   instances, so they stay on the same instance instead of drifting apart;
+//! * the wall time from the first barrier to the last thread's end is the
+//!   measurement; per instance it is "ns per decision" (all threads decided it),
+//!   and `threads × instances / time` is decisions per second;
+//! * every figure is the median of `repeat` runs, with the min and max;
+//! * the machine, the cores, and whether the thread count oversubscribes them
+//!   are part of every result.
+
+pub mod baselines;
+pub mod primitives;
+pub mod racing;
 
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use std::hint::black_box;
@@ -36,4 +46,66 @@ where
         total += start.elapsed();
     }
     Ok(total)
+}
+
+/// Time for `threads` threads racing on `instances` fresh instances built by
+/// `make` (all threads decide every instance), barriers every `batch`.
+///
+/// # Errors
+/// A failure of `make`, of a decision, or of starting a thread.
+pub fn contended<C, F>(
+    make: F,
+    threads: usize,
+    instances: usize,
+    batch: usize,
+) -> Result<Duration, ConsensusError>
+where
+    C: IdConsensus,
+    F: Fn() -> Result<C, ConsensusError>,
+{
+    if threads <= 1 {
+        return uncontended(make, instances);
+    }
+    let mut total = Duration::ZERO;
+    let mut left = instances;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        left -= n;
+        let slots: Vec<Proposals<u64, C>> =
+            (0..n).map(|_| make().map(Proposals::new)).collect::<Result<_, _>>()?;
+        let (elapsed, errors) = racing::time(threads, &slots, batch, |t, slot| {
+            slot.decide(t, t as u64).map(|v| black_box(*v)).is_err()
+        })?;
+        if errors > 0 {
+            return Err(ConsensusError::InvalidConfig(format!(
+                "{errors} decisions failed during the benchmark"
+            )));
+        }
+        total += elapsed;
+    }
+    Ok(total)
+}
+
+/// Median, min and max of `repeat` measurements of `run`.
+///
+/// # Errors
+/// The first failure of `run`.
+pub fn repeated(
+    repeat: usize,
+    mut run: impl FnMut() -> Result<Duration, ConsensusError>,
+) -> Result<Stats, ConsensusError> {
+    let mut v: Vec<Duration> = (0..repeat.max(1)).map(|_| run()).collect::<Result<_, _>>()?;
+    v.sort_unstable();
+    Ok(Stats { median: v[v.len() / 2], min: v[0], max: v[v.len() - 1] })
+}
+
+/// The spread of repeated measurements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stats {
+    /// The median.
+    pub median: Duration,
+    /// The fastest.
+    pub min: Duration,
+    /// The slowest.
+    pub max: Duration,
 }

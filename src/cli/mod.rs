@@ -5,6 +5,7 @@
 //! supports, a fault plan naming nobody), 1 when a run found a violation, 3
 //! when Paxos found no quorum.
 
+mod bench;
 mod hierarchy;
 mod list;
 mod paxos;
@@ -44,6 +45,10 @@ pub enum Command {
     /// Stress-check protocols on real cores: N threads race on each of K fresh
     /// instances and every decision is verified. Exits 1 on any violation.
     Run(run::RunArgs),
+    /// Measure: every protocol on fresh instances (1 thread and N racing) with
+    /// the baselines a user would pick instead, and the atomic primitives on a
+    /// shared line and on padded lines. Labels oversubscribed thread counts.
+    Bench(bench::BenchArgs),
     /// Run Paxos on real cores with crash faults: decisions, ballots and nacks per
     /// proposer, acceptor operations per decision, time. Exits non-zero without
     /// a quorum or on any disagreement.
@@ -91,6 +96,7 @@ where
         Command::Hierarchy { format } => hierarchy::hierarchy_cmd(*format, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
+        Command::Bench(args) => bench::bench(args, out, err),
     };
     match result {
         Ok(code) => code,
@@ -114,6 +120,9 @@ pub struct Machine {
     pub cpu: String,
     /// Cores available to this process.
     pub cores: usize,
+    /// The 1-minute load average when the run started (Linux): above about
+    /// 0.5, another process was using a core, and contended figures suffer.
+    pub load: Option<f64>,
 }
 
 impl Machine {
@@ -128,13 +137,26 @@ impl Machine {
                     .map(|s| s.trim().to_string())
             })
             .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-        Machine { cpu, cores: crate::check::stress::cores() }
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()));
+        Machine { cpu, cores: crate::check::stress::cores(), load }
     }
 }
 
 impl std::fmt::Display for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}, {} cores available", self.cpu, self.cores)
+        write!(f, "{}, {} cores available", self.cpu, self.cores)?;
+        if let Some(load) = self.load {
+            write!(f, ", load average {load:.2}")?;
+            if load > 0.5 {
+                write!(
+                    f,
+                    " (BUSY: another process is using the CPU; contended figures are unreliable)"
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -47,8 +47,44 @@
 //! writer's announce (phase 1 hands it on through the group's object).
 
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
-use crate::objects::assignment::Assignment;
+use crate::objects::assignment::{Assignment, MAX_REGISTERS};
 use crate::trace_step;
+
+/// A fixed-capacity list on the stack: `decide` allocates nothing (the
+/// wait-free protocols promise no allocation and no system call).
+#[derive(Clone, Copy)]
+struct Small<T: Copy + Default> {
+    buf: [T; MAX_REGISTERS],
+    len: usize,
+}
+
+impl<T: Copy + Default> Small<T> {
+    fn new() -> Self {
+        Small { buf: [T::default(); MAX_REGISTERS], len: 0 }
+    }
+
+    /// Appends; the callers never exceed [`MAX_REGISTERS`] (an object's size).
+    fn push(&mut self, x: T) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = x;
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<T: Copy + Default> FromIterator<T> for Small<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut s = Small::new();
+        for x in iter {
+            s.push(x);
+        }
+        s
+    }
+}
 
 /// The index of pair register `r_ab` (a ≠ b) among n threads' registers: after
 /// the n own registers, in the order (0,1), (0,2), ..., (1,2), ...
@@ -100,18 +136,19 @@ impl<const M: usize> AssignmentConsensus<M> {
     fn run(&self, me: usize) -> Result<usize, ConsensusError> {
         check_id(me, self.threads)?;
         let n = self.threads;
-        let writes: Vec<(usize, usize)> = std::iter::once((me, me))
+        let writes: Small<(usize, usize)> = std::iter::once((me, me))
             .chain((0..n).filter(|&j| j != me).map(|j| (pair(n, me, j), me)))
             .collect();
-        self.regs.assign(self.trace_base + me, &writes)?;
+        self.regs.assign(self.trace_base + me, writes.as_slice())?;
         Ok(self.first(me))
     }
 
     /// Phase A and B for thread `me` after its assignment: the first assigner.
     fn first(&self, me: usize) -> usize {
         let (n, t) = (self.threads, self.trace_base + me);
-        let candidates: Vec<usize> =
+        let candidates: Small<usize> =
             (0..n).filter(|&j| j == me || self.regs.read(t, j).is_some()).collect();
+        let candidates = candidates.as_slice();
         let mut w = candidates[0];
         for &b in &candidates[1..] {
             // r_wb = w: w assigned after b, so b precedes w.
@@ -212,10 +249,11 @@ impl<const M: usize> AssignmentGroups<M> {
                 _ => mine,
             };
         }
-        let (c0, c1): (Vec<usize>, Vec<usize>) = (cand(0).collect(), cand(1).collect());
+        let (c0, c1): (Small<usize>, Small<usize>) = (cand(0).collect(), cand(1).collect());
         // Group 0 wins iff one of its candidates precedes all of group 1's.
-        let zero_first =
-            c0.iter().any(|&a| c1.iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b)));
+        let zero_first = c0.as_slice().iter().any(|&a| {
+            c1.as_slice().iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b))
+        });
         usize::from(!zero_first)
     }
 }
@@ -233,17 +271,18 @@ impl<const M: usize> IdConsensus for AssignmentGroups<M> {
         let value = group * g + self.groups[group].run(me - group * g)?;
         // Phase 2: my register, tagged with the group's value, and a pair
         // register with every member of the other group (m registers).
-        let writes: Vec<(usize, usize)> = if self.shortcut {
-            vec![(me, value), (shared(self.threads), group)]
+        let writes: Small<(usize, usize)> = if self.shortcut {
+            [(me, value), (shared(self.threads), group)].into_iter().collect()
         } else {
             let other = (1 - group) * g..(2 - group) * g;
             std::iter::once((me, value)).chain(other.map(|b| (self.cross(me, b), me))).collect()
         };
-        self.regs.assign(me, &writes)?;
-        let written: Vec<Option<usize>> = (0..self.threads)
+        self.regs.assign(me, writes.as_slice())?;
+        let written: Small<Option<usize>> = (0..self.threads)
             .map(|j| if j == me { Some(value) } else { self.regs.read(me, j) })
             .collect();
-        let winners = self.first_group(me, &written);
+        let written = written.as_slice();
+        let winners = self.first_group(me, written);
         let winner = (winners * g..(winners + 1) * g)
             .find_map(|j| written[j])
             .ok_or(ConsensusError::InvalidWinner { winner: winners * g })?;

@@ -204,6 +204,16 @@ pub trait Entry: Sync {
     /// Time for one thread to decide `instances` fresh, pre-allocated instances.
     #[cfg(not(loom))]
     fn time_uncontended(&self, instances: usize) -> Result<std::time::Duration, ConsensusError>;
+
+    /// Time for `params.threads` threads racing on `instances` fresh instances
+    /// (all deciding each), barriers every `batch`.
+    #[cfg(not(loom))]
+    fn time_contended(
+        &self,
+        params: &Params,
+        instances: usize,
+        batch: usize,
+    ) -> Result<std::time::Duration, ConsensusError>;
 }
 
 /// The [`Entry`] of protocol `P`.
@@ -243,6 +253,16 @@ impl<P: Protocol> Entry for Registered<P> {
     #[cfg(not(loom))]
     fn time_uncontended(&self, instances: usize) -> Result<std::time::Duration, ConsensusError> {
         crate::bench::uncontended(|| self.make(&Params::threads(1)), instances)
+    }
+
+    #[cfg(not(loom))]
+    fn time_contended(
+        &self,
+        params: &Params,
+        instances: usize,
+        batch: usize,
+    ) -> Result<std::time::Duration, ConsensusError> {
+        crate::bench::contended(|| self.make(params), params.threads, instances, batch)
     }
 }
 

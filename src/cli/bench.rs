@@ -1,0 +1,332 @@
+//! `conlab bench`: the contention table.
+
+use super::Machine;
+use crate::bench::baselines::BASELINES;
+use crate::bench::primitives::{self, PRIMITIVES};
+use crate::bench::{repeated, Stats};
+use crate::registry::{Params, PROTOCOLS};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::io::Write;
+use std::time::Duration;
+
+/// Output formats of `conlab bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchFormat {
+    /// A table for people.
+    Text,
+    /// JSON for programs.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+}
+
+/// What to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// Every correct protocol, and the baselines it is compared with.
+    Protocols,
+    /// The atomic primitives, shared line and padded lines.
+    Primitives,
+    /// Both.
+    All,
+}
+
+/// Arguments of `conlab bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// What to measure.
+    #[arg(value_enum, default_value_t = Suite::All)]
+    pub suite: Suite,
+    /// Thread counts, comma-separated.
+    #[arg(long, short, value_delimiter = ',', default_values_t = [1u32, 2, 4, 8], value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Vec<u32>,
+    /// Fresh instances per protocol measurement.
+    #[arg(long, short, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub instances: u64,
+    /// Operations per thread per primitive measurement.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub ops: u64,
+    /// Measurements per figure (the median is reported, with min and max).
+    #[arg(long, short, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Instances between two barriers of the racing threads.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// One measured figure.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Row {
+    /// `protocol`, `baseline`, or `primitive/shared` / `primitive/padded`.
+    pub group: String,
+    /// The protocol, baseline or primitive.
+    pub name: String,
+    /// Threads.
+    pub threads: usize,
+    /// More threads than cores.
+    pub oversubscribed: bool,
+    /// Median ns per decision (per instance, all threads deciding) or per op.
+    pub median_ns: f64,
+    /// Fastest run.
+    pub min_ns: f64,
+    /// Slowest run.
+    pub max_ns: f64,
+    /// Decisions (or operations) per second, all threads together.
+    pub per_second: f64,
+    /// Median over the reference in the same run at the same thread count:
+    /// `raw-cas` for protocols and baselines, `cas-success` on the same layout
+    /// for primitives.
+    pub ratio: Option<f64>,
+}
+
+fn row(
+    group: &str,
+    name: &str,
+    threads: usize,
+    cores: usize,
+    per: f64,
+    units: f64,
+    s: Stats,
+) -> Row {
+    let ns = |d: Duration| d.as_nanos() as f64 / per;
+    Row {
+        group: group.into(),
+        name: name.into(),
+        threads,
+        oversubscribed: threads > cores,
+        median_ns: ns(s.median),
+        min_ns: ns(s.min),
+        max_ns: ns(s.max),
+        per_second: units / s.median.as_secs_f64().max(1e-12),
+        ratio: None,
+    }
+}
+
+/// Measures what `args` asks for.
+///
+/// # Errors
+/// A failure of a workload.
+pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let (k, ops, repeat, batch) = (
+        usize::try_from(args.instances)?,
+        usize::try_from(args.ops)?,
+        args.repeat as usize,
+        args.batch as usize,
+    );
+    let mut rows = Vec::new();
+    for &t in &args.threads {
+        let t = t as usize;
+        if args.suite != Suite::Primitives {
+            let dec = (k * t) as f64;
+            for b in BASELINES {
+                let s = repeated(repeat, || (b.time)(t, k, batch))?;
+                rows.push(row("baseline", b.name, t, cores, k as f64, dec, s));
+            }
+            for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+                let params = Params::threads(t);
+                if e.build(&params).is_err() {
+                    continue; // more threads than the protocol serves
+                }
+                let s = repeated(repeat, || e.time_contended(&params, k, batch))?;
+                rows.push(row("protocol", e.info().name, t, cores, k as f64, dec, s));
+            }
+        }
+        if args.suite != Suite::Protocols {
+            for shared in [true, false] {
+                let group = if shared { "primitive/shared" } else { "primitive/padded" };
+                for (p, name) in PRIMITIVES.iter().enumerate() {
+                    let s = repeated(repeat, || primitives::time(p, t, ops, shared))?;
+                    rows.push(row(group, name, t, cores, ops as f64, (ops * t) as f64, s));
+                }
+            }
+        }
+    }
+    // Ratios to the reference measured in the same run.
+    let reference: Vec<(String, usize, f64)> = rows
+        .iter()
+        .filter(|r| r.name == "raw-cas" || r.name == "cas-success")
+        .map(|r| (r.group.clone(), r.threads, r.median_ns))
+        .collect();
+    for r in &mut rows {
+        let want = if r.group.starts_with("primitive") { r.group.as_str() } else { "baseline" };
+        r.ratio = reference
+            .iter()
+            .find(|(g, t, _)| g == want && *t == r.threads)
+            .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+    }
+    Ok(rows)
+}
+
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    machine: Machine,
+    oversubscribed_threads: Vec<usize>,
+    instances: u64,
+    ops: u64,
+    repeat: u32,
+    rows: &'a [Row],
+}
+
+pub(super) fn bench(
+    args: &BenchArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let machine = Machine::here();
+    let rows = measure(args, machine.cores)?;
+    let mut over: Vec<usize> =
+        args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
+    over.dedup();
+    let o = Output {
+        machine,
+        oversubscribed_threads: over,
+        instances: args.instances,
+        ops: args.ops,
+        repeat: args.repeat,
+        rows: &rows,
+    };
+    let mut text = Vec::new();
+    match args.format {
+        BenchFormat::Json => writeln!(text, "{}", serde_json::to_string_pretty(&o)?)?,
+        BenchFormat::Text => write_text(&o, &mut text)?,
+        BenchFormat::Csv => write_csv(&o, &mut text)?,
+    }
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            writeln!(err, "wrote {}", path.display())?;
+        }
+        None => out.write_all(&text)?,
+    }
+    Ok(0)
+}
+
+fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "machine: {}", o.machine)?;
+    if !o.oversubscribed_threads.is_empty() {
+        writeln!(
+            out,
+            "OVERSUBSCRIBED thread counts (more threads than cores): {:?}",
+            o.oversubscribed_threads
+        )?;
+    }
+    writeln!(
+        out,
+        "protocols and baselines: ns per fresh instance (all threads deciding it), {} instances; \
+         primitives: ns per operation, {} per thread; median of {} runs [min–max]",
+        o.instances, o.ops, o.repeat
+    )?;
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "group",
+        "name",
+        "threads",
+        "ns (median)",
+        "[min–max]",
+        "per second",
+        "ratio",
+    ]);
+    for r in o.rows {
+        t.add_row([
+            r.group.clone(),
+            r.name.clone(),
+            format!("{}{}", r.threads, if r.oversubscribed { "*" } else { "" }),
+            format!("{:.1}", r.median_ns),
+            format!("[{:.1}–{:.1}]", r.min_ns, r.max_ns),
+            format!("{:.2} M", r.per_second / 1e6),
+            r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(out, "* oversubscribed. ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives), same run, same threads.")
+}
+
+fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "# machine: {}; oversubscribed thread counts: {:?}",
+        o.machine, o.oversubscribed_threads
+    )?;
+    writeln!(out, "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio")?;
+    for r in o.rows {
+        writeln!(
+            out,
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.1},{}",
+            r.group,
+            r.name,
+            r.threads,
+            r.oversubscribed,
+            r.median_ns,
+            r.min_ns,
+            r.max_ns,
+            r.per_second,
+            r.ratio.map_or(String::new(), |x| format!("{x:.4}"))
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::run_cli;
+    use crate::registry::PROTOCOLS;
+
+    #[test]
+    fn json_and_csv_parse_and_cover_every_protocol() {
+        let dir = std::env::temp_dir().join(format!("conlab-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = dir.join("b.json");
+        let args = [
+            "bench",
+            "all",
+            "--threads",
+            "1,2",
+            "--instances",
+            "500",
+            "--ops",
+            "2000",
+            "--repeat",
+            "1",
+        ];
+        let mut with = args.to_vec();
+        with.extend(["--format", "json", "--out", json.to_str().unwrap()]);
+        let (code, _, err) = run_cli(&with);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let rows = v["rows"].as_array().unwrap();
+        for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+            assert!(rows.iter().any(|r| r["name"] == e.info().name), "{} missing", e.info().name);
+        }
+        assert!(rows.iter().any(|r| r["name"] == "raw-cas" && r["ratio"] == 1.0));
+        assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+
+        let mut with = args.to_vec();
+        with.extend(["--format", "csv"]);
+        let (code, out, _) = run_cli(&with);
+        assert_eq!(code, 0);
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            lines[0],
+            "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio"
+        );
+        assert!(lines[1..].iter().all(|l| l.split(',').count() == 9), "{out}");
+        assert_eq!(lines.len() - 1, rows.len());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_thread_lists_are_errors() {
+        for t in ["0", "1,x", ""] {
+            let (code, _, err) = run_cli(&["bench", "--threads", t]);
+            assert_eq!(code, 2, "{t}: {err}");
+        }
+    }
+}
