@@ -1,36 +1,94 @@
-//! Criterion: every registered protocol deciding fresh, pre-allocated instances
-//! alone (1 thread, uncontended). The instances are allocated outside the timed
-//! region by the shared workload in `consensus_lab::bench`; throughput is in
-//! decisions. Contended workloads and the primitive comparison come with the
-//! benchmarks issue and are read from the same registry.
+//! Criterion: every registered protocol deciding fresh, pre-allocated
+//! instances, alone and with N threads racing on each (threads started outside
+//! the timed region and released together by a spinning barrier); the baselines
+//! a user would pick instead; and the atomic primitives on a shared line and on
+//! padded lines. The workloads are `consensus_lab::bench`'s, the same ones
+//! `conlab bench` runs. Throughput is in decisions (or operations).
 //!
-//! `cargo bench --bench consensus` (add `-- cas` to filter).
+//! `cargo bench --bench consensus` (add `-- cas` to filter). Short measurement
+//! times keep the whole suite to a few minutes on 2 cores; thread counts above
+//! the core count are oversubscribed and labelled so in the group name.
 
 #[cfg(not(loom))]
 mod benches {
-    use consensus_lab::registry::PROTOCOLS;
-    use criterion::{BenchmarkId, Criterion, Throughput};
+    use consensus_lab::bench::{baselines::BASELINES, primitives};
+    use consensus_lab::registry::{Params, PROTOCOLS};
+    use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
     use std::time::Duration;
 
-    pub fn uncontended(c: &mut Criterion) {
-        let mut group = c.benchmark_group("uncontended-fresh-instance");
-        group.throughput(Throughput::Elements(1));
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(2));
-        for entry in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-            group.bench_function(BenchmarkId::from_parameter(entry.info().name), |b| {
-                b.iter_custom(|iters| {
-                    let n = usize::try_from(iters).expect("iteration count fits usize");
-                    entry.time_uncontended(n).expect("a correct protocol decides")
-                })
-            });
+    fn threads() -> Vec<usize> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut t = vec![1, 2, cores.max(2) * 2];
+        t.dedup();
+        t
+    }
+
+    fn label(t: usize) -> String {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if t > cores {
+            format!("{t}-threads-oversubscribed-{cores}-cores")
+        } else {
+            format!("{t}-threads")
         }
-        group.finish();
+    }
+
+    fn short<M: criterion::measurement::Measurement>(g: &mut BenchmarkGroup<'_, M>) {
+        g.warm_up_time(Duration::from_millis(300));
+        g.measurement_time(Duration::from_secs(1));
+        g.sample_size(20);
+    }
+
+    pub fn protocols(c: &mut Criterion) {
+        for t in threads() {
+            let mut g = c.benchmark_group(format!("decide/{}", label(t)));
+            short(&mut g);
+            g.throughput(Throughput::Elements(t as u64));
+            for b in BASELINES {
+                g.bench_function(BenchmarkId::new("baseline", b.name), |bench| {
+                    bench.iter_custom(|iters| {
+                        (b.time)(t, iters as usize, 64).expect("baseline runs")
+                    })
+                });
+            }
+            for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+                let params = Params::threads(t);
+                if e.build(&params).is_err() {
+                    continue;
+                }
+                g.bench_function(BenchmarkId::new("protocol", e.info().name), |bench| {
+                    bench.iter_custom(|iters| {
+                        e.time_contended(&params, iters as usize, 64)
+                            .expect("a correct protocol decides")
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+
+    pub fn primitives(c: &mut Criterion) {
+        for t in threads() {
+            for shared in [true, false] {
+                let layout = if shared { "shared-line" } else { "padded-lines" };
+                let mut g = c.benchmark_group(format!("primitive/{layout}/{}", label(t)));
+                short(&mut g);
+                // One iteration: every thread applies the primitive once.
+                g.throughput(Throughput::Elements(t as u64));
+                for (p, name) in primitives::PRIMITIVES.iter().enumerate() {
+                    g.bench_function(*name, |bench| {
+                        bench.iter_custom(|iters| {
+                            primitives::time(p, t, iters as usize, shared).expect("primitive runs")
+                        })
+                    });
+                }
+                g.finish();
+            }
+        }
     }
 }
 
 #[cfg(not(loom))]
-criterion::criterion_group!(consensus, benches::uncontended);
+criterion::criterion_group!(consensus, benches::protocols, benches::primitives);
 #[cfg(not(loom))]
 criterion::criterion_main!(consensus);
 
