@@ -58,6 +58,9 @@ pub struct BenchArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// Also draw throughput against threads, one line per protocol, as SVG.
+    #[arg(long)]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 /// One measured figure.
@@ -113,6 +116,7 @@ fn row(
 /// # Errors
 /// A failure of a workload.
 pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let progress = Progress::new(args);
     let (k, ops, repeat, batch) = (
         usize::try_from(args.instances)?,
         usize::try_from(args.ops)?,
@@ -125,6 +129,7 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
         if args.suite != Suite::Primitives {
             let dec = (k * t) as f64;
             for b in BASELINES {
+                progress.show(b.name, t);
                 let s = repeated(repeat, || (b.time)(t, k, batch))?;
                 rows.push(row("baseline", b.name, t, cores, k as f64, dec, s));
             }
@@ -133,6 +138,7 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
                 if e.build(&params).is_err() {
                     continue; // more threads than the protocol serves
                 }
+                progress.show(e.info().name, t);
                 let s = repeated(repeat, || e.time_contended(&params, k, batch))?;
                 rows.push(row("protocol", e.info().name, t, cores, k as f64, dec, s));
             }
@@ -141,12 +147,14 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
             for shared in [true, false] {
                 let group = if shared { "primitive/shared" } else { "primitive/padded" };
                 for (p, name) in PRIMITIVES.iter().enumerate() {
+                    progress.show(name, t);
                     let s = repeated(repeat, || primitives::time(p, t, ops, shared))?;
                     rows.push(row(group, name, t, cores, ops as f64, (ops * t) as f64, s));
                 }
             }
         }
     }
+    progress.done();
     // Ratios to the reference measured in the same run.
     let reference: Vec<(String, usize, f64)> = rows
         .iter()
@@ -161,6 +169,42 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
             .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
     }
     Ok(rows)
+}
+
+/// A one-line progress counter on stderr, only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    total: usize,
+    count: std::cell::Cell<usize>,
+}
+
+impl Progress {
+    fn new(args: &BenchArgs) -> Self {
+        use std::io::IsTerminal;
+        let per_thread_count = match args.suite {
+            Suite::Protocols => BASELINES.len() + PROTOCOLS.len(),
+            Suite::Primitives => 2 * PRIMITIVES.len(),
+            Suite::All => BASELINES.len() + PROTOCOLS.len() + 2 * PRIMITIVES.len(),
+        };
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            total: per_thread_count * args.threads.len(),
+            count: std::cell::Cell::new(0),
+        }
+    }
+
+    fn show(&self, what: &str, threads: usize) {
+        self.count.set(self.count.get() + 1);
+        if self.on {
+            eprint!("\r\x1b[2K[{}/~{}] {what} at {threads} threads", self.count.get(), self.total);
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -196,6 +240,12 @@ pub(super) fn bench(
         BenchFormat::Json => writeln!(text, "{}", serde_json::to_string_pretty(&o)?)?,
         BenchFormat::Text => write_text(&o, &mut text)?,
         BenchFormat::Csv => write_csv(&o, &mut text)?,
+    }
+    if let Some(path) = &args.plot {
+        let title = format!("consensus-lab: decisions per second ({})", o.machine);
+        std::fs::write(path, super::plot::svg(&rows, &title))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        writeln!(err, "wrote {}", path.display())?;
     }
     match &args.out {
         Some(path) => {
@@ -283,6 +333,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("conlab-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let json = dir.join("b.json");
+        let svg = dir.join("b.svg");
         let args = [
             "bench",
             "all",
@@ -296,7 +347,14 @@ mod tests {
             "1",
         ];
         let mut with = args.to_vec();
-        with.extend(["--format", "json", "--out", json.to_str().unwrap()]);
+        with.extend([
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ]);
         let (code, _, err) = run_cli(&with);
         assert_eq!(code, 0, "{err}");
         let v: serde_json::Value =
@@ -307,6 +365,19 @@ mod tests {
         }
         assert!(rows.iter().any(|r| r["name"] == "raw-cas" && r["ratio"] == 1.0));
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+        let plot = std::fs::read_to_string(&svg).unwrap();
+        assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
+        for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+            assert!(
+                plot.contains(&format!(">{}</text>", e.info().name)),
+                "{} not in the plot",
+                e.info().name
+            );
+        }
+        assert_eq!(
+            plot.matches("<polyline").count(),
+            plot.matches("stroke-width=\"2\"").count() / 2
+        );
 
         let mut with = args.to_vec();
         with.extend(["--format", "csv"]);

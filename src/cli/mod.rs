@@ -9,6 +9,7 @@ mod bench;
 mod hierarchy;
 mod list;
 mod paxos;
+mod plot;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
