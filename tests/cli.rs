@@ -1,5 +1,7 @@
 //! The `conlab` binary as a user runs it: exit codes, one-line errors, labels.
 
+#![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
+
 use std::process::Command;
 
 fn conlab(args: &[&str]) -> (i32, String, String) {

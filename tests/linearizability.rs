@@ -2,6 +2,8 @@
 //! `LinearizabilityTester`, on the same histories recorded from real threads;
 //! and against a deliberately non-linearizable object.
 
+#![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
+
 use consensus_lab::check::linearizability::{check, History, Operation};
 use consensus_lab::objects::register::{Register, RegisterOp, RegisterSpec};
 use consensus_lab::objects::workload::{check_object, record, Workload};

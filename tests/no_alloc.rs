@@ -2,6 +2,8 @@
 //! allocator (counting on the calling thread only, so parallel tests do not
 //! interfere) sees zero allocations across many decisions.
 
+#![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
+
 use consensus_lab::registry::{Params, PROTOCOLS};
 use consensus_lab::{Consensus, Progress, Proposals};
 use std::alloc::{GlobalAlloc, Layout, System};
