@@ -39,8 +39,10 @@
 //!
 //! **Linearization point**: F's assignment (phase 2 for the groups protocol).
 //!
-//! **Progress**: wait-free: one assignment and at most `2n − 1` steps for n
-//! threads; the groups protocol adds its phase 1 and `(m − 1)²` pair reads.
+//! **Progress**: wait-free: at most `2n − 1` steps for n threads, the
+//! assignment included (1 assignment, `n − 1` own-register reads, at most
+//! `n − 1` pair reads); the groups protocol: its phase 1, then 1 assignment,
+//! `n − 1` reads and at most `(m − 1)²` cross-pair reads.
 //!
 //! **Orderings**: all in the [`Assignment`] object: assignments `AcqRel`, reads
 //! `Acquire`, all on one word, so a value read from a register carries its
@@ -63,8 +65,10 @@ impl<T: Copy + Default> Small<T> {
         Small { buf: [T::default(); MAX_REGISTERS], len: 0 }
     }
 
-    /// Appends; the callers never exceed [`MAX_REGISTERS`] (an object's size).
+    /// Appends; the callers never exceed [`MAX_REGISTERS`] (an object's size,
+    /// checked when the object is built).
     fn push(&mut self, x: T) {
+        debug_assert!(self.len < MAX_REGISTERS, "more entries than an object has registers");
         if let Some(slot) = self.buf.get_mut(self.len) {
             *slot = x;
             self.len += 1;
