@@ -139,27 +139,25 @@ pub fn time<B: Baseline>(
     instances: usize,
     batch: usize,
 ) -> Result<Duration, ConsensusError> {
-    let mut total = Duration::ZERO;
-    let mut left = instances;
-    while left > 0 {
-        let n = left.min(super::CHUNK);
-        left -= n;
-        let items: Vec<B> = (0..n).map(|_| B::fresh()).collect();
-        if threads <= 1 {
-            let start = Instant::now();
-            for item in &items {
-                item.run(0);
+    super::chunked(
+        instances,
+        || Ok(B::fresh()),
+        |items| {
+            if threads <= 1 {
+                let start = Instant::now();
+                for item in items {
+                    item.run(0);
+                }
+                Ok(start.elapsed())
+            } else {
+                Ok(racing::time(threads, items, batch, |t, item| {
+                    item.run(t);
+                    false
+                })?
+                .0)
             }
-            total += start.elapsed();
-        } else {
-            total += racing::time(threads, &items, batch, |t, item| {
-                item.run(t);
-                false
-            })?
-            .0;
-        }
-    }
-    Ok(total)
+        },
+    )
 }
 
 /// A baseline by name.

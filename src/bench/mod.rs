@@ -23,6 +23,27 @@ use std::time::{Duration, Instant};
 /// Most instances allocated at once.
 pub const CHUNK: usize = 1 << 14;
 
+/// Runs `time` over `instances` fresh items built by `make`, allocated
+/// `CHUNK` at a time outside the timed region; returns the summed times.
+///
+/// # Errors
+/// A failure of `make` or of `time`.
+pub fn chunked<I>(
+    instances: usize,
+    make: impl Fn() -> Result<I, ConsensusError>,
+    mut time: impl FnMut(&[I]) -> Result<Duration, ConsensusError>,
+) -> Result<Duration, ConsensusError> {
+    let mut total = Duration::ZERO;
+    let mut left = instances;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        left -= n;
+        let items: Vec<I> = (0..n).map(|_| make()).collect::<Result<_, _>>()?;
+        total += time(&items)?;
+    }
+    Ok(total)
+}
+
 /// Time for thread 0 to decide `instances` fresh instances built by `make`.
 ///
 /// # Errors
@@ -32,20 +53,17 @@ where
     C: IdConsensus,
     F: Fn() -> Result<C, ConsensusError>,
 {
-    let mut total = Duration::ZERO;
-    let mut left = instances;
-    while left > 0 {
-        let n = left.min(CHUNK);
-        left -= n;
-        let slots: Vec<Proposals<u64, C>> =
-            (0..n).map(|_| make().map(Proposals::new)).collect::<Result<_, _>>()?;
-        let start = Instant::now();
-        for (i, slot) in slots.iter().enumerate() {
-            black_box(slot.decide(0, i as u64)?);
-        }
-        total += start.elapsed();
-    }
-    Ok(total)
+    chunked(
+        instances,
+        || make().map(Proposals::<u64, C>::new),
+        |slots| {
+            let start = Instant::now();
+            for (i, slot) in slots.iter().enumerate() {
+                black_box(slot.decide(0, i as u64)?);
+            }
+            Ok(start.elapsed())
+        },
+    )
 }
 
 /// Time for `threads` threads racing on `instances` fresh instances built by
@@ -66,24 +84,21 @@ where
     if threads <= 1 {
         return uncontended(make, instances);
     }
-    let mut total = Duration::ZERO;
-    let mut left = instances;
-    while left > 0 {
-        let n = left.min(CHUNK);
-        left -= n;
-        let slots: Vec<Proposals<u64, C>> =
-            (0..n).map(|_| make().map(Proposals::new)).collect::<Result<_, _>>()?;
-        let (elapsed, errors) = racing::time(threads, &slots, batch, |t, slot| {
-            slot.decide(t, t as u64).map(|v| black_box(*v)).is_err()
-        })?;
-        if errors > 0 {
-            return Err(ConsensusError::InvalidConfig(format!(
-                "{errors} decisions failed during the benchmark"
-            )));
-        }
-        total += elapsed;
-    }
-    Ok(total)
+    chunked(
+        instances,
+        || make().map(Proposals::<u64, C>::new),
+        |slots| {
+            let (elapsed, errors) = racing::time(threads, slots, batch, |t, slot| {
+                slot.decide(t, t as u64).map(|v| black_box(*v)).is_err()
+            })?;
+            if errors > 0 {
+                return Err(ConsensusError::InvalidConfig(format!(
+                    "{errors} decisions failed during the benchmark"
+                )));
+            }
+            Ok(elapsed)
+        },
+    )
 }
 
 /// Median, min and max of `repeat` measurements of `run`.

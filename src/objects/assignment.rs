@@ -142,7 +142,6 @@ impl Assignment {
         for (slot, &(r, v)) in regs.iter_mut().zip(writes) {
             *slot = (r as u8, v as u8);
         }
-        let _ = (me, regs); // read by trace_step! in loom builds
         trace_step!(me, Assign { name: self.name, count: writes.len().min(6) as u8, regs });
         Ok(())
     }

@@ -67,7 +67,6 @@ impl Queue {
     /// before it to every later one).
     pub fn deq(&self, me: usize) -> Option<usize> {
         let v = self.items.lock().pop_front();
-        let _ = me; // read by trace_step! in loom builds
         trace_step!(
             me,
             Rmw {

@@ -111,6 +111,20 @@ fn step_accept(s: AcceptorState, b: u64, v: usize) -> (Option<AcceptorState>, Re
     }
 }
 
+/// Records one acceptor step in the trace (on a nack, `new` is `old`).
+fn trace(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
+    trace_step!(
+        who.proposer,
+        Rmw {
+            op,
+            loc: Loc::at("acceptor", who.acceptor),
+            arg: Val::Num(arg),
+            old: old.val(),
+            new: new.val()
+        }
+    );
+}
+
 /// The lock-free acceptor: one packed word, a CAS loop.
 #[derive(Debug)]
 pub struct PackedAcceptor {
@@ -126,24 +140,14 @@ impl PackedAcceptor {
         success: Ordering,
         step: impl Fn(AcceptorState) -> (Option<AcceptorState>, Reply),
     ) -> Outcome {
-        let _ = (who, op, arg); // read by trace_step! in loom builds
-                                // Relaxed: the value a reply carries is re-read by the CAS below.
+        // Relaxed: the value a reply carries is re-read by the CAS below.
         let mut cur = self.word.load(Ordering::Relaxed);
         let mut rmws = 0;
         loop {
             let old = AcceptorState::unpack(cur);
             let (new, reply) = step(old);
             let Some(new) = new else {
-                trace_step!(
-                    who.proposer,
-                    Rmw {
-                        op,
-                        loc: Loc::at("acceptor", who.acceptor),
-                        arg: Val::Num(arg),
-                        old: old.val(),
-                        new: old.val()
-                    }
-                );
+                trace(who, op, arg, old, old);
                 return Outcome { reply, rmws };
             };
             rmws += 1;
@@ -151,16 +155,7 @@ impl PackedAcceptor {
             // Relaxed on failure: the loop re-decides on what it found.
             match self.word.compare_exchange(cur, new.pack(), success, Ordering::Relaxed) {
                 Ok(_) => {
-                    trace_step!(
-                        who.proposer,
-                        Rmw {
-                            op,
-                            loc: Loc::at("acceptor", who.acceptor),
-                            arg: Val::Num(arg),
-                            old: old.val(),
-                            new: new.val()
-                        }
-                    );
+                    trace(who, op, arg, old, new);
                     return Outcome { reply, rmws };
                 }
                 Err(found) => {
@@ -209,24 +204,14 @@ impl MutexAcceptor {
         arg: u64,
         step: impl Fn(AcceptorState) -> (Option<AcceptorState>, Reply),
     ) -> Outcome {
-        let _ = (who, op, arg); // read by trace_step! in loom builds
-                                // The lock's acquire/release orders every step after the previous one.
+        // The lock's acquire/release orders every step after the previous one.
         let mut s = self.state.lock();
         let old = *s;
         let (new, reply) = step(old);
         if let Some(new) = new {
             *s = new;
         }
-        trace_step!(
-            who.proposer,
-            Rmw {
-                op,
-                loc: Loc::at("acceptor", who.acceptor),
-                arg: Val::Num(arg),
-                old: old.val(),
-                new: new.unwrap_or(old).val()
-            }
-        );
+        trace(who, op, arg, old, new.unwrap_or(old));
         Outcome { reply, rmws: 2 }
     }
 }
