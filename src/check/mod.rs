@@ -1,10 +1,12 @@
 //! Checking, in three layers: the properties, the protocol trace, and the two
 //! ways to run them: exhaustively under loom (`model`, in `cfg(loom)` builds only)
-//! and on real cores ([`stress`]).
+//! and on real cores ([`stress`]). [`verify`] is the one call that gives any
+//! implementation both (the harness of the exercises).
 
 pub mod linearizability;
 pub mod properties;
 pub mod trace;
+pub mod verify;
 
 #[cfg(not(loom))]
 pub mod barrier;

@@ -125,9 +125,73 @@ enum StopAt {
     FirstSequentiallyConsistent,
 }
 
-/// The value thread `t` proposes in the model.
+/// The value thread `t` proposes in an id model.
 fn proposal(t: usize) -> String {
     format!("value of t{t}")
+}
+
+/// What one model execution runs: an instance on which each thread proposes
+/// once. [`check`] and [`find_counterexample`] explore an id protocol behind
+/// [`Proposals`] with `String` proposals; [`check_values`] explores a
+/// [`Consensus<T>`] directly (binary consensus, say), with proposals chosen by
+/// the caller.
+trait Subject: Sync + Send + 'static {
+    type Value: Clone + PartialEq + fmt::Debug + Send + 'static;
+    /// Thread `t`'s proposal.
+    fn proposal(&self, t: usize) -> Self::Value;
+    /// Thread `t` proposes and decides.
+    fn decide(&self, t: usize) -> Result<Self::Value, crate::consensus::ConsensusError>;
+    /// Bound on each thread's shared-memory steps, if wait-free.
+    fn step_bound(&self) -> Option<usize>;
+    /// The protocol's own invariant over the trace.
+    fn check_invariant(&self, trace: &Trace) -> Result<(), String>;
+}
+
+/// An id protocol behind announce slots, `String` proposals.
+struct Ids<C>(Proposals<String, C>);
+
+impl<C: IdConsensus + Send + 'static> Subject for Ids<C> {
+    type Value = String;
+    fn proposal(&self, t: usize) -> String {
+        proposal(t)
+    }
+    fn decide(&self, t: usize) -> Result<String, crate::consensus::ConsensusError> {
+        self.0.decide(t, proposal(t)).cloned()
+    }
+    fn step_bound(&self) -> Option<usize> {
+        self.0.ids().progress().step_bound().map(|s| s + ANNOUNCE_STEPS)
+    }
+    fn check_invariant(&self, trace: &Trace) -> Result<(), String> {
+        self.0.ids().check_invariant(trace)
+    }
+}
+
+/// A value protocol with the caller's proposals.
+struct Values<C, P> {
+    object: C,
+    proposals: P,
+    step_bound: Option<usize>,
+}
+
+impl<T, C, P> Subject for Values<C, P>
+where
+    T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static,
+    C: Consensus<T> + Send + 'static,
+    P: Fn(usize) -> T + Send + Sync + 'static,
+{
+    type Value = T;
+    fn proposal(&self, t: usize) -> T {
+        (self.proposals)(t)
+    }
+    fn decide(&self, t: usize) -> Result<T, crate::consensus::ConsensusError> {
+        self.object.decide(t, (self.proposals)(t)).cloned()
+    }
+    fn step_bound(&self) -> Option<usize> {
+        self.step_bound
+    }
+    fn check_invariant(&self, _trace: &Trace) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Model-checks the id protocol that `build` makes (called once per execution).
@@ -139,13 +203,57 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    explore(build, cfg, StopAt::First)
+    explore(move || Ids(Proposals::new(build())), cfg, StopAt::First)
 }
 
-fn explore<C, F>(build: F, cfg: ModelConfig, stop: StopAt) -> Result<ModelReport, Counterexample>
+/// Like [`check`], but on a violation keeps exploring for a sequentially
+/// consistent counterexample and returns that if there is one (else the
+/// first): slower to fail, easier to read. For students' code
+/// ([`verify`](crate::check::verify)).
+///
+/// # Errors
+/// The counterexample, sequentially consistent where one exists.
+pub fn explain<C, F>(build: F, cfg: ModelConfig) -> Result<ModelReport, Counterexample>
 where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
+{
+    explore(move || Ids(Proposals::new(build())), cfg, StopAt::FirstSequentiallyConsistent)
+}
+
+/// Model-checks a [`Consensus<T>`] implementation directly: `build` makes a
+/// fresh instance per execution, thread `t` proposes `proposals(t)`. A
+/// wait-free implementation may give its bound on each thread's shared-memory
+/// steps (as recorded with [`trace_step!`](crate::trace_step)) in `step_bound`.
+/// `winners[t]` of the report counts the executions that decided the value of
+/// the first thread that proposed it. Like [`explain`], it prefers a
+/// sequentially consistent counterexample.
+///
+/// # Errors
+/// The counterexample, sequentially consistent where one exists.
+pub fn check_values<T, C, F, P>(
+    build: F,
+    proposals: P,
+    step_bound: Option<usize>,
+    cfg: ModelConfig,
+) -> Result<ModelReport, Counterexample>
+where
+    T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static,
+    C: Consensus<T> + Send + 'static,
+    F: Fn() -> C + Send + Sync + 'static,
+    P: Fn(usize) -> T + Clone + Send + Sync + 'static,
+{
+    explore(
+        move || Values { object: build(), proposals: proposals.clone(), step_bound },
+        cfg,
+        StopAt::FirstSequentiallyConsistent,
+    )
+}
+
+fn explore<S, F>(build: F, cfg: ModelConfig, stop: StopAt) -> Result<ModelReport, Counterexample>
+where
+    S: Subject,
+    F: Fn() -> S + Send + Sync + 'static,
 {
     let n = cfg.threads;
     assert!((1..=5).contains(&n), "loom models 1 to 5 threads, {n} requested");
@@ -180,18 +288,17 @@ where
         builder.check(move || {
             EXECUTIONS.with(|e| e.set(e.get() + 1));
             trace::start();
-            let ids = build();
-            let bound = ids.progress().step_bound();
-            let slot = Arc::new(Proposals::<String, C>::new(ids));
+            let subject = Arc::new(build());
+            let bound = subject.step_bound();
             let handles: Vec<_> = (1..n)
                 .map(|t| {
-                    let slot = Arc::clone(&slot);
-                    loom::thread::spawn(move || slot.decide(t, proposal(t)).cloned())
+                    let subject = Arc::clone(&subject);
+                    loom::thread::spawn(move || subject.decide(t))
                 })
                 .collect();
-            let mut results = vec![slot.decide(0, proposal(0)).cloned()];
+            let mut results = vec![subject.decide(0)];
             results.extend(handles.into_iter().map(|h| h.join().expect("a model thread panicked")));
-            let proposals: Vec<String> = (0..n).map(proposal).collect();
+            let proposals: Vec<S::Value> = (0..n).map(|t| subject.proposal(t)).collect();
             let all_decided = results.iter().all(Result::is_ok);
             if all_decided {
                 ALL_DECIDED.with(|e| e.set(e.get() + 1));
@@ -202,10 +309,10 @@ where
             let trace = trace::snapshot();
             let verdict = check_decisions(&proposals, &results, undecided)
                 .and_then(|()| match bound {
-                    Some(steps) => check_step_bound(&trace, n, steps + ANNOUNCE_STEPS),
+                    Some(steps) => check_step_bound(&trace, n, steps),
                     None => Ok(()),
                 })
-                .and_then(|()| slot.ids().check_invariant(&trace).map_err(Violation::Invariant));
+                .and_then(|()| subject.check_invariant(&trace).map_err(Violation::Invariant));
             if let Err(v) = verdict {
                 if stop == StopAt::First || trace.is_sequentially_consistent() {
                     fail(&v);
@@ -288,7 +395,7 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    match explore(build, cfg, StopAt::FirstSequentiallyConsistent) {
+    match explore(move || Ids(Proposals::new(build())), cfg, StopAt::FirstSequentiallyConsistent) {
         Ok(report) => Err(format!("the model held in all {} executions", report.executions)),
         Err(cx) if cx.loom_panic => {
             Err(format!("loom stopped the model before any violation: {cx}"))

@@ -87,7 +87,8 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs the stress test on instances built by `make`.
+/// Runs the stress test on id-protocol instances built by `make`, behind
+/// announce slots; thread `t` proposes `instance × threads + t`.
 ///
 /// # Errors
 /// A zero thread or instance count, or a failure of `make`.
@@ -100,6 +101,28 @@ where
     C: IdConsensus,
     F: Fn() -> Result<C, ConsensusError>,
 {
+    let threads = cfg.threads;
+    run_values(protocol, || make().map(Proposals::new), |i, t| (i * threads + t) as u64, cfg)
+}
+
+/// Runs the stress test on [`Consensus<T>`] instances built by `make`: thread
+/// `t` proposes `proposal(instance, t)` on each. The win counts go to the
+/// first thread whose proposal equals the decision.
+///
+/// # Errors
+/// A zero thread or instance count, or a failure of `make`.
+pub fn run_values<T, S, F, P>(
+    protocol: &str,
+    make: F,
+    proposal: P,
+    cfg: &StressConfig,
+) -> Result<StressReport, ConsensusError>
+where
+    T: Clone + PartialEq + std::fmt::Debug + Send + Sync,
+    S: Consensus<T>,
+    F: Fn() -> Result<S, ConsensusError>,
+    P: Fn(usize, usize) -> T + Sync,
+{
     let StressConfig { threads, instances, batch } = *cfg;
     if threads == 0 || instances == 0 || batch == 0 {
         return Err(ConsensusError::InvalidConfig(
@@ -107,8 +130,7 @@ where
         ));
     }
     check_size(threads, instances)?;
-    let slots: Vec<Proposals<u64, C>> =
-        (0..instances).map(|_| make().map(Proposals::new)).collect::<Result<_, _>>()?;
+    let slots: Vec<S> = (0..instances).map(|_| make()).collect::<Result<_, _>>()?;
     if let Some(s) = slots.first() {
         if s.threads() < threads {
             return Err(ConsensusError::InvalidConfig(format!(
@@ -117,17 +139,16 @@ where
             )));
         }
     }
-    let proposal = |i: usize, t: usize| (i * threads + t) as u64;
 
     let barrier = SpinBarrier::new(threads);
     let start = Instant::now();
-    let per_thread: Vec<Vec<Result<u64, ConsensusError>>> = race(threads, |t| {
+    let per_thread: Vec<Vec<Result<T, ConsensusError>>> = race(threads, |t| {
         let mut out = Vec::with_capacity(instances);
         for (b, chunk) in slots.chunks(batch).enumerate() {
             barrier.wait();
             for (k, slot) in chunk.iter().enumerate() {
                 let i = b * batch + k;
-                out.push(slot.decide(t, proposal(i, t)).copied());
+                out.push(slot.decide(t, proposal(i, t)).cloned());
             }
         }
         out
@@ -135,15 +156,16 @@ where
     let elapsed = start.elapsed();
 
     // Verification is independent per instance: spread it over the cores.
-    let verdicts: Vec<Result<usize, Violation>> = (0..instances)
+    let verdicts: Vec<Result<usize, (Violation, Vec<T>)>> = (0..instances)
         .into_par_iter()
         .map(|i| {
-            let proposals: Vec<u64> = (0..threads).map(|t| proposal(i, t)).collect();
+            let proposals: Vec<T> = (0..threads).map(|t| proposal(i, t)).collect();
             let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
-            check_decisions(&proposals, &results, Undecided::IsViolation)?;
+            check_decisions(&proposals, &results, Undecided::IsViolation)
+                .map_err(|v| (v, proposals.clone()))?;
             // Every result is Ok and valid now: the winner is whoever proposed it.
-            let v = results.iter().find_map(|r| r.as_ref().ok()).copied().unwrap_or_default();
-            Ok(v as usize - i * threads)
+            let v = results.iter().find_map(|r| r.as_ref().ok());
+            Ok(v.and_then(|v| proposals.iter().position(|p| p == v)).unwrap_or_default())
         })
         .collect();
     let mut violations = 0;
@@ -159,10 +181,10 @@ where
     for (i, verdict) in verdicts.iter().enumerate() {
         match verdict {
             Ok(winner) => wins[*winner] += 1,
-            Err(v) => {
+            Err((v, proposals)) => {
                 violations += 1;
                 if examples.len() < EXAMPLES {
-                    examples.push(format!("instance {i}: {}", describe(v, i, threads)));
+                    examples.push(format!("instance {i}: {}", describe(v, proposals)));
                 }
             }
         }
@@ -232,13 +254,12 @@ pub fn race<R: Send>(
     })
 }
 
-/// Renders a violation with proposals shown as "t<k>'s proposal".
-fn describe(v: &Violation, instance: usize, threads: usize) -> String {
-    let whose = |s: &str| match s.parse::<usize>() {
-        Ok(x) if x >= instance * threads && x < (instance + 1) * threads => {
-            format!("t{}'s proposal", x - instance * threads)
-        }
-        _ => s.to_string(),
+/// Renders a violation with each decided value named by the thread that
+/// proposed it ("t1's proposal 5").
+fn describe<T: std::fmt::Debug>(v: &Violation, proposals: &[T]) -> String {
+    let whose = |s: &str| match proposals.iter().position(|p| format!("{p:?}") == s) {
+        Some(t) => format!("t{t}'s proposal {s}"),
+        None => s.to_string(),
     };
     match v {
         Violation::Disagreement { first, other } => format!(

@@ -2,9 +2,10 @@
 //! no extra tools to install).
 //!
 //! * `cargo xtask test`: every test. The ordinary suite (`cargo test
-//!   --workspace`: unit, integration, CLI and doc tests), then the loom suite
-//!   built in release mode with `--cfg loom` in its own target dir
-//!   (`target/loom`), so switching between the two never rebuilds the other.
+//!   --workspace`: unit, integration, CLI and doc tests, the exercises' stress
+//!   checks), then the loom suite and the exercises' loom checks, built in
+//!   release mode with `--cfg loom` in their own target dir (`target/loom`), so
+//!   switching between the two never rebuilds the other.
 //! * `cargo xtask lint`: `cargo fmt --check` and `cargo clippy --all-targets
 //!   -D warnings`, for the normal build and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
@@ -91,7 +92,21 @@ fn test(loom_filter: &[String]) -> Result<(), String> {
         args.push("--");
         args.extend(loom_filter.iter().map(String::as_str));
     }
-    cargo(&args, true)
+    cargo(&args, true)?;
+    // The exercises under loom: every solution passes, every stub fails.
+    cargo(
+        &[
+            "test",
+            "-p",
+            "conlab-exercises",
+            "--release",
+            "--target-dir",
+            "target/loom",
+            "--test",
+            "stubs_and_solutions",
+        ],
+        true,
+    )
 }
 
 fn lint() -> Result<(), String> {
@@ -104,6 +119,8 @@ fn lint() -> Result<(), String> {
             "consensus-lab",
             "-p",
             "loom-tests",
+            "-p",
+            "conlab-exercises",
             "--all-targets",
             "--release",
             "--target-dir",

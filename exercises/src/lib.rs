@@ -1,0 +1,468 @@
+//! # The consensus-lab exercises
+//!
+//! Course exercises on wait-freedom and consensus numbers, in the Rustlings
+//! spirit: each exercise is one file in `exercises/src/` with a statement (its
+//! module docs), a `// TODO` body and, here, its hints and its check. Students
+//! edit the file and run
+//!
+//! ```text
+//! conlab exercise list              # the exercises, in order
+//! conlab exercise check cas-n       # loom (every interleaving), then real cores
+//! conlab exercise hint cas-n        # one hint at a time is enough
+//! ```
+//!
+//! Every check goes through the lab's public harness,
+//! [`consensus_lab::check::verify`]: under the loom build it model-checks the
+//! exercise at the thread counts it claims (agreement, validity, no data race
+//! on the announce slots, the step bound of wait-free protocols), in any other
+//! build it races real threads on fresh instances. A failure prints the
+//! violated property and the protocol trace of the failing execution.
+//!
+//! Reference solutions live in `exercises/solutions/`; the crate's tests prove
+//! that every solution passes and every untouched stub fails, in both builds,
+//! so the set cannot rot. Course staff add an exercise by adding a stub, a
+//! solution and one entry to [`EXERCISES`].
+
+#![warn(missing_docs)]
+
+use consensus_lab::check::verify::{verify_ids, verify_values, Plan, Stage, Verdict};
+use consensus_lab::consensus::rounds::RoundLimit;
+use consensus_lab::paxos::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus};
+use std::fmt;
+
+// The stubs: the files students edit. Unused code and `todo!()` are expected.
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex01_test_and_set;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex02_queue;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex03_cas;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex04_versioned;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex05_assignment;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex06_test_and_set_3;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex07_acceptor;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex08_add_or_set;
+
+/// The reference solutions, one module per exercise, same names.
+#[path = "../solutions/mod.rs"]
+pub mod solutions;
+
+/// An answer to a question an exercise asks (exercise 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// Not answered yet.
+    Unanswered,
+    /// C1: a read returns the most recent write of an attempt ordered before it.
+    C1,
+    /// C2: once an attempt has read, no attempt ordered before it writes.
+    C2,
+}
+
+/// Which code to check: the student's file or the reference solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `exercises/src/exNN_*.rs`, the file the student edits.
+    Stub,
+    /// `exercises/solutions/exNN_*.rs`.
+    Solution,
+}
+
+/// One exercise.
+pub struct Exercise {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// The file the student edits, relative to `exercises/`.
+    pub file: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Hints, gentlest first.
+    pub hints: &'static [&'static str],
+    /// Runs the checks of this build's stage on the target.
+    pub check: fn(Target) -> Checked,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// A sequential rule the code breaks, found before any concurrent check
+    /// (then there are no verdicts).
+    pub precheck: Option<String>,
+    /// The harness's verdicts, one per part of the exercise.
+    pub verdicts: Vec<Verdict>,
+    /// A question of the exercise left unanswered or answered wrongly.
+    pub question: Option<String>,
+}
+
+impl Checked {
+    /// Just the harness's verdicts.
+    pub fn verdicts(verdicts: Vec<Verdict>) -> Self {
+        Checked { verdicts, ..Checked::default() }
+    }
+
+    /// Whether every part passed.
+    pub fn passed(&self) -> bool {
+        self.precheck.is_none()
+            && self.question.is_none()
+            && !self.verdicts.is_empty()
+            && self.verdicts.iter().all(Verdict::passed)
+    }
+}
+
+impl fmt::Display for Checked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(why) = &self.precheck {
+            writeln!(f, "not yet: {why}")?;
+        }
+        self.verdicts.iter().try_for_each(|v| write!(f, "{v}"))?;
+        if let Some(q) = &self.question {
+            writeln!(f, "not yet: {q}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Picks the stub's or the solution's module for `$body`, which names it `ex`.
+macro_rules! target {
+    ($target:expr, $module:ident, $body:expr) => {
+        match $target {
+            Target::Stub => {
+                use crate::$module as ex;
+                $body
+            }
+            Target::Solution => {
+                use crate::solutions::$module as ex;
+                $body
+            }
+        }
+    };
+}
+
+/// Stress instances per thread count (the exercises are small; the loom
+/// models are the proof).
+const INSTANCES: usize = 5_000;
+
+fn plan(threads: &[usize]) -> Plan {
+    Plan::new(threads).instances(INSTANCES)
+}
+
+/// Every exercise, in the order a course takes them.
+pub static EXERCISES: &[Exercise] = &[
+    Exercise {
+        name: "test-and-set-2",
+        file: "src/ex01_test_and_set.rs",
+        title: "consensus for 2 threads from test&set",
+        hints: &[
+            "test_and_set returns false to exactly one caller: the first.",
+            "The loser knows it lost, and with two threads it knows to whom.",
+            "The winner decides `me`; the loser decides `1 - me`.",
+        ],
+        check: |t| {
+            target!(t, ex01_test_and_set, {
+                Checked::verdicts(vec![verify_ids(
+                    "test-and-set-2",
+                    ex::TasConsensus::new,
+                    &plan(&[2]),
+                )])
+            })
+        },
+    },
+    Exercise {
+        name: "queue-2",
+        file: "src/ex02_queue.rs",
+        title: "consensus for 2 threads from a FIFO queue",
+        hints: &[
+            "Put two distinct tokens in the queue before anyone arrives.",
+            "Whoever dequeues the first token was first.",
+            "Queue::new(&[WIN, LOSE]); the thread that gets WIN decides itself.",
+        ],
+        check: |t| {
+            target!(t, ex02_queue, {
+                Checked::verdicts(vec![verify_ids("queue-2", ex::QueueConsensus::new, &plan(&[2]))])
+            })
+        },
+    },
+    Exercise {
+        name: "cas-n",
+        file: "src/ex03_cas.rs",
+        title: "consensus for any number of threads from compare&swap",
+        hints: &[
+            "compare_exchange(NONE, me, ..): Ok means you won; Err(found) names the winner.",
+            "The loser must see the winner's announce: the winner's CAS must release, the \
+             loser's failed CAS acquire.",
+            "Ordering::Release on success, Ordering::Acquire on failure. Try Relaxed and \
+             read the trace loom prints.",
+        ],
+        check: |t| {
+            target!(t, ex03_cas, {
+                Checked::verdicts(vec![verify_ids(
+                    "cas-n",
+                    ex::CasConsensus::new,
+                    &plan(&[2, 3, 4]),
+                )])
+            })
+        },
+    },
+    Exercise {
+        name: "naive-versioned",
+        file: "src/ex04_versioned.rs",
+        title: "find, explain and fix the bug in the naive versioned register",
+        hints: &[
+            "In the trace, look for the step where a thread writes X after a thread with a \
+             higher number has already read X.",
+            "The thread that writes last was ordered first: which condition forbids that write?",
+            "Pack (version, X) in one AtomicU64. Raise with a CAS from the word you read \
+             (which must have X unset and version ≤ N); write X with a CAS from (N, ⊥).",
+            "docs/versioned-register.md walks through the trace and the atomic form.",
+        ],
+        check: |t| {
+            target!(t, ex04_versioned, {
+                let question = match ex::BROKEN {
+                    Condition::C2 => None,
+                    Condition::Unanswered => Some(
+                        "set BROKEN in src/ex04_versioned.rs to the condition the trace \
+                             breaks first (Condition::C1 or Condition::C2)"
+                            .into(),
+                    ),
+                    Condition::C1 => Some(
+                        "BROKEN names the wrong condition: which write does the trace show \
+                              landing too late, and which condition forbids it?"
+                            .into(),
+                    ),
+                };
+                // Two attempts per thread: every loom execution is finite. 3 threads
+                // at ≤ 2 preemptions (exhaustive at 3 threads takes minutes).
+                let build = |n| ex::VersionedConsensus::new(n, RoundLimit(Some(2)));
+                let unlimited = |n| ex::VersionedConsensus::new(n, RoundLimit::UNLIMITED);
+                let mut verdicts =
+                    vec![verify_ids("naive-versioned", build, &plan(&[2]).rounds_bounded())];
+                if Stage::current() == Stage::Loom {
+                    verdicts.push(verify_ids(
+                        "naive-versioned",
+                        build,
+                        &plan(&[3]).rounds_bounded().bounded(2),
+                    ));
+                } else {
+                    verdicts.push(verify_ids("naive-versioned", unlimited, &plan(&[2, 3, 4])));
+                }
+                Checked { verdicts, question, precheck: None }
+            })
+        },
+    },
+    Exercise {
+        name: "assignment-2-3",
+        file: "src/ex05_assignment.rs",
+        title: "consensus for 2 threads from (2,3)-assignment",
+        hints: &[
+            "Assign your own register and r01 in one call.",
+            "If the other thread's register is still ⊥, it has not assigned: you were first.",
+            "If it is set, r01 holds whoever assigned last. Read r_other before r01.",
+        ],
+        check: |t| {
+            target!(t, ex05_assignment, {
+                Checked::verdicts(vec![verify_ids(
+                    "assignment-2-3",
+                    ex::AssignConsensus::new,
+                    &plan(&[2]),
+                )])
+            })
+        },
+    },
+    Exercise {
+        name: "test-and-set-3-fails",
+        file: "src/ex06_test_and_set_3.rs",
+        title: "show that the natural 3-thread test&set protocol fails",
+        hints: &[
+            "Write the protocol as the statement says, as if it were right: loom does the rest.",
+            "Store arrived[me] (Release), test&set, and if you lost scan arrived[j] (Acquire) \
+             for the lowest other j that is set.",
+            "In the trace: who really won the test&set, and whom did the loser decide?",
+        ],
+        check: |t| {
+            target!(t, ex06_test_and_set_3, {
+                Checked::verdicts(vec![verify_ids(
+                    "test-and-set-3-fails",
+                    ex::TasThree::new,
+                    &plan(&[3]).expect_counterexample(),
+                )])
+            })
+        },
+    },
+    Exercise {
+        name: "paxos-acceptor",
+        file: "src/ex07_acceptor.rs",
+        title: "a Paxos acceptor register: prepare and accept, each one atomic step",
+        hints: &[
+            "Load the word, unpack it, compute the new state and the reply; if there is \
+             nothing to write (a nack), return the reply; else CAS and retry on failure.",
+            "A prepare that returns an accepted value must see what its accept published: \
+             accept's CAS releases, prepare's CAS acquires.",
+            "A nack carries only the promised ballot: no ordering is needed to return it.",
+        ],
+        check: |t| {
+            target!(t, ex07_acceptor, {
+                if Stage::current() == Stage::Stress {
+                    if let Err(why) = acceptor_rules::<ex::MyAcceptor>() {
+                        return Checked { precheck: Some(why), ..Checked::default() };
+                    }
+                }
+                Checked::verdicts(vec![
+                    verify_ids("paxos-acceptor", |n| paxos::<ex::MyAcceptor>(n, 0), &paxos_plan()),
+                    verify_ids(
+                        "paxos-acceptor, acceptor 0 crashed",
+                        |n| paxos::<ex::MyAcceptor>(n, 1),
+                        &paxos_plan(),
+                    ),
+                ])
+            })
+        },
+    },
+    Exercise {
+        name: "fetch-and-add-test-and-set",
+        file: "src/ex08_add_or_set.rs",
+        title: "binary consensus for any number of threads from fetch&add(2) and test&set \
+                on one word",
+        hints: &[
+            "Let the threads proposing false use one operation and those proposing true the \
+             other.",
+            "After a test&set on 0 the word is odd, and fetch&add(2) keeps it odd; after a \
+             fetch&add(2) on 0 it is even, and test&set no longer changes it.",
+            "Returned 0: you were first, decide your own bit. Odd: a test&set was first. \
+             Even and non-zero: a fetch&add was.",
+        ],
+        check: |t| {
+            target!(t, ex08_add_or_set, {
+                Checked::verdicts(vec![verify_values(
+                    "fetch-and-add-test-and-set",
+                    ex::BinaryConsensus::new,
+                    |t| t % 2 == 1,
+                    Some(1),
+                    &plan(&[2, 3, 4]),
+                )])
+            })
+        },
+    },
+];
+
+/// Installs a panic hook that stays silent for the `todo!()` of untouched
+/// stubs and for the harness's own signal of a violated property (a panic
+/// without a message: the verdict reports both), and prints every other panic
+/// as usual.
+pub fn quiet_todo_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        if message.is_some_and(|m| !m.starts_with("not yet implemented")) {
+            default(info);
+        }
+    }));
+}
+
+/// The exercise named `name`.
+pub fn find(name: &str) -> Option<&'static Exercise> {
+    EXERCISES.iter().find(|e| e.name == name)
+}
+
+/// 2 proposers (or `n`) over 3 acceptors of type `A`, the first `crashed`
+/// crashed from the start, at most 2 ballots each.
+fn paxos<A: Acceptor>(
+    n: usize,
+    crashed: usize,
+) -> Result<PaxosConsensus<A>, consensus_lab::ConsensusError> {
+    PaxosConsensus::new(&PaxosConfig {
+        proposers: n,
+        acceptors: 3,
+        faults: FaultPlan::first_acceptors_crashed(crashed),
+        rounds: if Stage::current() == Stage::Loom { Some(2) } else { None },
+        fast_path: true,
+    })
+}
+
+/// 2 proposers, exhaustive; under loom the ballots are bounded (see [`paxos`]).
+fn paxos_plan() -> Plan {
+    let p = plan(&[2]);
+    if Stage::current() == Stage::Loom {
+        p.rounds_bounded()
+    } else {
+        p
+    }
+}
+
+/// Runs an acceptor alone against the rules of `prepare` and `accept`.
+///
+/// # Errors
+/// The first rule it breaks, in words. A panic (a `todo!()`) is reported as
+/// "not implemented yet".
+#[cfg(not(loom))]
+pub fn acceptor_rules<A: Acceptor>() -> Result<(), String> {
+    use consensus_lab::paxos::acceptor::{Caller, Reply};
+    let run = || -> Result<(), String> {
+        let a = A::new();
+        let who = Caller { proposer: 0, acceptor: 0 };
+        let expect = |what: &str, got: Reply, want: Reply| {
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("{what}: replied {got:?}, the rules say {want:?}"))
+            }
+        };
+        expect(
+            "prepare(2) on a fresh acceptor",
+            a.prepare(who, 2).reply,
+            Reply::Promise { accepted: 0, value: None },
+        )?;
+        expect(
+            "prepare(1) after promising 2",
+            a.prepare(who, 1).reply,
+            Reply::Nack { promised: 2 },
+        )?;
+        expect(
+            "prepare(2) again after promising 2 (b must be strictly higher)",
+            a.prepare(who, 2).reply,
+            Reply::Nack { promised: 2 },
+        )?;
+        expect(
+            "accept(1, 5) after promising 2",
+            a.accept(who, 1, 5).reply,
+            Reply::Nack { promised: 2 },
+        )?;
+        expect("accept(2, 5) after promising 2", a.accept(who, 2, 5).reply, Reply::Accepted)?;
+        expect(
+            "prepare(3) after accepting (2, 5)",
+            a.prepare(who, 3).reply,
+            Reply::Promise { accepted: 2, value: Some(5) },
+        )?;
+        expect("accept(4, 7) above the promise 3", a.accept(who, 4, 7).reply, Reply::Accepted)?;
+        expect(
+            "accept(3, 6) after accepting at 4",
+            a.accept(who, 3, 6).reply,
+            Reply::Nack { promised: 4 },
+        )?;
+        let s = a.state();
+        if (s.promised, s.accepted, s.value) != (4, 4, Some(7)) {
+            return Err(format!(
+                "after accept(4, 7) the state should be promised 4, accepted (4, 7); it is {s:?}"
+            ));
+        }
+        let fresh = A::new();
+        expect("accept(1, 3) on a fresh acceptor", fresh.accept(who, 1, 3).reply, Reply::Accepted)?;
+        Ok(())
+    };
+    use consensus_lab::check::verify::Failure;
+    std::panic::catch_unwind(run)
+        .unwrap_or_else(|p| Err(Failure::from_panic(p.as_ref()).to_string()))
+}
+
+/// Under loom the sequential rules are checked by the stress build only.
+#[cfg(loom)]
+pub fn acceptor_rules<A: Acceptor>() -> Result<(), String> {
+    Ok(())
+}
