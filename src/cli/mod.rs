@@ -6,6 +6,7 @@
 //! when Paxos found no quorum.
 
 mod bench;
+mod exercise;
 mod hierarchy;
 mod list;
 mod paxos;
@@ -54,6 +55,10 @@ pub enum Command {
     /// proposer, acceptor operations per decision, time. Exits non-zero without
     /// a quorum or on any disagreement.
     Paxos(paxos::PaxosArgs),
+    /// The course exercises: list them, print a hint, check one (loom models of
+    /// every interleaving, then real cores). Runs the exercises crate through
+    /// cargo, so it needs the source tree.
+    Exercise(exercise::ExerciseArgs),
 }
 
 /// Output formats.
@@ -98,6 +103,7 @@ where
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
+        Command::Exercise(args) => exercise::exercise(args, out, err),
     };
     match result {
         Ok(code) => code,
