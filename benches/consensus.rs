@@ -1,5 +1,6 @@
 //! Criterion: every registered protocol deciding fresh, pre-allocated
-//! instances, alone and with N threads racing on each (threads started outside
+//! instances (through `Consensus::decide` and through proposer handles), alone
+//! and with N threads racing on each (threads started outside
 //! the timed region and released together by a spinning barrier); the baselines
 //! a user would pick instead; and the atomic primitives on a shared line and on
 //! padded lines. The workloads are `consensus_lab::bench`'s, the same ones
@@ -43,7 +44,7 @@ mod benches {
             let mut g = c.benchmark_group(format!("decide/{}", label(t)));
             short(&mut g);
             g.throughput(Throughput::Elements(t as u64));
-            for b in BASELINES {
+            for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
                 g.bench_function(BenchmarkId::new("baseline", b.name), |bench| {
                     bench.iter_custom(|iters| {
                         (b.time)(t, iters as usize, 64).expect("baseline runs")
@@ -58,6 +59,12 @@ mod benches {
                 g.bench_function(BenchmarkId::new("protocol", e.info().name), |bench| {
                     bench.iter_custom(|iters| {
                         e.time_contended(&params, iters as usize, 64)
+                            .expect("a correct protocol decides")
+                    })
+                });
+                g.bench_function(BenchmarkId::new("handles", e.info().name), |bench| {
+                    bench.iter_custom(|iters| {
+                        e.time_handles(&params, iters as usize, 64)
                             .expect("a correct protocol decides")
                     })
                 });

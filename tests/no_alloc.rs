@@ -1,4 +1,5 @@
-//! The wait-free protocols allocate nothing inside `decide`: a counting global
+//! The wait-free protocols allocate nothing inside `decide` (nor inside a
+//! proposer handle's `decide`): a counting global
 //! allocator (counting on the calling thread only, so parallel tests do not
 //! interfere) sees zero allocations across many decisions.
 
@@ -70,6 +71,22 @@ fn wait_free_decisions_do_not_allocate() {
             e.info().name,
             200 * threads
         );
+        // The same through proposer handles (handed out, and allocated, before).
+        let mut instances: Vec<_> = (0..200)
+            .map(|_| e.build(&params).map(Proposals::<u64, _>::new))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let handles: Vec<_> =
+            instances.iter_mut().map(|p| p.proposers().unwrap()).collect::<Vec<_>>();
+        let before = allocations();
+        for hs in handles {
+            for h in hs {
+                let t = h.id() as u64;
+                assert!(h.decide(t).is_ok());
+            }
+        }
+        let during = allocations() - before;
+        assert_eq!(during, 0, "{} allocated {during} times through handles", e.info().name);
         checked.push(e.info().name);
     }
     // The check must have covered the wait-free protocols.

@@ -5,14 +5,25 @@
 //! * `raw-cas`: the bare sequence the CAS protocol performs, "store my
 //!   announce, CAS the winner, load the winner's announce", without the
 //!   announce layer's misuse checks: the target the protocols are compared to;
+//! * `raw-tas`, `raw-swap`, `raw-faa`: the same for the 2-thread protocols,
+//!   "store my announce, test&set / swap(1) / fetch&add(1), load the winner's
+//!   announce" (the winner is me if I was first, else the other thread), on the
+//!   very objects the protocols use;
 //! * `once-nonzero`: `once_cell::race::OnceNonZeroUsize`, `set` then `get`;
 //! * `once-box`: `once_cell::race::OnceBox<u64>`, `set` (allocates) then `get`;
 //! * `once-lock`: `std::sync::OnceLock<u64>`, `set` then `get`;
 //! * `mutex-std`, `mutex-parking-lot`: a raw lock and unlock, the floor of the
 //!   lock protocols.
+//!
+//! The raw sequences lay their instance out as the announce layer does: the
+//! winner word inline and one announce word per thread in a heap slice of
+//! `threads` words, so the ratio to them measures instructions, not a
+//! different memory footprint.
 
 use super::racing;
+use crate::consensus::first_mover::FirstOp;
 use crate::consensus::ConsensusError;
+use crate::objects::rmw::{FetchAdd, Swap, TestAndSet};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, ParkingMutex, StdMutex};
 use once_cell::race::{OnceBox, OnceNonZeroUsize};
 use std::hint::black_box;
@@ -22,36 +33,34 @@ use std::time::{Duration, Instant};
 
 const NONE: usize = usize::MAX;
 
-/// One fresh instance of a baseline, for up to [`MAX_THREADS`] threads.
+/// One fresh instance of a baseline.
 pub trait Baseline: Sync + Sized {
-    /// A fresh instance.
-    fn fresh() -> Self;
+    /// A fresh instance for threads `0..threads`.
+    fn fresh(threads: usize) -> Self;
     /// Thread `t` decides (or locks and unlocks).
     fn run(&self, t: usize);
 }
 
-/// Threads a baseline instance serves (the raw CAS sequence's announce array).
-pub const MAX_THREADS: usize = 64;
+fn announce_words(threads: usize) -> Box<[AtomicU64]> {
+    (0..threads.max(1)).map(|_| AtomicU64::new(0)).collect()
+}
 
 /// Store announce, CAS, load winner.
 pub struct RawCas {
-    announce: [AtomicU64; MAX_THREADS],
     winner: AtomicUsize,
+    announce: Box<[AtomicU64]>,
 }
 
 impl Baseline for RawCas {
-    fn fresh() -> Self {
-        RawCas {
-            announce: std::array::from_fn(|_| AtomicU64::new(0)),
-            winner: AtomicUsize::new(NONE),
-        }
+    fn fresh(threads: usize) -> Self {
+        RawCas { winner: AtomicUsize::new(NONE), announce: announce_words(threads) }
     }
     #[inline]
     fn run(&self, t: usize) {
-        let t = t % MAX_THREADS;
         // Relaxed: published by the Release CAS below.
         self.announce[t].store(t as u64 + 1, Ordering::Relaxed);
-        // Release / Acquire: as in the CAS protocol.
+        // Release / Acquire: as in the CAS protocol (the Release publishes the
+        // store above to the losers; the losers' Acquire pairs with it).
         let w = match self.winner.compare_exchange(NONE, t, Ordering::Release, Ordering::Acquire) {
             Ok(_) => t,
             Err(w) => w,
@@ -61,11 +70,35 @@ impl Baseline for RawCas {
     }
 }
 
+/// Store announce, one first-mover operation (test&set, swap, fetch&add), load
+/// the winner's announce.
+pub struct RawFirst<O> {
+    object: O,
+    announce: Box<[AtomicU64]>,
+}
+
+impl<O: FirstOp> Baseline for RawFirst<O> {
+    fn fresh(threads: usize) -> Self {
+        RawFirst { object: O::fresh(), announce: announce_words(threads) }
+    }
+    #[inline]
+    fn run(&self, t: usize) {
+        // Relaxed: published by the AcqRel read-modify-write inside `first`.
+        self.announce[t].store(t as u64 + 1, Ordering::Relaxed);
+        // The object's AcqRel RMW: the loser's reads the winner's, so the
+        // winner's store above happens-before the loser's load below.
+        let w = if self.object.first(t) { t } else { 1 - t };
+        // Relaxed: ordered by the RMW above. (`get`: a second thread exists
+        // whenever `first` returns false.)
+        black_box(self.announce.get(w).map(|a| a.load(Ordering::Relaxed)));
+    }
+}
+
 /// `OnceNonZeroUsize::set` + `get`.
 pub struct OnceNonZero(OnceNonZeroUsize);
 
 impl Baseline for OnceNonZero {
-    fn fresh() -> Self {
+    fn fresh(_threads: usize) -> Self {
         OnceNonZero(OnceNonZeroUsize::new())
     }
     #[inline]
@@ -80,7 +113,7 @@ impl Baseline for OnceNonZero {
 pub struct OnceBoxed(OnceBox<u64>);
 
 impl Baseline for OnceBoxed {
-    fn fresh() -> Self {
+    fn fresh(_threads: usize) -> Self {
         OnceBoxed(OnceBox::new())
     }
     #[inline]
@@ -94,7 +127,7 @@ impl Baseline for OnceBoxed {
 pub struct OnceLocked(OnceLock<u64>);
 
 impl Baseline for OnceLocked {
-    fn fresh() -> Self {
+    fn fresh(_threads: usize) -> Self {
         OnceLocked(OnceLock::new())
     }
     #[inline]
@@ -108,7 +141,7 @@ impl Baseline for OnceLocked {
 pub struct RawStdMutex(StdMutex<()>);
 
 impl Baseline for RawStdMutex {
-    fn fresh() -> Self {
+    fn fresh(_threads: usize) -> Self {
         RawStdMutex(StdMutex::new(()))
     }
     #[inline]
@@ -121,7 +154,7 @@ impl Baseline for RawStdMutex {
 pub struct RawParkingMutex(ParkingMutex<()>);
 
 impl Baseline for RawParkingMutex {
-    fn fresh() -> Self {
+    fn fresh(_threads: usize) -> Self {
         RawParkingMutex(ParkingMutex::new(()))
     }
     #[inline]
@@ -141,7 +174,7 @@ pub fn time<B: Baseline>(
 ) -> Result<Duration, ConsensusError> {
     super::chunked(
         instances,
-        || Ok(B::fresh()),
+        || Ok(B::fresh(threads)),
         |items| {
             if threads <= 1 {
                 let start = Instant::now();
@@ -164,16 +197,35 @@ pub fn time<B: Baseline>(
 pub struct BaselineEntry {
     /// Its name in tables.
     pub name: &'static str,
+    /// Most threads it serves (`None`: any number).
+    pub max_threads: Option<usize>,
     /// `(threads, instances, batch)` → time.
     pub time: fn(usize, usize, usize) -> Result<Duration, ConsensusError>,
 }
 
 /// Every baseline; `raw-cas` first (the reference of the ratios).
 pub static BASELINES: &[BaselineEntry] = &[
-    BaselineEntry { name: "raw-cas", time: time::<RawCas> },
-    BaselineEntry { name: "once-nonzero", time: time::<OnceNonZero> },
-    BaselineEntry { name: "once-box", time: time::<OnceBoxed> },
-    BaselineEntry { name: "once-lock", time: time::<OnceLocked> },
-    BaselineEntry { name: "mutex-std", time: time::<RawStdMutex> },
-    BaselineEntry { name: "mutex-parking-lot", time: time::<RawParkingMutex> },
+    BaselineEntry { name: "raw-cas", max_threads: None, time: time::<RawCas> },
+    BaselineEntry { name: "raw-tas", max_threads: Some(2), time: time::<RawFirst<TestAndSet>> },
+    BaselineEntry { name: "raw-swap", max_threads: Some(2), time: time::<RawFirst<Swap>> },
+    BaselineEntry { name: "raw-faa", max_threads: Some(2), time: time::<RawFirst<FetchAdd>> },
+    BaselineEntry { name: "once-nonzero", max_threads: None, time: time::<OnceNonZero> },
+    BaselineEntry { name: "once-box", max_threads: None, time: time::<OnceBoxed> },
+    BaselineEntry { name: "once-lock", max_threads: None, time: time::<OnceLocked> },
+    BaselineEntry { name: "mutex-std", max_threads: None, time: time::<RawStdMutex> },
+    BaselineEntry { name: "mutex-parking-lot", max_threads: None, time: time::<RawParkingMutex> },
 ];
+
+/// The raw sequence a protocol is held to (its target's denominator): the
+/// same primitive without the announce layer's checks, or the bare lock.
+pub fn raw_for(protocol: &str) -> Option<&'static str> {
+    Some(match protocol {
+        "cas" => "raw-cas",
+        "test-and-set" => "raw-tas",
+        "swap" => "raw-swap",
+        "fetch-and-add" => "raw-faa",
+        "lock-std" => "mutex-std",
+        "lock-parking-lot" => "mutex-parking-lot",
+        _ => return None,
+    })
+}

@@ -5,6 +5,9 @@
 //!   [`CHUNK`], and each is decided once: fresh instances, mostly cache-resident;
 //! * racing threads start together and meet at a spinning barrier every `batch`
 //!   instances, so they stay on the same instance instead of drifting apart;
+//! * protocols are timed both ways in: [`Consensus::decide`] (id checked,
+//!   slot claimed on every call) and proposer handles
+//!   ([`Proposals::proposers`], handed out before the clock starts);
 //! * the wall time from the first barrier to the last thread's end is the
 //!   measurement; per instance it is "ns per decision" (all threads decided it),
 //!   and `threads × instances / time` is decisions per second;
@@ -13,10 +16,11 @@
 //!   are part of every result.
 
 pub mod baselines;
+pub mod ops;
 pub mod primitives;
 pub mod racing;
 
-use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
+use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals, Proposer};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -31,15 +35,15 @@ pub const CHUNK: usize = 1 << 14;
 pub fn chunked<I>(
     instances: usize,
     make: impl Fn() -> Result<I, ConsensusError>,
-    mut time: impl FnMut(&[I]) -> Result<Duration, ConsensusError>,
+    mut time: impl FnMut(&mut [I]) -> Result<Duration, ConsensusError>,
 ) -> Result<Duration, ConsensusError> {
     let mut total = Duration::ZERO;
     let mut left = instances;
     while left > 0 {
         let n = left.min(CHUNK);
         left -= n;
-        let items: Vec<I> = (0..n).map(|_| make()).collect::<Result<_, _>>()?;
-        total += time(&items)?;
+        let mut items: Vec<I> = (0..n).map(|_| make()).collect::<Result<_, _>>()?;
+        total += time(&mut items)?;
     }
     Ok(total)
 }
@@ -91,14 +95,64 @@ where
             let (elapsed, errors) = racing::time(threads, slots, batch, |t, slot| {
                 slot.decide(t, t as u64).map(|v| black_box(*v)).is_err()
             })?;
-            if errors > 0 {
-                return Err(ConsensusError::InvalidConfig(format!(
-                    "{errors} decisions failed during the benchmark"
-                )));
-            }
+            failures_are_errors(errors)?;
             Ok(elapsed)
         },
     )
+}
+
+/// Like [`contended`] (1 thread: [`uncontended`]), through proposer handles:
+/// every instance's handles are handed out before the clock starts, and thread
+/// `t` consumes handle `t` of each instance.
+///
+/// # Errors
+/// A failure of `make`, of a decision, or of starting a thread.
+pub fn contended_handles<C, F>(
+    make: F,
+    threads: usize,
+    instances: usize,
+    batch: usize,
+) -> Result<Duration, ConsensusError>
+where
+    C: IdConsensus,
+    F: Fn() -> Result<C, ConsensusError>,
+{
+    chunked(
+        instances,
+        || make().map(Proposals::<u64, C>::new),
+        |slots| {
+            let threads = threads.max(1);
+            let mut per_thread: Vec<Vec<Proposer<'_, u64, C>>> =
+                (0..threads).map(|_| Vec::with_capacity(slots.len())).collect();
+            for slot in slots.iter_mut() {
+                for (t, h) in slot.proposers()?.into_iter().take(threads).enumerate() {
+                    per_thread[t].push(h);
+                }
+            }
+            if threads == 1 {
+                let handles = per_thread.pop().unwrap_or_default();
+                let start = Instant::now();
+                for (i, h) in handles.into_iter().enumerate() {
+                    black_box(h.decide(i as u64)?);
+                }
+                return Ok(start.elapsed());
+            }
+            let (elapsed, errors) = racing::time_owned(per_thread, batch, |t, h| {
+                h.decide(t as u64).map(|v| black_box(*v)).is_err()
+            })?;
+            failures_are_errors(errors)?;
+            Ok(elapsed)
+        },
+    )
+}
+
+fn failures_are_errors(errors: usize) -> Result<(), ConsensusError> {
+    if errors > 0 {
+        return Err(ConsensusError::InvalidConfig(format!(
+            "{errors} decisions failed during the benchmark"
+        )));
+    }
+    Ok(())
 }
 
 /// Median, min and max of `repeat` measurements of `run`.

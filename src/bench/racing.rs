@@ -3,6 +3,7 @@
 use crate::check::barrier::SpinBarrier;
 use crate::check::stress::race;
 use crate::consensus::ConsensusError;
+use crate::sync::StdMutex;
 use std::time::{Duration, Instant};
 
 /// `threads` threads each run `op(t, item)` on every item, in order, meeting
@@ -19,17 +20,62 @@ pub fn time<I: Sync>(
     op: impl Fn(usize, &I) -> bool + Sync,
 ) -> Result<(Duration, usize), ConsensusError> {
     let batch = batch.max(1);
+    lockstep(
+        threads,
+        items.len().div_ceil(batch),
+        |_| items.chunks(batch),
+        |t, chunks| chunks.next().map_or(0, |c| c.iter().filter(|i| op(t, i)).count()),
+    )
+}
+
+/// Like [`time`], but thread `t` owns `per_thread[t]` and consumes its items
+/// (proposer handles, whose `decide` takes `self`). Every thread gets the same
+/// number of items: item `k` of each belongs to instance `k`.
+///
+/// # Errors
+/// A thread that cannot be started, or lists of different lengths.
+pub fn time_owned<I: Send>(
+    per_thread: Vec<Vec<I>>,
+    batch: usize,
+    op: impl Fn(usize, I) -> bool + Sync,
+) -> Result<(Duration, usize), ConsensusError> {
+    let batch = batch.max(1);
+    let n = per_thread.first().map_or(0, Vec::len);
+    if per_thread.iter().any(|v| v.len() != n) {
+        return Err(ConsensusError::InvalidConfig(
+            "every racing thread needs one item per instance".into(),
+        ));
+    }
+    let threads = per_thread.len();
+    let cells: Vec<StdMutex<Vec<I>>> = per_thread.into_iter().map(StdMutex::new).collect();
+    lockstep(
+        threads,
+        n.div_ceil(batch),
+        // Taken once by each thread, before the start barrier (not timed).
+        |t| std::mem::take(&mut *cells[t].lock().unwrap_or_else(|p| p.into_inner())).into_iter(),
+        |t, items| items.by_ref().take(batch).map(|i| usize::from(op(t, i))).sum(),
+    )
+}
+
+/// The lockstep skeleton: each thread builds its state with `init(t)`, waits
+/// for the others, then runs `batches` batches (`step(t, state)` returns its
+/// failures), meeting the others at a spinning barrier before each.
+fn lockstep<S>(
+    threads: usize,
+    batches: usize,
+    init: impl Fn(usize) -> S + Sync,
+    step: impl Fn(usize, &mut S) -> usize + Sync,
+) -> Result<(Duration, usize), ConsensusError> {
     let barrier = SpinBarrier::new(threads);
     let start_barrier = SpinBarrier::new(threads);
     let results = race(threads, |t| {
+        let mut state = init(t);
         start_barrier.wait();
         let start = Instant::now();
         let mut failures = 0;
-        for chunk in items.chunks(batch) {
+        for _ in 0..batches {
             barrier.wait();
-            for item in chunk {
-                failures += usize::from(op(t, item));
-            }
+            failures += step(t, &mut state);
         }
         (start, Instant::now(), failures)
     })?;

@@ -1,7 +1,8 @@
 //! `conlab bench`: the contention table.
 
 use super::Machine;
-use crate::bench::baselines::BASELINES;
+use crate::bench::baselines::{raw_for, BASELINES};
+use crate::bench::ops::{self, PaxosOps};
 use crate::bench::primitives::{self, PRIMITIVES};
 use crate::bench::{repeated, Stats};
 use crate::registry::{Params, PROTOCOLS};
@@ -66,7 +67,9 @@ pub struct BenchArgs {
 /// One measured figure.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Row {
-    /// `protocol`, `baseline`, or `primitive/shared` / `primitive/padded`.
+    /// `protocol` (through `Consensus::decide`), `handles` (the same protocol
+    /// through proposer handles), `baseline`, or `primitive/shared` /
+    /// `primitive/padded`.
     pub group: String,
     /// The protocol, baseline or primitive.
     pub name: String,
@@ -86,6 +89,11 @@ pub struct Row {
     /// `raw-cas` for protocols and baselines, `cas-success` on the same layout
     /// for primitives.
     pub ratio: Option<f64>,
+    /// For a protocol held to its own raw sequence (`raw-tas` for
+    /// `test-and-set`, `mutex-parking-lot` for `lock-parking-lot`, ...): its name.
+    pub raw: Option<String>,
+    /// Median over that raw sequence's, same run, same threads: the target ratio.
+    pub raw_ratio: Option<f64>,
 }
 
 fn row(
@@ -108,6 +116,8 @@ fn row(
         max_ns: ns(s.max),
         per_second: units / s.median.as_secs_f64().max(1e-12),
         ratio: None,
+        raw: None,
+        raw_ratio: None,
     }
 }
 
@@ -128,7 +138,7 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
         let t = t as usize;
         if args.suite != Suite::Primitives {
             let dec = (k * t) as f64;
-            for b in BASELINES {
+            for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
                 progress.show(b.name, t);
                 let s = repeated(repeat, || (b.time)(t, k, batch))?;
                 rows.push(row("baseline", b.name, t, cores, k as f64, dec, s));
@@ -141,6 +151,8 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
                 progress.show(e.info().name, t);
                 let s = repeated(repeat, || e.time_contended(&params, k, batch))?;
                 rows.push(row("protocol", e.info().name, t, cores, k as f64, dec, s));
+                let s = repeated(repeat, || e.time_handles(&params, k, batch))?;
+                rows.push(row("handles", e.info().name, t, cores, k as f64, dec, s));
             }
         }
         if args.suite != Suite::Protocols {
@@ -161,14 +173,44 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
         .filter(|r| r.name == "raw-cas" || r.name == "cas-success")
         .map(|r| (r.group.clone(), r.threads, r.median_ns))
         .collect();
+    let baselines: Vec<(String, usize, f64)> = rows
+        .iter()
+        .filter(|r| r.group == "baseline")
+        .map(|r| (r.name.clone(), r.threads, r.median_ns))
+        .collect();
     for r in &mut rows {
         let want = if r.group.starts_with("primitive") { r.group.as_str() } else { "baseline" };
         r.ratio = reference
             .iter()
             .find(|(g, t, _)| g == want && *t == r.threads)
             .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+        if r.group == "protocol" || r.group == "handles" {
+            if let Some(raw) = raw_for(&r.name) {
+                r.raw = Some(raw.into());
+                r.raw_ratio = baselines
+                    .iter()
+                    .find(|(n, t, _)| n == raw && *t == r.threads)
+                    .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+            }
+        }
     }
     Ok(rows)
+}
+
+/// Paxos's atomic operations per decision at each thread count (3 acceptors).
+///
+/// # Errors
+/// A failure of the run.
+pub fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::error::Error>> {
+    if args.suite == Suite::Primitives {
+        return Ok(Vec::new());
+    }
+    let k = usize::try_from(args.instances)?.min(10_000);
+    let mut out = Vec::new();
+    for &t in &args.threads {
+        out.push(ops::paxos(t as usize, k, args.batch as usize)?);
+    }
+    Ok(out)
 }
 
 /// A one-line progress counter on stderr, only when stderr is a terminal.
@@ -182,9 +224,9 @@ impl Progress {
     fn new(args: &BenchArgs) -> Self {
         use std::io::IsTerminal;
         let per_thread_count = match args.suite {
-            Suite::Protocols => BASELINES.len() + PROTOCOLS.len(),
+            Suite::Protocols => BASELINES.len() + 2 * PROTOCOLS.len(),
             Suite::Primitives => 2 * PRIMITIVES.len(),
-            Suite::All => BASELINES.len() + PROTOCOLS.len() + 2 * PRIMITIVES.len(),
+            Suite::All => BASELINES.len() + 2 * PROTOCOLS.len() + 2 * PRIMITIVES.len(),
         };
         Progress {
             on: std::io::stderr().is_terminal(),
@@ -215,6 +257,8 @@ struct Output<'a> {
     ops: u64,
     repeat: u32,
     rows: &'a [Row],
+    /// Paxos (3 acceptors): atomic operations per decision, per thread count.
+    paxos_ops: Vec<PaxosOps>,
 }
 
 pub(super) fn bench(
@@ -224,6 +268,7 @@ pub(super) fn bench(
 ) -> Result<i32, Box<dyn std::error::Error>> {
     let machine = Machine::here();
     let rows = measure(args, machine.cores)?;
+    let paxos_ops = paxos_ops(args)?;
     let mut over: Vec<usize> =
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
     over.dedup();
@@ -234,6 +279,7 @@ pub(super) fn bench(
         ops: args.ops,
         repeat: args.repeat,
         rows: &rows,
+        paxos_ops,
     };
     let mut text = Vec::new();
     match args.format {
@@ -282,6 +328,7 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "[min–max]",
         "per second",
         "ratio",
+        "target ratio",
     ]);
     for r in o.rows {
         t.add_row([
@@ -292,10 +339,36 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             format!("[{:.1}–{:.1}]", r.min_ns, r.max_ns),
             format!("{:.2} M", r.per_second / 1e6),
             r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
+            match (&r.raw, r.raw_ratio) {
+                (Some(raw), Some(x)) => format!("{x:.2}× {raw}"),
+                _ => String::new(),
+            },
         ]);
     }
     writeln!(out, "{t}")?;
-    writeln!(out, "* oversubscribed. ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives), same run, same threads.")
+    writeln!(out, "* oversubscribed. group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target ratio: to the protocol's own raw sequence; same run, same threads.")?;
+    for p in &o.paxos_ops {
+        writeln!(out, "{}", describe_paxos(p))?;
+    }
+    Ok(())
+}
+
+fn describe_paxos(p: &PaxosOps) -> String {
+    format!(
+        "paxos, {} acceptors, {} thread(s), per decision: {:.0}% fast path; acceptors {:.2} RMW + {:.2} loads; \
+         announce {} RMW + {} load/store (decide) or {} RMW + {} (handles); RMW in all {:.2} (decide) / {:.2} (handles)",
+        p.acceptors,
+        p.threads,
+        p.fast_path_share * 100.0,
+        p.acceptor_rmws,
+        p.acceptor_loads,
+        ops::ANNOUNCE_DECIDE.0,
+        ops::ANNOUNCE_DECIDE.1,
+        ops::ANNOUNCE_HANDLES.0,
+        ops::ANNOUNCE_HANDLES.1,
+        p.total_rmws_decide,
+        p.total_rmws_handles
+    )
 }
 
 fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -304,11 +377,17 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         "# machine: {}; oversubscribed thread counts: {:?}",
         o.machine, o.oversubscribed_threads
     )?;
-    writeln!(out, "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio")?;
+    for p in &o.paxos_ops {
+        writeln!(out, "# {}", describe_paxos(p))?;
+    }
+    writeln!(
+        out,
+        "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio,raw,raw_ratio"
+    )?;
     for r in o.rows {
         writeln!(
             out,
-            "{},{},{},{},{:.3},{:.3},{:.3},{:.1},{}",
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.1},{},{},{}",
             r.group,
             r.name,
             r.threads,
@@ -317,7 +396,9 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             r.min_ns,
             r.max_ns,
             r.per_second,
-            r.ratio.map_or(String::new(), |x| format!("{x:.4}"))
+            r.ratio.map_or(String::new(), |x| format!("{x:.4}")),
+            r.raw.as_deref().unwrap_or(""),
+            r.raw_ratio.map_or(String::new(), |x| format!("{x:.4}"))
         )?;
     }
     Ok(())
@@ -325,6 +406,7 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use crate::bench::baselines::BASELINES;
     use crate::cli::tests::run_cli;
     use crate::registry::PROTOCOLS;
 
@@ -361,9 +443,33 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         let rows = v["rows"].as_array().unwrap();
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-            assert!(rows.iter().any(|r| r["name"] == e.info().name), "{} missing", e.info().name);
+            for group in ["protocol", "handles"] {
+                assert!(
+                    rows.iter().any(|r| r["name"] == e.info().name && r["group"] == group),
+                    "{} missing from {group}",
+                    e.info().name
+                );
+            }
+        }
+        for b in BASELINES {
+            assert!(rows.iter().any(|r| r["name"] == b.name), "baseline {} missing", b.name);
         }
         assert!(rows.iter().any(|r| r["name"] == "raw-cas" && r["ratio"] == 1.0));
+        for (name, raw) in [
+            ("cas", "raw-cas"),
+            ("test-and-set", "raw-tas"),
+            ("lock-parking-lot", "mutex-parking-lot"),
+        ] {
+            assert!(
+                rows.iter()
+                    .any(|r| r["name"] == name && r["raw"] == raw && r["raw_ratio"].is_f64()),
+                "{name} has no ratio to {raw}"
+            );
+        }
+        let paxos = v["paxos_ops"].as_array().unwrap();
+        assert_eq!(paxos.len(), 2);
+        assert_eq!(paxos[0]["threads"], 1);
+        assert_eq!(paxos[0]["acceptor_rmws"], 2.0);
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
         let plot = std::fs::read_to_string(&svg).unwrap();
         assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
@@ -386,9 +492,12 @@ mod tests {
         let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(
             lines[0],
-            "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio"
+            "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio,raw,raw_ratio"
         );
-        assert!(lines[1..].iter().all(|l| l.split(',').count() == 9), "{out}");
+        assert!(lines[1..].iter().all(|l| l.split(',').count() == 11), "{out}");
+        for b in BASELINES {
+            assert!(lines.iter().any(|l| l.starts_with(&format!("baseline,{},", b.name))), "{out}");
+        }
         assert_eq!(lines.len() - 1, rows.len());
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -33,6 +33,19 @@
 //!
 //! The slots are written once and never again while `&self` lives, which is why a
 //! `&T` into a slot may be handed out for the lifetime of `&self`.
+//!
+//! **Two ways in.** [`Consensus::decide`] takes an id and checks it at run time:
+//! the id range, then the claim. [`Proposals::proposers`] instead hands out one
+//! [`Proposer`] per id, once per instance, under `&mut self`; its
+//! [`decide`](Proposer::decide) consumes the handle, so one proposal per id is
+//! guaranteed by ownership and the claim and the range check are skipped.
+//! Everything after the claim is one function shared by both paths
+//! (`announce_and_decide`): the same value write, READY Release store, id
+//! protocol and Acquire load, which is why the loom models of `decide` also
+//! cover the handles. The two mix soundly: the hand-out, under `&mut self`,
+//! runs while no `decide` can, marks every still-empty slot claimed (so a later
+//! `decide` with that id is refused), and a handle whose id had already
+//! proposed reports [`ConsensusError::AlreadyProposed`].
 
 use crate::consensus::{check_id, Consensus, ConsensusError, IdConsensus};
 use crate::sync::{AtomicU8, Ordering, UnsafeCell};
@@ -56,6 +69,9 @@ struct Slot<T> {
 
 /// Any [`IdConsensus`] as a one-shot [`Consensus<T>`] on values of any type.
 ///
+/// Two ways to propose: [`Consensus::decide`] with an id checked at run time
+/// (below), or [`Proposals::proposers`]: one handle per id, no per-call checks.
+///
 /// ```
 /// use consensus_lab::consensus::{lock::ParkingLotConsensus, Consensus, ConsensusError, Proposals};
 ///
@@ -69,12 +85,14 @@ struct Slot<T> {
 pub struct Proposals<T, C> {
     ids: C,
     slots: Box<[Slot<T>]>,
+    /// Whether [`Proposals::proposers`] ran (only touched under `&mut self`).
+    handed_out: bool,
 }
 
 // SAFETY: a `Proposals` shares `&T` between threads (needs `T: Sync`) and moves a
 // `T` written by one thread to whichever thread drops it (needs `T: Send`). Every
-// write to a slot's value happens once, by the thread that won the slot's claim,
-// before the Release store of READY; every read happens after an Acquire load
+// write to a slot's value happens once, by the thread that won the slot's claim
+// (or that consumed the slot's handle), before the Release store of READY; every read happens after an Acquire load
 // that saw READY (see the module docs), so no access to a value cell races.
 unsafe impl<T: Send + Sync, C: Sync> Sync for Proposals<T, C> {}
 // SAFETY: moving the whole object moves the values it owns (`T: Send`) and the id
@@ -87,12 +105,140 @@ impl<T, C: IdConsensus> Proposals<T, C> {
         let slots = (0..ids.threads())
             .map(|_| Slot { state: AtomicU8::new(EMPTY), value: UnsafeCell::new(None) })
             .collect();
-        Proposals { ids, slots }
+        Proposals { ids, slots, handed_out: false }
     }
 
     /// The id protocol behind the slots.
     pub fn ids(&self) -> &C {
         &self.ids
+    }
+
+    /// One [`Proposer`] per id, `result[id]` for ids `0..threads()`: the
+    /// zero-check path. Each handle proposes at most once because
+    /// [`Proposer::decide`] consumes it, so it pays neither the claim nor the id
+    /// range check of [`Consensus::decide`]. The handles borrow the instance, so
+    /// no `decide` runs while they live; an id that already proposed through
+    /// `decide` gets a handle that reports [`ConsensusError::AlreadyProposed`],
+    /// and `decide` refuses every handed-out id afterwards.
+    ///
+    /// ```
+    /// use consensus_lab::consensus::{cas::CasConsensus, Consensus, ConsensusError, Proposals};
+    ///
+    /// let mut slot = Proposals::new(CasConsensus::new(2));
+    /// let [p0, p1]: [_; 2] = slot.proposers().unwrap().try_into().unwrap();
+    /// std::thread::scope(|s| {
+    ///     let a = s.spawn(move || p0.decide(String::from("apple")).cloned());
+    ///     let b = s.spawn(move || p1.decide(String::from("pear")).cloned());
+    ///     let (a, b) = (a.join().unwrap().unwrap(), b.join().unwrap().unwrap());
+    ///     assert_eq!(a, b);
+    /// });
+    /// // Handles are handed out once; their ids cannot propose again.
+    /// assert_eq!(slot.proposers().unwrap_err(), ConsensusError::ProposersHandedOut);
+    /// assert_eq!(slot.decide(0, String::new()), Err(ConsensusError::AlreadyProposed { id: 0 }));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConsensusError::ProposersHandedOut`] if this instance handed them out
+    /// before.
+    pub fn proposers(&mut self) -> Result<Vec<Proposer<'_, T, C>>, ConsensusError> {
+        if self.handed_out {
+            return Err(ConsensusError::ProposersHandedOut);
+        }
+        self.handed_out = true;
+        let this = &*self;
+        Ok(this
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(id, slot)| {
+                // Relaxed: `&mut self` excludes every other access to the slots
+                // (every earlier `decide` has returned), so nothing races here.
+                let fresh = slot.state.load(Ordering::Relaxed) == EMPTY;
+                if fresh {
+                    // Relaxed: as above; the handle's ownership is the claim, and
+                    // this store makes a later `decide` with this id refuse.
+                    slot.state.store(CLAIMED, Ordering::Relaxed);
+                }
+                Proposer { proposals: this, id, fresh }
+            })
+            .collect())
+    }
+
+    /// Everything after the claim, shared by both paths: write the value into
+    /// `mine` (slot `id`, already claimed by the caller), mark it READY, run the
+    /// id protocol, read the winner's slot.
+    #[inline(always)]
+    fn announce_and_decide(
+        &self,
+        id: usize,
+        mine: &Slot<T>,
+        value: T,
+    ) -> Result<&T, ConsensusError> {
+        // SAFETY: the caller owns the claim on this slot (a won claim CAS, or a
+        // handle consumed by value), so no other thread writes this cell; no
+        // thread reads it before seeing READY, which we store only after this write.
+        mine.value.with_mut(|p| unsafe { *p = Some(value) });
+        // Release: pairs with the Acquire load of the winner's state below (in
+        // this or another thread), publishing the value written just above.
+        mine.state.store(READY, Ordering::Release);
+        trace_step!(id, Store { loc: Loc::at("announce", id), value: Val::Proposal(id) });
+
+        let w = self.ids.decide_id(id)?;
+        let theirs = self.slots.get(w).ok_or(ConsensusError::InvalidWinner { winner: w })?;
+        // Acquire: pairs with the Release store of READY by the winner.
+        if theirs.state.load(Ordering::Acquire) != READY {
+            trace_step!(id, Load { loc: Loc::at("announce", w), value: Val::Bot });
+            return Err(ConsensusError::InvalidWinner { winner: w });
+        }
+        // SAFETY: READY was stored (Release) after the one write of this cell and
+        // we loaded it (Acquire), so the write happens-before this read; the cell
+        // is never written again while `&self` lives, so the `&T` stays valid.
+        let value = theirs.value.with(|p| unsafe { (*p).as_ref() });
+        trace_step!(id, Load { loc: Loc::at("announce", w), value: Val::Proposal(w) });
+        value.ok_or(ConsensusError::InvalidWinner { winner: w })
+    }
+}
+
+/// The right of one id to propose once on a [`Proposals`], handed out by
+/// [`Proposals::proposers`]. It is `Send` (move it to the thread that
+/// proposes) and [`decide`](Proposer::decide) consumes it.
+pub struct Proposer<'a, T, C> {
+    proposals: &'a Proposals<T, C>,
+    id: usize,
+    /// The slot was empty at the hand-out (else this id already proposed).
+    fresh: bool,
+}
+
+impl<'a, T, C: IdConsensus> Proposer<'a, T, C> {
+    /// The id this handle proposes as.
+    pub fn id(&self) -> usize {
+        self.id
+    }
+
+    /// Proposes `value` as this handle's id; returns the decided value. The same
+    /// steps as [`Consensus::decide`] after its checks: no claim, no range check.
+    ///
+    /// # Errors
+    /// [`ConsensusError::AlreadyProposed`] if this id proposed through
+    /// [`Consensus::decide`] before the hand-out, and the errors of the id
+    /// protocol.
+    #[inline]
+    pub fn decide(self, value: T) -> Result<&'a T, ConsensusError> {
+        if !self.fresh {
+            return Err(ConsensusError::AlreadyProposed { id: self.id });
+        }
+        // `id < threads()` by construction: the hand-out made one per slot.
+        let mine = self.proposals.slots.get(self.id).ok_or(ConsensusError::IdOutOfRange {
+            id: self.id,
+            threads: self.proposals.slots.len(),
+        })?;
+        self.proposals.announce_and_decide(self.id, mine, value)
+    }
+}
+
+impl<T, C> std::fmt::Debug for Proposer<'_, T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proposer").field("id", &self.id).field("fresh", &self.fresh).finish()
     }
 }
 
@@ -113,27 +259,7 @@ impl<T: Send + Sync, C: IdConsensus> Consensus<T> for Proposals<T, C> {
         {
             return Err(ConsensusError::AlreadyProposed { id });
         }
-        // SAFETY: we won the claim, so no other thread writes this cell; no thread
-        // reads it before seeing READY, which we store only after this write.
-        mine.value.with_mut(|p| unsafe { *p = Some(value) });
-        // Release: pairs with the Acquire load of the winner's state below (in
-        // this or another thread), publishing the value written just above.
-        mine.state.store(READY, Ordering::Release);
-        trace_step!(id, Store { loc: Loc::at("announce", id), value: Val::Proposal(id) });
-
-        let w = self.ids.decide_id(id)?;
-        let theirs = self.slots.get(w).ok_or(ConsensusError::InvalidWinner { winner: w })?;
-        // Acquire: pairs with the Release store of READY by the winner.
-        if theirs.state.load(Ordering::Acquire) != READY {
-            trace_step!(id, Load { loc: Loc::at("announce", w), value: Val::Bot });
-            return Err(ConsensusError::InvalidWinner { winner: w });
-        }
-        // SAFETY: READY was stored (Release) after the one write of this cell and
-        // we loaded it (Acquire), so the write happens-before this read; the cell
-        // is never written again while `&self` lives, so the `&T` stays valid.
-        let value = theirs.value.with(|p| unsafe { (*p).as_ref() });
-        trace_step!(id, Load { loc: Loc::at("announce", w), value: Val::Proposal(w) });
-        value.ok_or(ConsensusError::InvalidWinner { winner: w })
+        self.announce_and_decide(id, mine, value)
     }
 }
 
@@ -200,5 +326,56 @@ mod tests {
             .iter()
             .filter(|r| r.is_err())
             .all(|r| *r == Err(ConsensusError::AlreadyProposed { id: 0 })));
+    }
+
+    #[test]
+    fn handles_and_decide_mix_one_proposal_per_id() {
+        let mut p = Proposals::new(CasConsensus::new(3));
+        assert_eq!(p.decide(1, 10).copied(), Ok(10));
+        let hs = p.proposers().unwrap();
+        assert_eq!(hs.iter().map(Proposer::id).collect::<Vec<_>>(), [0, 1, 2]);
+        let mut hs = hs.into_iter();
+        let (h0, h1) = (hs.next().unwrap(), hs.next().unwrap());
+        // Id 1 proposed before the hand-out: its handle is refused.
+        assert_eq!(h1.decide(11), Err(ConsensusError::AlreadyProposed { id: 1 }));
+        assert_eq!(h0.decide(20).copied(), Ok(10));
+        drop(hs); // id 2's handle, unused: id 2 never proposes
+        assert_eq!(p.decide(2, 30), Err(ConsensusError::AlreadyProposed { id: 2 }));
+        assert_eq!(p.decide(0, 30), Err(ConsensusError::AlreadyProposed { id: 0 }));
+        assert!(matches!(p.proposers(), Err(ConsensusError::ProposersHandedOut)));
+    }
+
+    #[test]
+    fn a_lying_id_protocol_is_an_error_through_handles_too() {
+        let mut p = Proposals::<String, _>::new(Liar);
+        let h = p.proposers().unwrap().swap_remove(0);
+        assert_eq!(h.decide(String::from("a")), Err(ConsensusError::InvalidWinner { winner: 1 }));
+    }
+
+    #[test]
+    fn racing_handles_agree_on_real_threads() {
+        let mut instances: Vec<_> =
+            (0..2000).map(|_| Proposals::new(CasConsensus::new(2))).collect();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for p in &mut instances {
+            let mut hs = p.proposers().unwrap().into_iter();
+            a.extend(hs.next());
+            b.extend(hs.next());
+        }
+        let run = |hs: Vec<Proposer<'_, usize, CasConsensus>>, me: usize| {
+            hs.into_iter()
+                .enumerate()
+                .map(|(i, h)| *h.decide(2 * i + me).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let (ra, rb) = std::thread::scope(|s| {
+            let ta = s.spawn(|| run(a, 0));
+            let tb = s.spawn(|| run(b, 1));
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        for (i, (x, y)) in ra.iter().zip(&rb).enumerate() {
+            assert_eq!(x, y, "instance {i}");
+            assert!(*x == 2 * i || *x == 2 * i + 1, "instance {i}: {x}");
+        }
     }
 }

@@ -33,7 +33,7 @@ pub mod versioned;
 
 use std::fmt;
 
-pub use announce::Proposals;
+pub use announce::{Proposals, Proposer};
 
 /// Consensus on thread ids.
 ///
@@ -206,6 +206,9 @@ pub enum ConsensusError {
         /// The id that proposed twice.
         id: usize,
     },
+    /// [`Proposals::proposers`] was called a second time on one instance: its
+    /// handles are handed out once.
+    ProposersHandedOut,
     /// A lock was poisoned: a thread panicked while holding it, so the protected
     /// decision cannot be trusted.
     Poisoned,
@@ -256,6 +259,9 @@ impl fmt::Display for ConsensusError {
             }
             ConsensusError::AlreadyProposed { id } => {
                 write!(f, "thread id {id} already proposed on this one-shot instance")
+            }
+            ConsensusError::ProposersHandedOut => {
+                write!(f, "the proposer handles of this instance were already handed out")
             }
             ConsensusError::Poisoned => {
                 write!(f, "the lock was poisoned by a thread that panicked while holding it")

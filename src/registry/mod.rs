@@ -214,6 +214,16 @@ pub trait Entry: Sync {
         instances: usize,
         batch: usize,
     ) -> Result<std::time::Duration, ConsensusError>;
+
+    /// [`time_contended`](Self::time_contended) through proposer handles
+    /// ([`Proposals::proposers`](crate::consensus::Proposals::proposers)).
+    #[cfg(not(loom))]
+    fn time_handles(
+        &self,
+        params: &Params,
+        instances: usize,
+        batch: usize,
+    ) -> Result<std::time::Duration, ConsensusError>;
 }
 
 /// The [`Entry`] of protocol `P`.
@@ -263,6 +273,16 @@ impl<P: Protocol> Entry for Registered<P> {
         batch: usize,
     ) -> Result<std::time::Duration, ConsensusError> {
         crate::bench::contended(|| self.make(params), params.threads, instances, batch)
+    }
+
+    #[cfg(not(loom))]
+    fn time_handles(
+        &self,
+        params: &Params,
+        instances: usize,
+        batch: usize,
+    ) -> Result<std::time::Duration, ConsensusError> {
+        crate::bench::contended_handles(|| self.make(params), params.threads, instances, batch)
     }
 }
 
