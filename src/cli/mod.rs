@@ -2,10 +2,12 @@
 //!
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
-//! supports, a fault plan naming nobody), 1 when a run found a violation, 3
+//! supports, a fault plan naming nobody, a stall point a protocol does not
+//! have), 1 when a run found a violation, 3
 //! when Paxos found no quorum.
 
 mod bench;
+mod demo;
 mod hierarchy;
 mod list;
 mod paxos;
@@ -54,6 +56,10 @@ pub enum Command {
     /// proposer, acceptor operations per decision, time. Exits non-zero without
     /// a quorum or on any disagreement.
     Paxos(paxos::PaxosArgs),
+    /// Demonstrations on real cores. `demo stall`: one thread paused inside its
+    /// protocol; how long the others take to decide shows blocking, wait-free
+    /// and obstruction-free progress.
+    Demo(demo::DemoArgs),
 }
 
 /// Output formats.
@@ -98,6 +104,7 @@ where
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
+        Command::Demo(args) => demo::demo(args, out, err),
     };
     match result {
         Ok(code) => code,
