@@ -147,6 +147,15 @@ fn time(ns: f64) -> String {
     }
 }
 
+/// A ratio to the uncontended time.
+fn ratio(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}×")
+    } else {
+        format!("{x:.0}×")
+    }
+}
+
 fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
     let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
@@ -181,7 +190,7 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
             r.progress.to_string(),
             r.stalled_at.clone(),
             time(r.uncontended_ns),
-            format!("{} ({:.1}×)", time(r.median_ns), r.median_ns / r.uncontended_ns.max(1.0)),
+            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0))),
             time(r.max_ns),
             format!("{}/{}", r.during_stall, r.decisions),
             r.verdict.to_string(),
