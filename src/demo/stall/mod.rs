@@ -5,22 +5,23 @@
 //! it is preempted, it page-faults, its core is taken by an interrupt. This demo
 //! makes that happen on purpose. On every instance, thread `stalled` (0 unless
 //! told) starts first and pauses at a chosen point inside its protocol for a
-//! chosen time ([`StallGate`]); only once it is inside its stall do the other
-//! threads start, and each one's `decide` is timed from its own start:
+//! chosen time (a [`StallGate`](crate::consensus::stall::StallGate)); only once
+//! it is inside its stall do the other threads start, and each one's `decide` is
+//! timed from its own start:
 //!
 //! * **holding the lock** ([`Point::Lock`], the lock protocols): the others
-//!   cannot take the lock, so they wait out the whole stall. That is what
+//!   cannot take the lock, so they wait out the rest of the stall. That is what
 //!   *blocking* means: one slow thread makes everyone slow.
 //! * **between announcing and its decisive operation** ([`Point::Announce`],
-//!   every protocol, through [`Stalled`] in front of the announce layer): the
-//!   stalled thread has published its proposal but taken no step of the
-//!   protocol. A *wait-free* protocol bounds every thread's own steps whatever
+//!   every protocol, through [`Stalled`](crate::consensus::stall::Stalled) in
+//!   front of the announce layer): the stalled thread has published its
+//!   proposal but taken no step of the protocol. A *wait-free* protocol bounds every thread's own steps whatever
 //!   the others do, so the others decide in about the uncontended time and the
 //!   stalled thread, when it wakes, adopts their decision.
 //! * **between Paxos phases** ([`Point::PaxosPhase`], through the fault plan's
-//!   [`Stall`]): the stalled proposer holds promises from a majority (or, on the
-//!   fast path, one accepted value) and then sleeps. Paxos is
-//!   *obstruction-free*: a thread running alone decides. A sleeping proposer
+//!   [`Stall`](crate::paxos::Stall)): the stalled proposer holds promises from
+//!   a majority (or, on the fast path, one accepted value) and then sleeps.
+//!   Paxos is *obstruction-free*: a thread running alone decides. A sleeping proposer
 //!   takes no steps, so the others run alone: they decide, overruling its
 //!   ballot if it is in their way ("retried around it", counted from their
 //!   ballots). Obstruction-freedom's weakness, two proposers that keep running
