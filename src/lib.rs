@@ -32,6 +32,8 @@
 //!   runner, the benches and the loom suite;
 //! * [`check`]: agreement / validity / step-bound checks, the protocol trace, the
 //!   loom harness (`cfg(loom)`) and the real-core stress runner;
+//! * [`demo`]: demonstrations on real cores (the stall demo: progress
+//!   guarantees made visible);
 //! * [`sync`]: the facade that picks real or loom primitives.
 //!
 //! ```
@@ -57,5 +59,7 @@ pub mod sync;
 pub mod bench;
 #[cfg(not(loom))]
 pub mod cli;
+#[cfg(not(loom))]
+pub mod demo;
 
 pub use consensus::{Consensus, ConsensusError, IdConsensus, Progress, Proposals};

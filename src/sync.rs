@@ -17,6 +17,7 @@
 //! | [`Arc`], [`thread`] | std | loom |
 //! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) |
 //! | [`yield_now`] | `std::thread::yield_now` | `loom::thread::yield_now` |
+//! | [`sleep`] | `std::thread::sleep` | one `loom::thread::yield_now` (loom has no clock) |
 //! | [`CachePadded`] | `crossbeam_utils::CachePadded` in both worlds (it is only alignment) |
 //!
 //! Known loom facts the protocols are written around (see `docs/architecture.md`):
@@ -37,6 +38,13 @@ mod imp {
     pub use loom::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use loom::thread;
     pub use loom::thread::yield_now;
+
+    /// A pause (the stall demonstration's): loom has no clock, so a pause is one
+    /// point where every other thread may run, and loom explores those anyway.
+    pub fn sleep(pause: std::time::Duration) {
+        let _ = pause;
+        loom::thread::yield_now();
+    }
 
     /// parking_lot's `Mutex` API over loom's mutex, so that the parking_lot-based
     /// protocol is model-checked through the same code path it runs on for real.
@@ -70,6 +78,7 @@ mod imp {
     };
     pub use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use std::thread;
+    pub use std::thread::sleep;
     pub use std::thread::yield_now;
 
     /// `std::cell::UnsafeCell` behind loom's closure API (`with`, `with_mut`), so

@@ -68,3 +68,45 @@ fn a_broken_protocol_run_by_name_reports_through_the_exit_code() {
         assert!(out.contains("agreement violated"), "{out}");
     }
 }
+
+#[test]
+fn the_stall_demo_shows_locks_blocked_and_wait_free_protocols_deciding() {
+    let (code, out, err) = conlab(&[
+        "demo",
+        "stall",
+        "--protocols",
+        "lock-std,cas,paxos",
+        "--stall-ms",
+        "60",
+        "--instances",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["protocol"] == name).unwrap();
+    assert_eq!(row("lock-std")["point"], "lock");
+    assert_eq!(row("lock-std")["verdict"], "waited-out-the-stall");
+    assert_eq!(row("lock-std")["during_stall"], 0);
+    assert_eq!(row("cas")["point"], "announce");
+    assert_eq!(row("paxos")["point"], "paxos-phase");
+    assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn the_stall_demo_refuses_bad_input_in_one_line() {
+    for args in [
+        &["demo", "stall", "--protocols", "paxos-of-doom"][..],
+        &["demo", "stall", "--threads", "0"],
+        &["demo", "stall", "--stalled", "7"],
+        &["demo", "stall", "--protocols", "cas", "--point", "paxos-phase"],
+        &["demo", "stall", "--stall-ms", "lots"],
+    ] {
+        let (code, out, err) = conlab(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -2,10 +2,12 @@
 //!
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
-//! supports, a fault plan naming nobody), 1 when a run found a violation, 3
+//! supports, a fault plan naming nobody, a stall point a protocol does not
+//! have), 1 when a run found a violation, 3
 //! when Paxos found no quorum.
 
 mod bench;
+mod demo;
 mod exercise;
 mod hierarchy;
 mod list;
@@ -59,6 +61,10 @@ pub enum Command {
     /// every interleaving, then real cores). Runs the exercises crate through
     /// cargo, so it needs the source tree.
     Exercise(exercise::ExerciseArgs),
+    /// Demonstrations on real cores. `demo stall`: one thread paused inside its
+    /// protocol; how long the others take to decide shows blocking, wait-free
+    /// and obstruction-free progress.
+    Demo(demo::DemoArgs),
 }
 
 /// Output formats.
@@ -104,6 +110,7 @@ where
         Command::Paxos(args) => paxos::paxos(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),
+        Command::Demo(args) => demo::demo(args, out, err),
     };
     match result {
         Ok(code) => code,

@@ -2,7 +2,7 @@
 
 use super::{Format, Machine, EXIT_NO_QUORUM, EXIT_VIOLATION};
 use crate::paxos::run::{run, PaxosRun};
-use crate::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig};
+use crate::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::io::Write;
 
@@ -21,6 +21,10 @@ pub struct PaxosArgs {
     /// Crash proposer j after its k-th step (j@k; a step is a prepare or an accept). Repeatable.
     #[arg(long = "crash-proposer", value_name = "j@k")]
     pub crash_proposer: Vec<Crash>,
+    /// Pause proposer j for MS milliseconds after its k-th step, on every
+    /// instance (j@k:MS; with k = a majority, between phase 1 and phase 2). Repeatable.
+    #[arg(long = "stall-proposer", value_name = "j@k:MS")]
+    pub stall_proposer: Vec<Stall>,
     /// Fresh instances to decide, each by all proposers.
     #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub instances: u64,
@@ -45,6 +49,7 @@ struct Output<'a> {
     fast_path: bool,
     crashed_acceptors: Vec<String>,
     crashed_proposers: Vec<String>,
+    stalled_proposers: Vec<String>,
     rmws_per_decision: f64,
     steps_per_decision: f64,
     run: &'a PaxosRun,
@@ -58,6 +63,7 @@ pub(super) fn paxos(
     let faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
+        stalls: args.stall_proposer.clone(),
     };
     let cfg = PaxosConfig {
         proposers: args.proposers as usize,
@@ -84,6 +90,7 @@ pub(super) fn paxos(
         fast_path: cfg.fast_path,
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
         crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
+        stalled_proposers: faults.stalls.iter().map(Stall::to_string).collect(),
         rmws_per_decision: r.proposers.iter().map(|p| p.rmws).sum::<usize>() as f64 / decided,
         steps_per_decision: r.proposers.iter().map(|p| p.prepares + p.accepts).sum::<usize>()
             as f64
@@ -129,6 +136,13 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         list(&o.crashed_acceptors),
         list(&o.crashed_proposers)
     )?;
+    if !o.stalled_proposers.is_empty() {
+        writeln!(
+            out,
+            "stalled proposers (j@k:MS: paused MS ms after k steps, on every instance): {}",
+            o.stalled_proposers.join(", ")
+        )?;
+    }
     if r.instances == 1 {
         match r.decisions.iter().position(|&d| d == 1) {
             Some(v) => writeln!(out, "decision: t{v}'s value")?,
@@ -253,11 +267,21 @@ mod tests {
             &["paxos", "--crash-acceptor", "x@1"],
             &["paxos", "--crash-proposer", "5@1"],
             &["paxos", "--crash-acceptor", "1", "--crash-acceptor", "1@3"],
+            &["paxos", "--stall-proposer", "1@2"],
+            &["paxos", "--stall-proposer", "2@2:5"],
         ] {
             let (code, _, err) = run_cli(args);
             assert_eq!(code, 2, "{args:?}: {err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_stalled_proposer_still_decides_and_is_listed() {
+        let (code, out, err) = run_cli(&["paxos", "--stall-proposer", "1@2:5"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("stalled proposers") && out.contains("1@2:5"), "{out}");
+        assert!(out.contains("agreement: every proposer"), "{out}");
     }
 
     #[test]

@@ -16,6 +16,11 @@
 //! section (its announce) happens-before everything a later holder does after
 //! taking the lock. A std mutex poisoned by a panic inside the critical section is
 //! reported as [`ConsensusError::Poisoned`]; parking_lot has no poisoning.
+//!
+//! **Hook.** A [`LockHook`] runs right after the lock is taken. The default,
+//! [`NoHook`], is a zero-sized no-op that inlines away; the stall demonstration
+//! plugs in [`StallAt`](crate::consensus::stall::StallAt) to pause a thread
+//! while it holds the lock.
 
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::sync::{ParkingMutex, StdMutex};
@@ -59,11 +64,28 @@ impl DecisionLock for ParkingMutex<Option<usize>> {
     }
 }
 
+/// Code run inside the critical section, right after the lock is taken: the
+/// seam where the stall demonstration pauses a lock holder.
+pub trait LockHook: Sync + Send {
+    /// Thread `me` holds the lock.
+    fn holding(&self, me: usize);
+}
+
+/// No hook: the protocol as registered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoHook;
+
+impl LockHook for NoHook {
+    #[inline(always)]
+    fn holding(&self, _me: usize) {}
+}
+
 /// Blocking consensus for any number of threads: a lock around a register.
 #[derive(Debug)]
-pub struct LockConsensus<L> {
+pub struct LockConsensus<L, H = NoHook> {
     decided: L,
     threads: usize,
+    hook: H,
 }
 
 /// Lock consensus over `std::sync::Mutex`.
@@ -74,11 +96,24 @@ pub type ParkingLotConsensus = LockConsensus<ParkingMutex<Option<usize>>>;
 impl<L: DecisionLock> LockConsensus<L> {
     /// An undecided instance for ids `0..threads`.
     pub fn new(threads: usize) -> Self {
-        LockConsensus { decided: L::new(), threads }
+        LockConsensus { decided: L::new(), threads, hook: NoHook }
     }
 }
 
-impl<L: DecisionLock> IdConsensus for LockConsensus<L> {
+impl<L: DecisionLock, H: LockHook> LockConsensus<L, H> {
+    /// An undecided instance for ids `0..threads` that runs `hook` inside the
+    /// critical section.
+    pub fn with_hook(threads: usize, hook: H) -> Self {
+        LockConsensus { decided: L::new(), threads, hook }
+    }
+
+    /// The hook.
+    pub fn hook(&self) -> &H {
+        &self.hook
+    }
+}
+
+impl<L: DecisionLock, H: LockHook> IdConsensus for LockConsensus<L, H> {
     fn threads(&self) -> usize {
         self.threads
     }
@@ -87,6 +122,7 @@ impl<L: DecisionLock> IdConsensus for LockConsensus<L> {
         check_id(me, self.threads)?;
         let winner = self.decided.with_locked(|decided| {
             trace_step!(me, Lock { loc: Loc::new(L::NAME) });
+            self.hook.holding(me);
             trace_step!(me, Load { loc: Loc::new("decided"), value: Val::from_option(*decided) });
             let winner = *decided.get_or_insert(me);
             if winner == me {

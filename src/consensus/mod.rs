@@ -29,6 +29,7 @@ pub mod first_mover;
 pub mod lock;
 pub mod registers;
 pub mod rounds;
+pub mod stall;
 pub mod versioned;
 
 use std::fmt;

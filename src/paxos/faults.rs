@@ -1,4 +1,4 @@
-//! Crash faults: which acceptors and proposers stop, and when.
+//! Crash faults and stalls: which acceptors and proposers stop, and when.
 //!
 //! * An acceptor crashed **after its k-th operation** answers its first `k`
 //!   prepares/accepts and then nothing more (k = 0: crashed from the start). A
@@ -9,11 +9,20 @@
 //!   phase 1 and phase 2, between two accepts. Its `decide` returns
 //!   [`ConsensusError::Crashed`](crate::ConsensusError::Crashed).
 //!
+//! * A proposer stalled **after its k-th step for d** pauses for `d` right
+//!   there, before its next step (if it takes one), and then goes on as if
+//!   nothing happened. With `k` = a majority, a proposer whose first ballot is
+//!   not the fast path pauses between phase 1 and phase 2. A stall shows the
+//!   progress guarantee: the other proposers decide meanwhile, since a stalled
+//!   proposer holds nothing they wait for (see `conlab demo stall`).
+//!
 //! Written on the command line as `i` or `i@k` (`--crash-acceptor 0 --crash-acceptor 3@5
-//! --crash-proposer 1@2`); a proposer crash needs the `@k`.
+//! --crash-proposer 1@2`); a proposer crash needs the `@k`. A stall is `j@k:MS`
+//! (`--stall-proposer 1@2:50`: proposer 1 pauses 50 ms after its 2nd step).
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// A crash point: who, and after how many of its operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,13 +53,52 @@ impl fmt::Display for Crash {
     }
 }
 
-/// The crashes of one run.
+/// Longest stall a plan may ask for.
+pub const MAX_STALL: Duration = Duration::from_secs(60);
+
+/// A stall point: which proposer, after how many of its steps, for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// The proposer id.
+    pub who: usize,
+    /// Steps (prepares and accepts) completed before the pause.
+    pub after: usize,
+    /// How long it pauses.
+    pub pause: Duration,
+}
+
+impl FromStr for Stall {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("'{s}' is not a stall point (j@k:MS, e.g. 1@2:50)");
+        let (point, ms) = s.split_once(':').ok_or_else(bad)?;
+        let (who, after) = point.split_once('@').ok_or_else(bad)?;
+        let number = |t: &str| t.trim().parse::<u64>().map_err(|_| bad());
+        let pause = Duration::from_millis(number(ms)?);
+        if pause > MAX_STALL {
+            return Err(format!("'{s}': a stall lasts at most {} s", MAX_STALL.as_secs()));
+        }
+        let index = |t: &str| usize::try_from(number(t)?).map_err(|_| bad());
+        Ok(Stall { who: index(who)?, after: index(after)?, pause })
+    }
+}
+
+impl fmt::Display for Stall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}:{}", self.who, self.after, self.pause.as_millis())
+    }
+}
+
+/// The crashes and stalls of one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan {
     /// Acceptor crashes.
     pub acceptors: Vec<Crash>,
     /// Proposer crashes.
     pub proposers: Vec<Crash>,
+    /// Proposer stalls.
+    pub stalls: Vec<Stall>,
 }
 
 impl FaultPlan {
@@ -64,14 +112,15 @@ impl FaultPlan {
         FaultPlan {
             acceptors: (0..n).map(|who| Crash { who, after: 0 }).collect(),
             proposers: vec![],
+            stalls: vec![],
         }
     }
 
     /// Checks the plan against the sizes of an instance.
     ///
     /// # Errors
-    /// A crash point naming an acceptor or proposer that does not exist, or the
-    /// same one twice.
+    /// A crash or stall point naming an acceptor or proposer that does not
+    /// exist, or the same one twice.
     pub fn validate(&self, acceptors: usize, proposers: usize) -> Result<(), String> {
         for (kind, list, n) in
             [("acceptor", &self.acceptors, acceptors), ("proposer", &self.proposers, proposers)]
@@ -85,6 +134,14 @@ impl FaultPlan {
                 }
             }
         }
+        for (i, st) in self.stalls.iter().enumerate() {
+            if st.who >= proposers {
+                return Err(format!("there is no proposer {} (there are {proposers})", st.who));
+            }
+            if self.stalls[..i].iter().any(|o| o.who == st.who) {
+                return Err(format!("proposer {} is given two stall points", st.who));
+            }
+        }
         Ok(())
     }
 
@@ -96,6 +153,11 @@ impl FaultPlan {
     /// When proposer `j` crashes, if it does.
     pub fn proposer(&self, j: usize) -> Option<usize> {
         self.proposers.iter().find(|c| c.who == j).map(|c| c.after)
+    }
+
+    /// When and how long proposer `j` stalls, if it does.
+    pub fn stall(&self, j: usize) -> Option<Stall> {
+        self.stalls.iter().find(|s| s.who == j).copied()
     }
 }
 
@@ -114,12 +176,28 @@ mod tests {
 
     #[test]
     fn plans_are_validated() {
-        let plan = FaultPlan { acceptors: vec![Crash { who: 5, after: 0 }], proposers: vec![] };
+        let plan = FaultPlan { acceptors: vec![Crash { who: 5, after: 0 }], ..FaultPlan::none() };
         assert!(plan.validate(5, 2).is_err());
         assert!(plan.validate(7, 2).is_ok());
         let twice = FaultPlan::first_acceptors_crashed(1);
         let twice =
             FaultPlan { acceptors: [twice.acceptors.clone(), twice.acceptors].concat(), ..twice };
         assert!(twice.validate(3, 1).is_err());
+        let stall = |who| Stall { who, after: 2, pause: Duration::from_millis(5) };
+        let plan = FaultPlan { stalls: vec![stall(1)], ..FaultPlan::none() };
+        assert!(plan.validate(3, 2).is_ok());
+        assert!(plan.validate(3, 1).is_err());
+        let plan = FaultPlan { stalls: vec![stall(1), stall(1)], ..FaultPlan::none() };
+        assert!(plan.validate(3, 2).is_err());
+    }
+
+    #[test]
+    fn stall_points_parse_and_bad_ones_are_errors() {
+        let s: Stall = "1@2:50".parse().unwrap();
+        assert_eq!(s, Stall { who: 1, after: 2, pause: Duration::from_millis(50) });
+        assert_eq!(s.to_string(), "1@2:50");
+        for bad in ["1@2", "1:50", "x@2:50", "1@2:", "1@2:-5", "1@2:99999999"] {
+            assert!(bad.parse::<Stall>().is_err(), "{bad}");
+        }
     }
 }

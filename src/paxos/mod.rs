@@ -53,11 +53,12 @@ pub mod run;
 pub mod state;
 
 pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};
-pub use faults::{Crash, FaultPlan};
+pub use faults::{Crash, FaultPlan, Stall};
 pub use proposer::{Classic, ProposerStats, Rules};
 
 use crate::check::trace::{Step, Trace, Val};
 use crate::consensus::rounds::RoundLimit;
+use crate::consensus::stall::StallGate;
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicUsize, CachePadded, Ordering};
 use std::marker::PhantomData;
@@ -95,6 +96,14 @@ impl<A: Acceptor> Site<A> {
     }
 }
 
+/// A proposer's stall point (fault plan) and its gate.
+#[derive(Debug)]
+struct ProposerStall {
+    who: usize,
+    after: usize,
+    gate: StallGate,
+}
+
 /// How to build a Paxos instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaxosConfig {
@@ -129,6 +138,8 @@ impl PaxosConfig {
 pub struct PaxosConsensus<A, R = Classic> {
     sites: Box<[Site<A>]>,
     proposer_crash: Box<[Option<usize>]>,
+    /// Empty (no allocation) unless the plan stalls someone.
+    stalls: Box<[ProposerStall]>,
     limit: RoundLimit,
     fast_path: bool,
     rules: PhantomData<fn() -> R>,
@@ -161,9 +172,16 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
             })
             .collect();
         let proposer_crash = (0..cfg.proposers).map(|j| cfg.faults.proposer(j)).collect();
+        let stalls = cfg
+            .faults
+            .stalls
+            .iter()
+            .map(|s| ProposerStall { who: s.who, after: s.after, gate: StallGate::new(s.pause) })
+            .collect();
         Ok(PaxosConsensus {
             sites,
             proposer_crash,
+            stalls,
             limit: RoundLimit(cfg.rounds),
             fast_path: cfg.fast_path,
             rules: PhantomData,
@@ -178,6 +196,12 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
     /// A majority of the acceptors.
     pub fn majority(&self) -> usize {
         self.sites.len() / 2 + 1
+    }
+
+    /// The gate proposer `j` stalls at, if the fault plan stalls it (to watch
+    /// whether it is inside its stall).
+    pub fn stall_gate(&self, j: usize) -> Option<&StallGate> {
+        self.stalls.iter().find(|s| s.who == j).map(|s| &s.gate)
     }
 
     /// Acceptor `i`'s current state (inspection only).

@@ -6,7 +6,7 @@
 //! one rule each and loom finds what breaks.
 
 use super::acceptor::{Acceptor, Caller, Reply};
-use super::{state, PaxosConsensus};
+use super::{state, PaxosConsensus, ProposerStall};
 use crate::consensus::rounds::{backoff, Ballots};
 use crate::consensus::ConsensusError;
 use crate::trace_step;
@@ -71,12 +71,20 @@ struct Proposer<'a, A, R> {
     paxos: &'a PaxosConsensus<A, R>,
     me: usize,
     crash_after: Option<usize>,
+    stall: Option<&'a ProposerStall>,
     stats: ProposerStats,
 }
 
 impl<A: Acceptor, R: super::Rules> Proposer<'_, A, R> {
-    /// Before every step: crash here if the fault plan says so.
+    /// Before every step: stall or crash here if the fault plan says so.
     fn step(&mut self) -> Result<(), ConsensusError> {
+        if let Some(s) = self.stall {
+            // Steps only grow, so this pauses once.
+            if self.stats.steps() == s.after {
+                trace_step!(self.me, Note("stalls (fault plan)"));
+                s.gate.pass();
+            }
+        }
         match self.crash_after {
             Some(k) if self.stats.steps() >= k => {
                 trace_step!(self.me, Note("crashes (fault plan)"));
@@ -213,7 +221,8 @@ pub(super) fn run<A: Acceptor, R: Rules>(
             );
         }
     };
-    let mut p = Proposer { paxos, me, crash_after, stats: ProposerStats::default() };
+    let stall = paxos.stalls.iter().find(|s| s.who == me);
+    let mut p = Proposer { paxos, me, crash_after, stall, stats: ProposerStats::default() };
     let result = (|| {
         let ballots = Ballots::new(me, paxos.proposer_crash.len(), state::MAX_BALLOT);
         let mut b = ballots.first()?;

@@ -219,6 +219,43 @@ mod tests {
     }
 
     #[test]
+    fn a_proposer_stalled_between_phases_is_retried_around() {
+        use crate::consensus::stall::StallState;
+        use crate::paxos::Stall;
+        // Proposer 1 promises ballot 2 at acceptors 1 and 2 (phase 1), then
+        // sleeps. Proposer 0's fast-path accept at ballot 1 is nacked there; it
+        // retries above 2 and decides, all while proposer 1 sleeps.
+        let stall = Stall { who: 1, after: 2, pause: Duration::from_secs(1) };
+        let faults = FaultPlan { stalls: vec![stall], ..FaultPlan::none() };
+        let cfg = PaxosConfig { faults, ..PaxosConfig::new(2) };
+        let p = PaxosConsensus::<PackedAcceptor>::new(&cfg).unwrap();
+        let gate = p.stall_gate(1).unwrap();
+        assert!(p.stall_gate(0).is_none());
+        std::thread::scope(|s| {
+            let stalled = s.spawn(|| p.propose(1));
+            while gate.state() == StallState::Waiting {
+                crate::sync::yield_now();
+            }
+            let (decided, stats) = p.propose(0);
+            assert_eq!(gate.state(), StallState::Inside, "proposer 0 decided during the stall");
+            assert_eq!(decided, Ok(0));
+            assert_eq!(stats.attempts, 2, "nacked once by proposer 1's promises: {stats:?}");
+            let (late, _) = stalled.join().unwrap();
+            assert_eq!(late, Ok(0), "the stalled proposer adopts the chosen value");
+        });
+    }
+
+    #[test]
+    fn a_stall_plan_runs_and_agrees() {
+        let stall = crate::paxos::Stall { who: 0, after: 1, pause: Duration::from_millis(1) };
+        let faults = FaultPlan { stalls: vec![stall], ..FaultPlan::none() };
+        let cfg = PaxosConfig { faults: faults.clone(), ..PaxosConfig::new(3) };
+        let r = run::<MutexAcceptor>(&cfg, 20, 4, |_| faults.clone()).unwrap();
+        assert_eq!(r.disagreements, 0, "{r:?}");
+        assert_eq!(r.decided(), 60);
+    }
+
+    #[test]
     fn a_lost_majority_is_no_quorum_for_everyone() {
         let cfg = PaxosConfig {
             acceptors: 5,

@@ -1,0 +1,301 @@
+//! `conlab demo stall`: one thread paused inside its protocol; how long the
+//! others take to decide (see [`crate::demo::stall`] and docs/demo.md).
+//!
+//! Protocols given by name must support the stall point and the thread count
+//! (else exit 2); with `all`, those that do not are skipped with a note.
+
+use super::{Format, Machine, EXIT_VIOLATION};
+use crate::consensus::Progress;
+use crate::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::io::Write;
+use std::time::Duration;
+
+/// Arguments of `conlab demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Which demonstration.
+    #[command(subcommand)]
+    pub demo: Demo,
+}
+
+/// The demonstrations.
+#[derive(Debug, clap::Subcommand)]
+pub enum Demo {
+    /// Pause one thread inside its protocol (holding the lock, after announcing,
+    /// between Paxos phases) and time how long the others take to decide:
+    /// blocking protocols wait out the stall, wait-free ones do not notice it.
+    Stall(StallArgs),
+}
+
+/// Where to stall, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PointArg {
+    /// The lock for the lock protocols, between phases for Paxos, after
+    /// announcing for the others.
+    Auto,
+    /// After announcing, before the first protocol step (every protocol).
+    Announce,
+    /// Holding the lock (lock-std, lock-parking-lot).
+    Lock,
+    /// Between Paxos phases (paxos, paxos-mutex).
+    PaxosPhase,
+}
+
+/// Arguments of `conlab demo stall`.
+#[derive(Debug, clap::Args)]
+pub struct StallArgs {
+    /// Protocols, comma-separated, or `all` (every correct protocol the point
+    /// and thread count apply to).
+    #[arg(long, default_value = "all")]
+    pub protocols: String,
+    /// Threads per instance: the stalled one and the ones that are timed.
+    #[arg(long, short, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=64))]
+    pub threads: u32,
+    /// The id of the stalled thread.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=63))]
+    pub stalled: u32,
+    /// How long the stalled thread pauses, in milliseconds.
+    #[arg(long = "stall-ms", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub stall_ms: u64,
+    /// Where it pauses.
+    #[arg(long, value_enum, default_value_t = PointArg::Auto)]
+    pub point: PointArg,
+    /// Instances per protocol (each with one stall).
+    #[arg(long, short, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub instances: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct Output {
+    machine: Machine,
+    threads: usize,
+    stalled: usize,
+    stall_ms: u64,
+    instances: usize,
+    oversubscribed: bool,
+    rows: Vec<Row>,
+    skipped: Vec<Skipped>,
+}
+
+pub(super) fn demo(
+    args: &DemoArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    match &args.demo {
+        Demo::Stall(a) => stall_cmd(a, out, err),
+    }
+}
+
+fn stall_cmd(
+    args: &StallArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let cfg = StallConfig {
+        threads: args.threads as usize,
+        stalled: args.stalled as usize,
+        pause: Duration::from_millis(args.stall_ms),
+        instances: args.instances as usize,
+    };
+    cfg.validate()?;
+    let point = match args.point {
+        PointArg::Auto => None,
+        PointArg::Announce => Some(Point::Announce),
+        PointArg::Lock => Some(Point::Lock),
+        PointArg::PaxosPhase => Some(Point::PaxosPhase),
+    };
+    let (selected, skipped) = stall::select(&args.protocols, point, cfg.threads)?;
+    let machine = Machine::here();
+    let mut rows = Vec::new();
+    for sel in &selected {
+        if args.format == Format::Text {
+            let _ = writeln!(err, "stalling {} ...", sel.entry.info().name);
+        }
+        rows.push(stall::run_one(sel, &cfg)?);
+    }
+    let failed = rows.iter().any(|r| r.verdict == Verdict::Failed);
+    let o = Output {
+        oversubscribed: cfg.threads - 1 > machine.cores,
+        machine,
+        threads: cfg.threads,
+        stalled: cfg.stalled,
+        stall_ms: args.stall_ms,
+        instances: cfg.instances,
+        rows,
+        skipped,
+    };
+    match args.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
+        Format::Text => write_text(&o, out)?,
+    }
+    Ok(if failed { EXIT_VIOLATION } else { 0 })
+}
+
+/// A duration in the unit that reads best.
+fn time(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{:.1} ms", ns / 1e6)
+    }
+}
+
+/// A ratio to the uncontended time.
+fn ratio(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}×")
+    } else {
+        format!("{x:.0}×")
+    }
+}
+
+fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
+    let others = o.threads - 1;
+    writeln!(out, "machine: {}", o.machine)?;
+    writeln!(
+        out,
+        "stall demo: t{s} of {n} threads pauses {ms} ms inside its protocol on each of {k} \
+         instances per protocol; the other {w} start{v} once t{s} is inside its stall, and each \
+         decide is timed from its own start{over}",
+        s = o.stalled,
+        n = o.threads,
+        ms = o.stall_ms,
+        k = o.instances,
+        w = if others == 1 { "thread".to_string() } else { format!("{others} threads") },
+        v = if others == 1 { "s" } else { "" },
+        over =
+            if o.oversubscribed { " (OVERSUBSCRIBED: more timed threads than cores)" } else { "" },
+    )?;
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "protocol",
+        "progress",
+        &format!("t{} stalled", o.stalled),
+        "uncontended",
+        "others: median",
+        "max",
+        "decided during stall",
+        "verdict",
+    ]);
+    for r in &o.rows {
+        t.add_row([
+            r.protocol.to_string(),
+            r.progress.to_string(),
+            r.stalled_at.clone(),
+            time(r.uncontended_ns),
+            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0))),
+            time(r.max_ns),
+            format!("{}/{}", r.during_stall, r.decisions),
+            r.verdict.to_string(),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(
+        out,
+        "verdict: \"waited out the stall\" = the others' median decide took more than half the \
+         stall; \"unaffected\" = they decided while it slept; \"retried around it\" = they decided \
+         while it slept, some after a second ballot. \"decided during stall\" is read from the \
+         stalled thread's state, not from a clock."
+    )?;
+    for note in notes(&o.rows, o.stalled) {
+        writeln!(out, "note: {note}")?;
+    }
+    for r in &o.rows {
+        for e in r.errors.iter().take(5) {
+            writeln!(out, "error: {}: {e}", r.protocol)?;
+        }
+    }
+    for s in &o.skipped {
+        writeln!(out, "skipped {}: {}", s.protocol, s.reason)?;
+    }
+    Ok(())
+}
+
+/// What the rows mean where the progress class alone would mislead, one note
+/// per kind of surprise.
+fn notes(rows: &[Row], stalled: usize) -> Vec<String> {
+    let names = |keep: &dyn Fn(&Row) -> bool| {
+        rows.iter().filter(|r| keep(r)).map(|r| r.protocol).collect::<Vec<_>>().join(", ")
+    };
+    let waited = |r: &Row| r.verdict == Verdict::WaitedOutTheStall;
+    let mut notes = Vec::new();
+    let of = names(&|r| r.progress == Progress::ObstructionFree && !waited(r));
+    if !of.is_empty() {
+        notes.push(format!(
+            "obstruction-free ({of}): a stalled thread takes no steps, so it cannot obstruct; \
+             the others ran alone and decided. What obstruction-freedom does not promise, \
+             progress for threads that keep running and overrule each other, a stall does not show."
+        ));
+    }
+    let free = names(&|r| r.progress == Progress::Blocking && !waited(r));
+    if !free.is_empty() {
+        notes.push(format!(
+            "blocking, yet the others did not wait ({free}): where t{stalled} was stalled it \
+             held no lock (these protocols block only inside a locked operation)"
+        ));
+    }
+    let slow = names(&|r| matches!(r.progress, Progress::WaitFree { .. }) && waited(r));
+    if !slow.is_empty() {
+        notes.push(format!("wait-free, yet the others waited ({slow}): was the machine busy?"));
+    }
+    for r in rows.iter().filter(|r| r.reruns > 0) {
+        notes.push(format!(
+            "{}: {} instances re-run because the others started only after the stall was over",
+            r.protocol, r.reruns
+        ));
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::run_cli;
+
+    #[test]
+    fn locks_wait_and_cas_does_not() {
+        let (code, out, err) = run_cli(&[
+            "demo",
+            "stall",
+            "--protocols",
+            "lock-parking-lot,cas",
+            "--stall-ms",
+            "60",
+            "--instances",
+            "2",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap_or("").to_string();
+        assert!(line("lock-parking-lot").contains("waited out the stall"), "{out}");
+        assert!(line("lock-parking-lot").contains("0/2"), "{out}");
+        assert!(out.contains("machine:") && out.contains("cores available"), "{out}");
+    }
+
+    #[test]
+    fn bad_input_is_one_line_and_exit_2() {
+        for args in [
+            &["demo", "stall", "--protocols", "nope"][..],
+            &["demo", "stall", "--threads", "0"],
+            &["demo", "stall", "--threads", "1"],
+            &["demo", "stall", "--stalled", "2"],
+            &["demo", "stall", "--protocols", "cas", "--point", "lock"],
+            &["demo", "stall", "--protocols", "swap", "--threads", "3"],
+            &["demo", "stall", "--protocols", "read-write"],
+            &["demo", "stall", "--stall-ms", "0"],
+            &["demo", "stall", "--point", "elsewhere"],
+            &["demo", "stall", "--instances", "0"],
+            &["demo"],
+        ] {
+            let (code, out, err) = run_cli(args);
+            assert_eq!(code, crate::cli::EXIT_USAGE, "{args:?}: {out}{err}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+            assert!(err.starts_with("conlab: "), "{args:?}: {err}");
+        }
+    }
+}

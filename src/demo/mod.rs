@@ -1,0 +1,7 @@
+//! Demonstrations on real cores: what the theory predicts, measured.
+//!
+//! * [`stall`]: one thread paused inside its protocol; how long everyone else
+//!   takes to decide shows each protocol's progress guarantee
+//!   (`conlab demo stall`, docs/demo.md).
+
+pub mod stall;
