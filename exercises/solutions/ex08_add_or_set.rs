@@ -22,7 +22,9 @@ pub static FALSE: bool = false;
 pub struct AddOrSet(AtomicUsize);
 
 impl AddOrSet {
-    /// Adds 2; returns the old value.
+    /// Adds 2; returns the old value. AcqRel for consistency with
+    /// `objects::rmw`; nothing needs it (one word: its RMWs are totally
+    /// ordered; the decision is a `static`): Relaxed would do.
     pub fn fetch_add_2(&self, me: usize) -> usize {
         let old = self.0.fetch_add(2, Ordering::AcqRel);
         trace_step!(
@@ -38,7 +40,8 @@ impl AddOrSet {
         old
     }
 
-    /// Sets the word to 1 if it is 0; returns the old value.
+    /// Sets the word to 1 if it is 0; returns the old value. AcqRel / Acquire:
+    /// as above, for consistency only.
     pub fn test_and_set(&self, me: usize) -> usize {
         let old = self
             .0

@@ -21,6 +21,8 @@
 use consensus_lab::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 #[allow(unused_imports)]
 use consensus_lab::sync::{AtomicUsize, Ordering};
+#[allow(unused_imports)]
+use consensus_lab::trace_step;
 
 /// `winner` holds this until someone wins.
 pub const NONE: usize = usize::MAX;
@@ -48,6 +50,12 @@ impl IdConsensus for CasConsensus {
         check_id(me, self.threads)?;
         // TODO: one compare_exchange on `self.winner`. Which orderings, on
         // success and on failure, and why?
+        //
+        // Record your shared-memory steps, so that loom's trace shows them and
+        // the step bound (1) is checked, e.g. right after the CAS:
+        //   trace_step!(me, Cas { loc: Loc::new("winner"), expected: Val::Bot,
+        //       new: Val::Id(me), found: Val::id_or_bot(found, NONE) });
+        // and at the end: trace_step!(me, Decide { winner });
         todo!("decide_id of cas-n")
     }
 

@@ -11,7 +11,8 @@
 //! decides itself. A loser knows only that *someone* else won; let it decide
 //! the lowest-numbered other thread that has arrived.
 //!
-//! This check **passes when loom finds a counterexample** (an agreement
+//! The protocol is right for 2 threads (the check verifies that first). For 3,
+//! the check **passes when loom finds a counterexample** (an agreement
 //! violation): `conlab exercise check test-and-set-3-fails`. Then read the
 //! trace and answer for yourself: which thread did the loser guess, who had
 //! really won, and could any amount of extra reading have told the loser?
@@ -21,6 +22,8 @@ use consensus_lab::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use consensus_lab::objects::rmw::TestAndSet;
 #[allow(unused_imports)]
 use consensus_lab::sync::{AtomicBool, Ordering};
+#[allow(unused_imports)]
+use consensus_lab::trace_step;
 
 /// The natural protocol for 3 threads (wrong, and that is the point).
 #[derive(Debug)]
@@ -48,6 +51,12 @@ impl IdConsensus for TasThree {
         check_id(me, self.arrived.len())?;
         // TODO: mark arrival (which ordering?), test&set, and decide: yourself
         // if you won, else the lowest other thread that has arrived.
+        //
+        // The test&set records itself in the trace; record your own steps
+        // too, so that the counterexample shows them, e.g.
+        //   trace_step!(me, Store { loc: Loc::at("arrived", me), value: Val::Bool(true) });
+        //   trace_step!(me, Load { loc: Loc::at("arrived", j), value: Val::Bool(here) });
+        //   trace_step!(me, Decide { winner });
         todo!("decide_id of test-and-set-3-fails")
     }
 

@@ -38,8 +38,10 @@ pub static FALSE: bool = false;
 pub struct AddOrSet(AtomicUsize);
 
 impl AddOrSet {
-    /// Adds 2; returns the old value. AcqRel: orders this operation after and
-    /// before the others on the word.
+    /// Adds 2; returns the old value. AcqRel, as every read-modify-write of
+    /// `objects::rmw`; nothing here needs it: read-modify-writes of one word
+    /// are totally ordered whatever their ordering, and the decision is a
+    /// `static`, so no announce is published (Relaxed would do).
     pub fn fetch_add_2(&self, me: usize) -> usize {
         let old = self.0.fetch_add(2, Ordering::AcqRel);
         trace_step!(
@@ -55,10 +57,12 @@ impl AddOrSet {
         old
     }
 
-    /// Sets the word to 1 if it is 0; returns the old value. (A test&set on a
-    /// word: one instruction on hardware such as `lock cmpxchg` with fixed
-    /// operands; the protocol may not use compare&swap otherwise.) AcqRel on
-    /// success, Acquire on failure: as above.
+    /// Sets the word to 1 if it is 0; returns the old value: the classic
+    /// test&set applied to a whole word ("set" means non-zero). The argument
+    /// needs exactly that conditional set: x86's `lock bts`, which sets bit 0
+    /// of any word, would turn an even word odd and break it. Implemented with
+    /// a compare&swap of fixed operands; the protocol may call only these two
+    /// operations. AcqRel / Acquire: as above, for consistency only.
     pub fn test_and_set(&self, me: usize) -> usize {
         let old = self
             .0

@@ -30,6 +30,10 @@ use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus};
 use std::fmt;
 
+/// Names, files, titles and hints (shared with `conlab`, which includes it).
+#[path = "catalog.rs"]
+pub mod catalog;
+
 // The stubs: the files students edit. Unused code and `todo!()` are expected.
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex01_test_and_set;
@@ -72,16 +76,10 @@ pub enum Target {
     Solution,
 }
 
-/// One exercise.
+/// One exercise: its catalog entry and its check.
 pub struct Exercise {
-    /// Its name on the command line.
-    pub name: &'static str,
-    /// The file the student edits, relative to `exercises/`.
-    pub file: &'static str,
-    /// One line.
-    pub title: &'static str,
-    /// Hints, gentlest first.
-    pub hints: &'static [&'static str],
+    /// Name, file, title, hints.
+    pub info: &'static catalog::Info,
     /// Runs the checks of this build's stage on the target.
     pub check: fn(Target) -> Checked,
 }
@@ -150,17 +148,10 @@ fn plan(threads: &[usize]) -> Plan {
     Plan::new(threads).instances(INSTANCES)
 }
 
-/// Every exercise, in the order a course takes them.
+/// Every exercise, in the order of [`catalog::CATALOG`], with its check.
 pub static EXERCISES: &[Exercise] = &[
     Exercise {
-        name: "test-and-set-2",
-        file: "src/ex01_test_and_set.rs",
-        title: "consensus for 2 threads from test&set",
-        hints: &[
-            "test_and_set returns false to exactly one caller: the first.",
-            "The loser knows it lost, and with two threads it knows to whom.",
-            "The winner decides `me`; the loser decides `1 - me`.",
-        ],
+        info: &catalog::TEST_AND_SET_2,
         check: |t| {
             target!(t, ex01_test_and_set, {
                 Checked::verdicts(vec![verify_ids(
@@ -172,14 +163,7 @@ pub static EXERCISES: &[Exercise] = &[
         },
     },
     Exercise {
-        name: "queue-2",
-        file: "src/ex02_queue.rs",
-        title: "consensus for 2 threads from a FIFO queue",
-        hints: &[
-            "Put two distinct tokens in the queue before anyone arrives.",
-            "Whoever dequeues the first token was first.",
-            "Queue::new(&[WIN, LOSE]); the thread that gets WIN decides itself.",
-        ],
+        info: &catalog::QUEUE_2,
         check: |t| {
             target!(t, ex02_queue, {
                 Checked::verdicts(vec![verify_ids("queue-2", ex::QueueConsensus::new, &plan(&[2]))])
@@ -187,16 +171,7 @@ pub static EXERCISES: &[Exercise] = &[
         },
     },
     Exercise {
-        name: "cas-n",
-        file: "src/ex03_cas.rs",
-        title: "consensus for any number of threads from compare&swap",
-        hints: &[
-            "compare_exchange(NONE, me, ..): Ok means you won; Err(found) names the winner.",
-            "The loser must see the winner's announce: the winner's CAS must release, the \
-             loser's failed CAS acquire.",
-            "Ordering::Release on success, Ordering::Acquire on failure. Try Relaxed and \
-             read the trace loom prints.",
-        ],
+        info: &catalog::CAS_N,
         check: |t| {
             target!(t, ex03_cas, {
                 Checked::verdicts(vec![verify_ids(
@@ -208,17 +183,7 @@ pub static EXERCISES: &[Exercise] = &[
         },
     },
     Exercise {
-        name: "naive-versioned",
-        file: "src/ex04_versioned.rs",
-        title: "find, explain and fix the bug in the naive versioned register",
-        hints: &[
-            "In the trace, look for the step where a thread writes X after a thread with a \
-             higher number has already read X.",
-            "The thread that writes last was ordered first: which condition forbids that write?",
-            "Pack (version, X) in one AtomicU64. Raise with a CAS from the word you read \
-             (which must have X unset and version ≤ N); write X with a CAS from (N, ⊥).",
-            "docs/versioned-register.md walks through the trace and the atomic form.",
-        ],
+        info: &catalog::NAIVE_VERSIONED,
         check: |t| {
             target!(t, ex04_versioned, {
                 let question = match ex::BROKEN {
@@ -238,30 +203,24 @@ pub static EXERCISES: &[Exercise] = &[
                 // at ≤ 2 preemptions (exhaustive at 3 threads takes minutes).
                 let build = |n| ex::VersionedConsensus::new(n, RoundLimit(Some(2)));
                 let unlimited = |n| ex::VersionedConsensus::new(n, RoundLimit::UNLIMITED);
-                let mut verdicts =
-                    vec![verify_ids("naive-versioned", build, &plan(&[2]).rounds_bounded())];
-                if Stage::current() == Stage::Loom {
-                    verdicts.push(verify_ids(
-                        "naive-versioned",
-                        build,
-                        &plan(&[3]).rounds_bounded().bounded(2),
-                    ));
+                let verdicts = if Stage::current() == Stage::Loom {
+                    vec![
+                        verify_ids("naive-versioned", build, &plan(&[2]).rounds_bounded()),
+                        verify_ids(
+                            "naive-versioned",
+                            build,
+                            &plan(&[3]).rounds_bounded().bounded(2),
+                        ),
+                    ]
                 } else {
-                    verdicts.push(verify_ids("naive-versioned", unlimited, &plan(&[2, 3, 4])));
-                }
+                    vec![verify_ids("naive-versioned", unlimited, &plan(&[2, 3, 4]))]
+                };
                 Checked { verdicts, question, precheck: None }
             })
         },
     },
     Exercise {
-        name: "assignment-2-3",
-        file: "src/ex05_assignment.rs",
-        title: "consensus for 2 threads from (2,3)-assignment",
-        hints: &[
-            "Assign your own register and r01 in one call.",
-            "If the other thread's register is still ⊥, it has not assigned: you were first.",
-            "If it is set, r01 holds whoever assigned last. Read r_other before r01.",
-        ],
+        info: &catalog::ASSIGNMENT_2_3,
         check: |t| {
             target!(t, ex05_assignment, {
                 Checked::verdicts(vec![verify_ids(
@@ -273,36 +232,24 @@ pub static EXERCISES: &[Exercise] = &[
         },
     },
     Exercise {
-        name: "test-and-set-3-fails",
-        file: "src/ex06_test_and_set_3.rs",
-        title: "show that the natural 3-thread test&set protocol fails",
-        hints: &[
-            "Write the protocol as the statement says, as if it were right: loom does the rest.",
-            "Store arrived[me] (Release), test&set, and if you lost scan arrived[j] (Acquire) \
-             for the lowest other j that is set.",
-            "In the trace: who really won the test&set, and whom did the loser decide?",
-        ],
+        info: &catalog::TEST_AND_SET_3_FAILS,
         check: |t| {
             target!(t, ex06_test_and_set_3, {
-                Checked::verdicts(vec![verify_ids(
-                    "test-and-set-3-fails",
-                    ex::TasThree::new,
-                    &plan(&[3]).expect_counterexample(),
-                )])
+                // Right for 2 threads (so the protocol is the natural one, not any
+                // wrong code), wrong for 3.
+                Checked::verdicts(vec![
+                    verify_ids("test-and-set-3-fails, 2 threads", ex::TasThree::new, &plan(&[2])),
+                    verify_ids(
+                        "test-and-set-3-fails",
+                        ex::TasThree::new,
+                        &plan(&[3]).expect_counterexample(),
+                    ),
+                ])
             })
         },
     },
     Exercise {
-        name: "paxos-acceptor",
-        file: "src/ex07_acceptor.rs",
-        title: "a Paxos acceptor register: prepare and accept, each one atomic step",
-        hints: &[
-            "Load the word, unpack it, compute the new state and the reply; if there is \
-             nothing to write (a nack), return the reply; else CAS and retry on failure.",
-            "A prepare that returns an accepted value must see what its accept published: \
-             accept's CAS releases, prepare's CAS acquires.",
-            "A nack carries only the promised ballot: no ordering is needed to return it.",
-        ],
+        info: &catalog::PAXOS_ACCEPTOR,
         check: |t| {
             target!(t, ex07_acceptor, {
                 if Stage::current() == Stage::Stress {
@@ -322,36 +269,43 @@ pub static EXERCISES: &[Exercise] = &[
         },
     },
     Exercise {
-        name: "fetch-and-add-test-and-set",
-        file: "src/ex08_add_or_set.rs",
-        title: "binary consensus for any number of threads from fetch&add(2) and test&set \
-                on one word",
-        hints: &[
-            "Let the threads proposing false use one operation and those proposing true the \
-             other.",
-            "After a test&set on 0 the word is odd, and fetch&add(2) keeps it odd; after a \
-             fetch&add(2) on 0 it is even, and test&set no longer changes it.",
-            "Returned 0: you were first, decide your own bit. Odd: a test&set was first. \
-             Even and non-zero: a fetch&add was.",
-        ],
+        info: &catalog::FETCH_AND_ADD_TEST_AND_SET,
         check: |t| {
             target!(t, ex08_add_or_set, {
-                Checked::verdicts(vec![verify_values(
-                    "fetch-and-add-test-and-set",
-                    ex::BinaryConsensus::new,
-                    |t| t % 2 == 1,
-                    Some(1),
-                    &plan(&[2, 3, 4]),
-                )])
+                // Mixed proposals, where either bit may win; then all-false and
+                // all-true, where validity leaves one answer.
+                Checked::verdicts(vec![
+                    verify_values(
+                        "fetch-and-add-test-and-set",
+                        ex::BinaryConsensus::new,
+                        |t| t % 2 == 1,
+                        Some(1),
+                        &plan(&[2, 3, 4]),
+                    ),
+                    verify_values(
+                        "fetch-and-add-test-and-set, all propose false",
+                        ex::BinaryConsensus::new,
+                        |_| false,
+                        Some(1),
+                        &plan(&[3]),
+                    ),
+                    verify_values(
+                        "fetch-and-add-test-and-set, all propose true",
+                        ex::BinaryConsensus::new,
+                        |_| true,
+                        Some(1),
+                        &plan(&[3]),
+                    ),
+                ])
             })
         },
     },
 ];
 
-/// Installs a panic hook that stays silent for the `todo!()` of untouched
-/// stubs and for the harness's own signal of a violated property (a panic
-/// without a message: the verdict reports both), and prints every other panic
-/// as usual.
+/// Installs a panic hook that stays silent for the `todo!()` and
+/// `unimplemented!()` of untouched stubs and for the harness's own signal of
+/// a violated property (a panic without a message: the verdict reports
+/// both), and prints every other panic as usual.
 pub fn quiet_todo_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -360,7 +314,9 @@ pub fn quiet_todo_panics() {
             .downcast_ref::<String>()
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied());
-        if message.is_some_and(|m| !m.starts_with("not yet implemented")) {
+        let stub =
+            |m: &str| m.starts_with("not yet implemented") || m.starts_with("not implemented");
+        if message.is_some_and(|m| !stub(m)) {
             default(info);
         }
     }));
@@ -368,7 +324,7 @@ pub fn quiet_todo_panics() {
 
 /// The exercise named `name`.
 pub fn find(name: &str) -> Option<&'static Exercise> {
-    EXERCISES.iter().find(|e| e.name == name)
+    EXERCISES.iter().find(|e| e.info.name == name)
 }
 
 /// 2 proposers (or `n`) over 3 acceptors of type `A`, the first `crashed`

@@ -1,6 +1,6 @@
 //! `exercises`: lists the exercises, prints their hints, and checks one in this
 //! build's stage (the loom build model-checks, any other build stress-runs).
-//! `conlab exercise` runs it in both builds; see `exercises/README.md`.
+//! `conlab exercise` runs it in both builds; see `docs/src/exercises.md`.
 //!
 //! ```text
 //! exercises list
@@ -20,7 +20,7 @@ fn usage() -> String {
 fn named(name: Option<&String>) -> Result<&'static conlab_exercises::Exercise, String> {
     let name = name.ok_or_else(usage)?;
     find(name).ok_or_else(|| {
-        let names: Vec<_> = EXERCISES.iter().map(|e| e.name).collect();
+        let names: Vec<_> = EXERCISES.iter().map(|e| e.info.name).collect();
         format!("unknown exercise '{name}' (exercises: {})", names.join(", "))
     })
 }
@@ -29,14 +29,14 @@ fn run(args: &[String]) -> Result<bool, String> {
     match args.first().map(String::as_str) {
         Some("list") => {
             for (i, e) in EXERCISES.iter().enumerate() {
-                println!("{:>2}. {:<28} {:<26} {}", i + 1, e.name, e.file, e.title);
+                println!("{:>2}. {:<28} {:<26} {}", i + 1, e.info.name, e.info.file, e.info.title);
             }
             Ok(true)
         }
         Some("hint") => {
             let e = named(args.get(1))?;
-            println!("{} ({}): {}", e.name, e.file, e.title);
-            for (i, h) in e.hints.iter().enumerate() {
+            println!("{} ({}): {}", e.info.name, e.info.file, e.info.title);
+            for (i, h) in e.info.hints.iter().enumerate() {
                 println!("  hint {}: {h}", i + 1);
             }
             Ok(true)

@@ -49,12 +49,15 @@ pub enum Violation {
     },
 }
 
+/// How the rendering of [`Violation::Disagreement`] starts.
+pub const AGREEMENT_VIOLATED: &str = "agreement violated";
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::Disagreement { first, other } => write!(
                 f,
-                "agreement violated: t{} decided {} but t{} decided {}",
+                "{AGREEMENT_VIOLATED}: t{} decided {} but t{} decided {}",
                 first.0, first.1, other.0, other.1
             ),
             Violation::Invalid { thread, value } => {

@@ -49,6 +49,8 @@ pub struct Plan {
     /// The implementation is built with bounded retries (obstruction-free
     /// protocols in loom): a thread may give up, agreement and validity are
     /// judged among those that decided, and some execution must have all decide.
+    /// For the loom stage only: a stress run of such a plan is refused (on real
+    /// cores, stress-run the build that retries until it decides).
     pub rounds_bounded: bool,
     /// Whether it should hold or loom should find a counterexample.
     pub expect: Expect,
@@ -88,7 +90,10 @@ impl Plan {
         Plan { rounds_bounded: true, ..self }
     }
 
-    /// Loom must find a counterexample.
+    /// Loom must find a counterexample: an execution in which two threads
+    /// decide differently (other violations — an invalid value, an error, a
+    /// step bound — do not count: they are mistakes, not the limit of the
+    /// object).
     pub fn expect_counterexample(self) -> Self {
         Plan { expect: Expect::Counterexample, ..self }
     }
@@ -140,9 +145,15 @@ pub enum Failure {
     },
     /// The code under test still reaches a `todo!()` / `unimplemented!()`.
     Unimplemented(String),
-    /// The code under test panicked (or loom stopped it: a data race on an
-    /// `UnsafeCell`, a deadlock, too many branches).
-    Panicked(String),
+    /// The code under test panicked; under loom, with the trace up to the panic.
+    /// (Loom's own stops — a data race on an `UnsafeCell`, a deadlock, too
+    /// many branches — are reported as [`Failure::Violation`].)
+    Panicked {
+        /// The panic's message.
+        message: String,
+        /// The protocol's steps up to the panic (loom only).
+        trace: Option<Trace>,
+    },
     /// A counterexample was expected and none was found.
     NoCounterexample(String),
     /// The implementation could not be built for this thread count.
@@ -162,7 +173,13 @@ impl fmt::Display for Failure {
             Failure::Unimplemented(m) => {
                 write!(f, "not implemented yet ({m}): fill in the TODO and check again")
             }
-            Failure::Panicked(m) => write!(f, "the code under test panicked: {m}"),
+            Failure::Panicked { message, trace } => {
+                write!(f, "the code under test panicked: {message}")?;
+                if let Some(t) = trace.as_ref().filter(|t| !t.is_empty()) {
+                    write!(f, "\nthe protocol's steps up to the panic, in order:\n{t}")?;
+                }
+                Ok(())
+            }
             Failure::NoCounterexample(m) => {
                 write!(f, "expected loom to find a counterexample, but {m}")
             }
@@ -278,6 +295,27 @@ where
 }
 
 fn run(name: &str, plan: &Plan, mut at: impl FnMut(usize) -> Result<String, Failure>) -> Verdict {
+    let verdict = |outcomes| Verdict { name: name.to_string(), stage: Stage::current(), outcomes };
+    let bad = |threads: usize, why: String| {
+        verdict(vec![Outcome {
+            threads,
+            result: Err(Failure::Build(ConsensusError::InvalidConfig(why))),
+        }])
+    };
+    if plan.threads.is_empty() {
+        return bad(0, "the plan names no thread count: nothing would be checked".into());
+    }
+    if let Some(&n) = plan.threads.iter().find(|&&n| n == 0 || (cfg!(loom) && n > 5)) {
+        return bad(n, format!("{n} threads: loom models 1 to 5 (its main thread and 4 spawned)"));
+    }
+    if plan.rounds_bounded && Stage::current() == Stage::Stress {
+        return bad(
+            plan.threads[0],
+            "a rounds-bounded plan is for loom models; on real cores a thread that gives up \
+             would count as a failure: stress-run the unbounded build"
+                .into(),
+        );
+    }
     let mut outcomes = Vec::new();
     for &n in &plan.threads {
         let result = at(n);
@@ -287,7 +325,7 @@ fn run(name: &str, plan: &Plan, mut at: impl FnMut(usize) -> Result<String, Fail
             break;
         }
     }
-    Verdict { name: name.to_string(), stage: Stage::current(), outcomes }
+    verdict(outcomes)
 }
 
 /// Runs `f`, turning a panic (a `todo!()` in a constructor, say) into a failure
@@ -316,7 +354,7 @@ fn panic_failure(message: &str) -> Failure {
     if m.starts_with("not yet implemented") || m.starts_with("not implemented") {
         Failure::Unimplemented(m.to_string())
     } else {
-        Failure::Panicked(m.to_string())
+        Failure::Panicked { message: m.to_string(), trace: None }
     }
 }
 
@@ -325,6 +363,7 @@ mod stage {
     //! Loom models.
     use super::{panic_failure, Expect, Failure, Plan};
     use crate::check::model::{self, Counterexample, ModelConfig, ModelReport};
+    use crate::check::properties::AGREEMENT_VIOLATED;
     use crate::consensus::{Consensus, ConsensusError, IdConsensus};
     use std::fmt;
 
@@ -357,7 +396,8 @@ mod stage {
     {
         let make = move || build(n).expect("built once before the model");
         let report = model::explain(make, config(n, plan));
-        judge(report, plan, true)
+        // Every thread proposes a value of its own: each must win somewhere.
+        judge(report, plan, &(0..n).collect::<Vec<_>>())
     }
 
     pub(super) fn values<T, C, F, P>(
@@ -374,28 +414,33 @@ mod stage {
         P: Fn(usize) -> T + Clone + Send + Sync + 'static,
     {
         let make = move || build(n).expect("built once before the model");
+        // Each distinct proposal must be decided somewhere: the report counts
+        // a decision for the first thread that proposed it.
+        let firsts: Vec<usize> =
+            (0..n).filter(|&t| (0..t).all(|u| proposals(u) != proposals(t))).collect();
         let report = model::check_values(make, proposals, step_bound, config(n, plan));
-        judge(report, plan, false)
+        judge(report, plan, &firsts)
     }
 
+    /// `must_win`: the threads whose proposal must be decided in some
+    /// execution (a protocol that always decides the same thread's value, or
+    /// the same constant, is not consensus even if it agrees).
     fn judge(
         report: Result<ModelReport, Counterexample>,
         plan: &Plan,
-        distinct_proposals: bool,
+        must_win: &[usize],
     ) -> Result<String, Failure> {
         match (plan.expect, report) {
             (Expect::Holds, Ok(r)) => {
-                if distinct_proposals {
-                    if let Some(t) = r.winners.iter().position(|&w| w == 0) {
-                        return Err(Failure::Violation {
-                            message: format!(
-                                "t{t} never won in {} executions: the protocol never lets it win, \
-                                 or the threads never really race",
-                                r.executions
-                            ),
-                            trace: None,
-                        });
-                    }
+                if let Some(&t) = must_win.iter().find(|&&t| r.winners.get(t) == Some(&0)) {
+                    return Err(Failure::Violation {
+                        message: format!(
+                            "t{t}'s proposal was never decided in {} executions: the protocol never \
+                             lets it win, or the threads never really race",
+                            r.executions
+                        ),
+                        trace: None,
+                    });
                 }
                 if r.all_decided == 0 {
                     return Err(Failure::Violation {
@@ -415,6 +460,14 @@ mod stage {
                 r.preemption_bound.map_or("exhaustive".into(), |b| format!("≤ {b} preemptions"))
             ))),
             (Expect::Counterexample, Err(cx)) if cx.loom_panic => Err(counterexample_failure(cx)),
+            (Expect::Counterexample, Err(cx)) if !cx.message.starts_with(AGREEMENT_VIOLATED) => {
+                Err(Failure::NoCounterexample(format!(
+                    "loom found a violation, but not of agreement (the protocol must decide \
+                     valid values without errors, and disagree only because it cannot know \
+                     better):\n{}",
+                    cx.to_string().trim_end()
+                )))
+            }
             (Expect::Counterexample, Err(cx)) => Ok(format!(
                 "loom found the counterexample, as it should:\n{}",
                 cx.to_string().trim_end()
@@ -422,11 +475,25 @@ mod stage {
         }
     }
 
+    /// Messages of loom's own reports (its panics that are not the code's).
+    const LOOM_REPORTS: [&str; 3] = ["Causality violation", "deadlock", "Model exceeded"];
+
     fn counterexample_failure(cx: Counterexample) -> Failure {
         if cx.loom_panic {
             match panic_failure(&cx.message) {
-                Failure::Panicked(m) => Failure::Violation {
-                    message: format!("{m} (found in execution {})", cx.executions),
+                Failure::Panicked { message, .. }
+                    if LOOM_REPORTS.iter().any(|r| message.starts_with(r)) =>
+                {
+                    Failure::Violation {
+                        message: format!(
+                            "loom stopped the model: {message} (found in execution {})",
+                            cx.executions
+                        ),
+                        trace: Some(cx.trace),
+                    }
+                }
+                Failure::Panicked { message, .. } => Failure::Panicked {
+                    message: format!("{message} (in execution {})", cx.executions),
                     trace: Some(cx.trace),
                 },
                 unimplemented => unimplemented,
@@ -642,6 +709,36 @@ mod tests {
             &Plan::new(&[3]),
         );
         assert!(matches!(v.failure(), Some((3, Failure::Build(_)))), "{v}");
+    }
+
+    #[test]
+    fn empty_or_impossible_plans_are_failures_not_passes() {
+        let cas = |n| Ok(CasConsensus::new(n));
+        for plan in [Plan::new(&[]), Plan::new(&[0, 2]), Plan::new(&[2]).rounds_bounded()] {
+            let v = verify_ids("cas", cas, &plan);
+            assert!(matches!(v.failure(), Some((_, Failure::Build(_)))), "{plan:?}: {v}");
+        }
+    }
+
+    #[test]
+    fn a_constant_answer_fails_validity_when_nobody_proposes_it() {
+        struct AlwaysFalse;
+        impl Consensus<bool> for AlwaysFalse {
+            fn threads(&self) -> usize {
+                3
+            }
+            fn decide(&self, _id: usize, _value: bool) -> Result<&bool, ConsensusError> {
+                Ok(&false)
+            }
+        }
+        let v = verify_values(
+            "false",
+            |_| Ok(AlwaysFalse),
+            |_| true,
+            None,
+            &Plan::new(&[3]).instances(50),
+        );
+        assert!(v.to_string().contains("validity violated"), "{v}");
     }
 
     #[test]

@@ -11,9 +11,13 @@
 //! 2. the ordinary release build: real threads racing on thousands of fresh
 //!    instances.
 //!
-//! `check` stops after the loom stage if it fails (its trace says more than
-//! any stress run). Exit codes: 0 passed, 1 failed or did not compile, 2 bad
-//! input (an unknown exercise, no source tree, no cargo).
+//! Each stage builds the binary with cargo, then runs it, so a build failure
+//! (the student's code does not compile) and a crash of the check are told
+//! apart. `check` stops after the loom stage if it fails (its trace says more
+//! than any stress run). `list` and `hint` read the exercises' catalog, which
+//! this binary includes, and need no build. Exit codes: 0 passed, 1 failed,
+//! did not compile or crashed, 2 bad input (an unknown exercise, no source
+//! tree, no cargo).
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::Write;
@@ -62,48 +66,54 @@ pub enum Stages {
     Stress,
 }
 
-/// One cargo invocation of the exercises binary.
+/// The exercises' catalog (names, files, hints), the very file the
+/// exercises crate uses: `list` and `hint` need no build, so they work while a
+/// student's file does not compile.
+#[allow(dead_code)]
+mod catalog {
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/exercises/src/catalog.rs"));
+}
+
+/// One build of the exercises binary, then one run of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invocation {
     /// Whether it is the loom build.
     pub loom: bool,
-    /// Cargo's arguments.
+    /// Cargo's arguments for the build.
+    pub build: Vec<String>,
+    /// The binary, relative to the source tree.
+    pub binary: PathBuf,
+    /// The binary's arguments.
     pub args: Vec<String>,
 }
 
-/// The cargo invocations an action needs, in order.
-pub fn invocations(action: &Action) -> Vec<Invocation> {
-    let run = |loom: bool, rest: &[&str]| {
-        let mut args: Vec<String> =
-            ["run", "--quiet", "--release", "-p", "conlab-exercises", "--bin", "exercises"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        if loom {
-            args.extend(["--target-dir".into(), "target/loom".into()]);
+/// The builds and runs `check` needs, in order.
+pub fn invocations(name: &str, solution: bool, stage: Stages) -> Vec<Invocation> {
+    let make = |loom: bool| {
+        let mut build: Vec<String> = ["build", "--quiet", "--release", "-p", "conlab-exercises"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let dir = if loom {
+            build.extend(["--target-dir".into(), "target/loom".into()]);
+            Path::new("target/loom/release")
+        } else {
+            Path::new("target/release")
+        };
+        let mut args = vec!["check".to_string(), name.to_string()];
+        if solution {
+            args.push("--solution".into());
         }
-        args.push("--".into());
-        args.extend(rest.iter().map(|s| s.to_string()));
-        Invocation { loom, args }
+        Invocation { loom, build, binary: dir.join("exercises"), args }
     };
-    match action {
-        Action::List => vec![run(false, &["list"])],
-        Action::Hint { name } => vec![run(false, &["hint", name])],
-        Action::Check { name, solution, stage } => {
-            let mut rest = vec!["check", name.as_str()];
-            if *solution {
-                rest.push("--solution");
-            }
-            let mut v = Vec::new();
-            if matches!(stage, Stages::Both | Stages::Loom) {
-                v.push(run(true, &rest));
-            }
-            if matches!(stage, Stages::Both | Stages::Stress) {
-                v.push(run(false, &rest));
-            }
-            v
-        }
+    let mut v = Vec::new();
+    if matches!(stage, Stages::Both | Stages::Loom) {
+        v.push(make(true));
     }
+    if matches!(stage, Stages::Both | Stages::Stress) {
+        v.push(make(false));
+    }
+    v
 }
 
 /// The source tree this `conlab` was built from.
@@ -120,25 +130,51 @@ fn source_tree() -> Result<PathBuf, String> {
     }
 }
 
+fn named(name: &str) -> Result<&'static catalog::Info, String> {
+    catalog::info(name).ok_or_else(|| {
+        let names: Vec<_> = catalog::CATALOG.iter().map(|e| e.name).collect();
+        format!("unknown exercise '{name}' (exercises: {})", names.join(", "))
+    })
+}
+
 /// Runs the subcommand; returns the exit code.
 ///
 /// # Errors
-/// No source tree, or cargo cannot be started (exit code 2).
+/// An unknown exercise, no source tree, or cargo cannot be started (exit
+/// code 2).
 pub(super) fn exercise(
     args: &ExerciseArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    let (name, solution, stage) = match &args.action {
+        Action::List => {
+            for (i, e) in catalog::CATALOG.iter().enumerate() {
+                writeln!(out, "{:>2}. {:<28} {:<26} {}", i + 1, e.name, e.file, e.title)?;
+            }
+            writeln!(
+                out,
+                "check one with: conlab exercise check NAME (files are under exercises/)"
+            )?;
+            return Ok(0);
+        }
+        Action::Hint { name } => {
+            let e = named(name)?;
+            writeln!(out, "{} (exercises/{}): {}", e.name, e.file, e.title)?;
+            for (i, h) in e.hints.iter().enumerate() {
+                writeln!(out, "  hint {}: {h}", i + 1)?;
+            }
+            return Ok(0);
+        }
+        Action::Check { name, solution, stage } => (named(name)?.name, *solution, *stage),
+    };
     let root = source_tree()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let checking = matches!(args.action, Action::Check { .. });
-    for inv in invocations(&args.action) {
-        if checking {
-            let what = if inv.loom { "loom models (every interleaving)" } else { "real cores" };
-            let _ = writeln!(err, "conlab: building the exercise and checking it: {what} ...");
-        }
+    for inv in invocations(name, solution, stage) {
+        let what = if inv.loom { "loom models (every interleaving)" } else { "real cores" };
+        let _ = writeln!(err, "conlab: building {name} and checking it: {what} ...");
         let mut cmd = Command::new(&cargo);
-        cmd.current_dir(&root).args(&inv.args);
+        cmd.current_dir(&root).args(&inv.build);
         if inv.loom {
             let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
             if !flags.is_empty() {
@@ -147,25 +183,39 @@ pub(super) fn exercise(
             flags.push_str("--cfg loom");
             cmd.env("RUSTFLAGS", flags);
         }
-        let output = cmd
+        let built = cmd
             .output()
             .map_err(|e| format!("cannot run cargo ({}): {e}", Path::new(&cargo).display()))?;
-        let _ = out.write_all(&output.stdout);
-        match output.status.code() {
+        if !built.status.success() {
+            // Most often: the student's code does not compile.
+            let _ = err.write_all(&built.stderr);
+            let _ = writeln!(
+                err,
+                "conlab: the exercises crate did not build (see the compiler's messages above)"
+            );
+            return Ok(super::EXIT_VIOLATION);
+        }
+        let ran = Command::new(root.join(&inv.binary))
+            .current_dir(&root)
+            .args(&inv.args)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", inv.binary.display()))?;
+        out.write_all(&ran.stdout)?;
+        match ran.status.code() {
             Some(0) => {}
             Some(1) => return Ok(super::EXIT_VIOLATION),
             Some(2) => {
-                // The exercises binary's own usage error: one line, passed on.
-                let text = String::from_utf8_lossy(&output.stderr);
+                let text = String::from_utf8_lossy(&ran.stderr);
                 let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("bad input");
                 return Err(line.trim_start_matches("exercises: ").into());
             }
-            _ => {
-                // Cargo failed: most often the student's code does not compile.
-                let _ = err.write_all(&output.stderr);
+            other => {
+                let _ = err.write_all(&ran.stderr);
+                let how =
+                    other.map_or("was killed by a signal".into(), |c| format!("exited with {c}"));
                 let _ = writeln!(
                     err,
-                    "conlab: the exercises crate did not build (see the compiler's messages above)"
+                    "conlab: the check of {name} crashed: the exercises binary {how}"
                 );
                 return Ok(super::EXIT_VIOLATION);
             }
@@ -180,25 +230,39 @@ mod tests {
 
     #[test]
     fn check_runs_loom_first_then_real_cores() {
-        let inv = invocations(&Action::Check {
-            name: "cas-n".into(),
-            solution: true,
-            stage: Stages::Both,
-        });
+        let inv = invocations("cas-n", true, Stages::Both);
         assert_eq!(inv.len(), 2);
         assert!(inv[0].loom && !inv[1].loom);
-        assert!(inv[0].args.windows(2).any(|w| w == ["--target-dir", "target/loom"]));
-        assert!(!inv[1].args.iter().any(|a| a == "--target-dir"));
+        assert!(inv[0].build.windows(2).any(|w| w == ["--target-dir", "target/loom"]));
+        assert_eq!(inv[0].binary, Path::new("target/loom/release/exercises"));
+        assert!(!inv[1].build.iter().any(|a| a == "--target-dir"));
+        assert_eq!(inv[1].binary, Path::new("target/release/exercises"));
         for i in &inv {
-            assert!(i.args.ends_with(&["check".into(), "cas-n".into(), "--solution".into()]));
+            assert_eq!(i.args, ["check", "cas-n", "--solution"]);
         }
-        let only = invocations(&Action::Check {
-            name: "x".into(),
-            solution: false,
-            stage: Stages::Stress,
-        });
+        let only = invocations("x", false, Stages::Stress);
         assert_eq!(only.len(), 1);
-        assert!(!only[0].loom && only[0].args.last().unwrap() == "x");
+        assert!(!only[0].loom && only[0].args == ["check", "x"]);
+    }
+
+    #[test]
+    fn list_and_hint_need_no_build() {
+        let (code, out, _) = super::super::tests::run_cli(&["exercise", "list"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("test-and-set-2") && out.contains("paxos-acceptor"), "{out}");
+        let (code, out, _) = super::super::tests::run_cli(&["exercise", "hint", "cas-n"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("hint 1:"), "{out}");
+    }
+
+    #[test]
+    fn unknown_exercises_are_refused_before_any_build() {
+        for args in [&["exercise", "hint", "nope"][..], &["exercise", "check", "nope"]] {
+            let (code, _, err) = super::super::tests::run_cli(args);
+            assert_eq!(code, super::super::EXIT_USAGE, "{err}");
+            assert!(err.contains("unknown exercise 'nope'") && err.contains("cas-n"), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
     }
 
     #[test]

@@ -1,0 +1,143 @@
+// The exercises' catalog: names, files, titles and hints, with no code of the
+// exercises themselves, so that `conlab exercise list` and `hint` work even
+// while a student's file does not compile. Included by the exercises crate
+// (`catalog` module) and by `conlab` (`src/cli/exercise.rs`, with
+// `include!`): plain items only, no inner attributes or `//!` docs.
+
+/// An exercise, as the catalog lists it.
+#[derive(Debug)]
+pub struct Info {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// The file the student edits, relative to `exercises/`.
+    pub file: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Hints, gentlest first.
+    pub hints: &'static [&'static str],
+}
+
+/// Exercise "test-and-set-2".
+pub const TEST_AND_SET_2: Info = Info {
+    name: "test-and-set-2",
+    file: "src/ex01_test_and_set.rs",
+    title: "consensus for 2 threads from test&set",
+    hints: &[
+        "test_and_set returns false to exactly one caller: the first.",
+        "The loser knows it lost, and with two threads it knows to whom.",
+        "The winner decides `me`; the loser decides `1 - me`.",
+    ],
+};
+
+/// Exercise "queue-2".
+pub const QUEUE_2: Info = Info {
+    name: "queue-2",
+    file: "src/ex02_queue.rs",
+    title: "consensus for 2 threads from a FIFO queue",
+    hints: &[
+        "Put two distinct tokens in the queue before anyone arrives.",
+        "Whoever dequeues the first token was first.",
+        "Queue::new(&[WIN, LOSE]); the thread that gets WIN decides itself.",
+    ],
+};
+
+/// Exercise "cas-n".
+pub const CAS_N: Info = Info {
+    name: "cas-n",
+    file: "src/ex03_cas.rs",
+    title: "consensus for any number of threads from compare&swap",
+    hints: &[
+        "compare_exchange(NONE, me, ..): Ok means you won; Err(found) names the winner.",
+        "The loser must see the winner's announce: the winner's CAS must release, the \
+             loser's failed CAS acquire.",
+        "Ordering::Release on success, Ordering::Acquire on failure. Try Relaxed and \
+             read the trace loom prints.",
+    ],
+};
+
+/// Exercise "naive-versioned".
+pub const NAIVE_VERSIONED: Info = Info {
+    name: "naive-versioned",
+    file: "src/ex04_versioned.rs",
+    title: "find, explain and fix the bug in the naive versioned register",
+    hints: &[
+        "In the trace, look for the step where a thread writes X after a thread with a \
+             higher number has already read X.",
+        "The thread that writes last was ordered first: which condition forbids that write?",
+        "Pack (version, X) in one AtomicU64. Raise with a CAS from the word you read \
+             (which must have X unset and version ≤ N); write X with a CAS from (N, ⊥).",
+        "docs/versioned-register.md walks through the trace and the atomic form.",
+    ],
+};
+
+/// Exercise "assignment-2-3".
+pub const ASSIGNMENT_2_3: Info = Info {
+    name: "assignment-2-3",
+    file: "src/ex05_assignment.rs",
+    title: "consensus for 2 threads from (2,3)-assignment",
+    hints: &[
+        "Assign your own register and r01 in one call.",
+        "If the other thread's register is still ⊥, it has not assigned: you were first.",
+        "If it is set, r01 holds whoever assigned last. Read r_other before r01.",
+    ],
+};
+
+/// Exercise "test-and-set-3-fails".
+pub const TEST_AND_SET_3_FAILS: Info = Info {
+    name: "test-and-set-3-fails",
+    file: "src/ex06_test_and_set_3.rs",
+    title: "show that the natural 3-thread test&set protocol fails",
+    hints: &[
+        "Write the protocol as the statement says, as if it were right: loom does the rest.",
+        "Store arrived[me] (Release), test&set, and if you lost scan arrived[j] (Acquire) \
+             for the lowest other j that is set.",
+        "In the trace: who really won the test&set, and whom did the loser decide?",
+    ],
+};
+
+/// Exercise "paxos-acceptor".
+pub const PAXOS_ACCEPTOR: Info = Info {
+    name: "paxos-acceptor",
+    file: "src/ex07_acceptor.rs",
+    title: "a Paxos acceptor register: prepare and accept, each one atomic step",
+    hints: &[
+        "Load the word, unpack it, compute the new state and the reply; if there is \
+             nothing to write (a nack), return the reply; else CAS and retry on failure.",
+        "A prepare that returns an accepted value must see what its accept published: \
+             accept's CAS releases, prepare's CAS acquires.",
+        "A nack carries only the promised ballot: no ordering is needed to return it.",
+    ],
+};
+
+/// Exercise "fetch-and-add-test-and-set".
+pub const FETCH_AND_ADD_TEST_AND_SET: Info = Info {
+    name: "fetch-and-add-test-and-set",
+    file: "src/ex08_add_or_set.rs",
+    title: "binary consensus for any number of threads from fetch&add(2) and test&set \
+                on one word",
+    hints: &[
+        "Let the threads proposing false use one operation and those proposing true the \
+             other.",
+        "After a test&set on 0 the word is odd, and fetch&add(2) keeps it odd; after a \
+             fetch&add(2) on 0 it is even, and test&set no longer changes it.",
+        "Returned 0: you were first, decide your own bit. Odd: a test&set was first. \
+             Even and non-zero: a fetch&add was.",
+    ],
+};
+
+/// Every exercise, in the order a course takes them.
+pub static CATALOG: &[Info] = &[
+    TEST_AND_SET_2,
+    QUEUE_2,
+    CAS_N,
+    NAIVE_VERSIONED,
+    ASSIGNMENT_2_3,
+    TEST_AND_SET_3_FAILS,
+    PAXOS_ACCEPTOR,
+    FETCH_AND_ADD_TEST_AND_SET,
+];
+
+/// The catalog entry named `name`.
+pub fn info(name: &str) -> Option<&'static Info> {
+    CATALOG.iter().find(|e| e.name == name)
+}
