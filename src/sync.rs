@@ -20,7 +20,7 @@
 //! | [`sleep`] | `std::thread::sleep` | one `loom::thread::yield_now` (loom has no clock) |
 //! | [`CachePadded`] | `crossbeam_utils::CachePadded` in both worlds (it is only alignment) |
 //!
-//! Known loom facts the protocols are written around (see `docs/architecture.md`):
+//! Known loom facts the protocols are written around (see `docs/src/architecture.md`):
 //! loom treats SeqCst loads and stores as AcqRel but models `fence(SeqCst)`, never
 //! fails `compare_exchange_weak` spuriously, and only switches threads at the
 //! operations above, so every spin or retry loop must call [`spin_loop`] or

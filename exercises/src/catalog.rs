@@ -66,7 +66,7 @@ pub const NAIVE_VERSIONED: Info = Info {
         "The thread that writes last was ordered first: which condition forbids that write?",
         "Pack (version, X) in one AtomicU64. Raise with a CAS from the word you read \
              (which must have X unset and version ≤ N); write X with a CAS from (N, ⊥).",
-        "docs/versioned-register.md walks through the trace and the atomic form.",
+        "docs/src/versioned-register.md walks through the trace and the atomic form.",
     ],
 };
 

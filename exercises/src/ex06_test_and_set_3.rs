@@ -2,7 +2,7 @@
 //!
 //! Test&set has consensus number 2: no protocol from test&set bits and
 //! read/write registers solves wait-free consensus for **3** threads. You will
-//! not prove that here (the valency argument is in `docs/hierarchy.md`); you
+//! not prove that here (the valency argument is in `docs/src/hierarchy.md`); you
 //! will *see* it: write the natural 3-thread protocol and let loom find the
 //! execution that breaks it.
 //!

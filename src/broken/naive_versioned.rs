@@ -29,7 +29,7 @@
 //! earlier transaction"): t1 read ⊥, yet t0's earlier-ordered write lands later.
 //! The correct form ([`versioned`](crate::consensus::versioned)) makes the
 //! version check-and-raise one atomic step and the value write conditional on the
-//! version being unchanged; `docs/versioned-register.md` walks through loom's
+//! version being unchanged; `docs/src/versioned-register.md` walks through loom's
 //! trace.
 //!
 //! Loads are Acquire and stores Release, so what loom finds is an agreement

@@ -12,7 +12,7 @@
 //!   minorities need not intersect, so two proposers decide different values.
 //!
 //! The loom suite finds each one's disagreement at 2 proposers and 3 acceptors
-//! and prints the trace; `docs/paxos.md` walks through them.
+//! and prints the trace; `docs/src/paxos.md` walks through them.
 
 use crate::paxos::acceptor::{Acceptor, Caller, Outcome, Reply};
 use crate::paxos::state::AcceptorState;

@@ -7,7 +7,7 @@
 //! **Why it is wrong**: with three threads a loser cannot tell which of the other
 //! two won. t0 arrives; t1 arrives and wins the test&set; t2 arrives, loses,
 //! sees t0 arrived and decides t0, while t1 decides t1. No fix exists: test&set
-//! has consensus number 2 (the valency argument in `docs/hierarchy.md`: two
+//! has consensus number 2 (the valency argument in `docs/src/hierarchy.md`: two
 //! test&sets on one bit leave the same state in either order, so a third thread
 //! cannot tell who went first).
 

@@ -1,5 +1,5 @@
 //! `conlab demo stall`: one thread paused inside its protocol; how long the
-//! others take to decide (see [`crate::demo::stall`] and docs/demo.md).
+//! others take to decide (see [`crate::demo::stall`] and docs/src/demo.md).
 //!
 //! Protocols given by name must support the stall point and the thread count
 //! (else exit 2); with `all`, those that do not are skipped with a note.

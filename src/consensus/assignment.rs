@@ -34,7 +34,7 @@
 //! Why it is right: the first thread to assign in phase 2, F, is a candidate
 //! for everyone; F precedes every candidate of the other group, so F's group
 //! passes the test; no member of the other group precedes F, so that group
-//! cannot. Everyone decides F's group's value. `docs/hierarchy.md` has the
+//! cannot. Everyone decides F's group's value. `docs/src/hierarchy.md` has the
 //! argument at length, and why 2m − 1 threads are beyond the object.
 //!
 //! **Linearization point**: F's assignment (phase 2 for the groups protocol).

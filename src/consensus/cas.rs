@@ -20,7 +20,7 @@
 //!   value ever written (no release sequence needed: there is a single write).
 //!
 //! Weakening either to `Relaxed` lets a loser read the winner's slot before the
-//! announce is visible; the loom suite then fails (see `docs/consensus.md`).
+//! announce is visible; the loom suite then fails (see `docs/src/consensus.md`).
 
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicUsize, Ordering};

@@ -27,7 +27,7 @@
 //! **Why only 2**: the loser learns *that* it lost, not *to whom*. With two
 //! threads there is only one other; with three, a loser cannot tell which of the
 //! other two won (see [`broken::test_and_set_3`](crate::broken::test_and_set_3)
-//! and `docs/hierarchy.md`).
+//! and `docs/src/hierarchy.md`).
 
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::queue::Queue;

@@ -2,6 +2,6 @@
 //!
 //! * [`stall`]: one thread paused inside its protocol; how long everyone else
 //!   takes to decide shows each protocol's progress guarantee
-//!   (`conlab demo stall`, docs/demo.md).
+//!   (`conlab demo stall`, docs/src/demo.md).
 
 pub mod stall;

@@ -12,7 +12,7 @@
 //! commute (fetch&add: the state after both is the same in either order) or one
 //! overwrites the other (test&set, swap: the later one erases the trace of the
 //! earlier). Either way a third thread that runs after both cannot tell which
-//! came first, which is what the valency argument needs (`docs/hierarchy.md`).
+//! came first, which is what the valency argument needs (`docs/src/hierarchy.md`).
 //! compare&swap neither commutes nor overwrites: the first CAS(⊥ → x) is visible
 //! forever.
 
