@@ -25,13 +25,16 @@
 //! ## Layout
 //!
 //! * [`consensus`]: the traits [`IdConsensus`] and [`Consensus`], the announce
-//!   layer [`Proposals`], and the protocols;
+//!   layer [`Proposals`] (with its zero-cost proposer handles,
+//!   [`Proposals::proposers`]), and the protocols;
 //! * [`paxos`]: Paxos over shared-memory acceptor registers, with crash faults;
 //! * [`broken`]: intentionally wrong protocols, each caught by loom;
 //! * [`registry`]: every protocol in one list, read by the CLI, the stress
 //!   runner, the benches and the loom suite;
 //! * [`check`]: agreement / validity / step-bound checks, the protocol trace, the
-//!   loom harness (`cfg(loom)`) and the real-core stress runner;
+//!   loom harness (`cfg(loom)`), the real-core stress runner, the
+//!   linearizability checker, and [`check::verify`], the one call that checks
+//!   anything you write (the harness of the course exercises in `exercises/`);
 //! * [`demo`]: demonstrations on real cores (the stall demo: progress
 //!   guarantees made visible);
 //! * [`sync`]: the facade that picks real or loom primitives.

@@ -15,10 +15,12 @@
 //! * `mutex-std`, `mutex-parking-lot`: a raw lock and unlock, the floor of the
 //!   lock protocols.
 //!
-//! The raw sequences lay their instance out as the announce layer does: the
-//! winner word inline and one announce word per thread in a heap slice of
-//! `threads` words, so the ratio to them measures instructions, not a
-//! different memory footprint.
+//! The raw sequences lay their instance out the way the announce layer does:
+//! the winner word inline and the announce words in one heap slice sized to
+//! the thread count, so the ratio to them does not measure a different
+//! layout. The footprints still differ a little: an announce slot is 16 bytes
+//! (state and value) against a raw announce word's 8, and a `Proposals` header
+//! is larger than a raw sequence's.
 
 use super::racing;
 use crate::consensus::first_mover::FirstOp;

@@ -223,14 +223,20 @@ struct Progress {
 impl Progress {
     fn new(args: &BenchArgs) -> Self {
         use std::io::IsTerminal;
-        let per_thread_count = match args.suite {
-            Suite::Protocols => BASELINES.len() + 2 * PROTOCOLS.len(),
+        // One step per `show` in `measure`, with the same filters.
+        let protocols = |t: usize| {
+            let baselines = BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m));
+            let correct = PROTOCOLS.iter().filter(|e| e.info().broken.is_none());
+            baselines.count() + correct.filter(|e| e.build(&Params::threads(t)).is_ok()).count()
+        };
+        let per_thread = |t: usize| match args.suite {
+            Suite::Protocols => protocols(t),
             Suite::Primitives => 2 * PRIMITIVES.len(),
-            Suite::All => BASELINES.len() + 2 * PROTOCOLS.len() + 2 * PRIMITIVES.len(),
+            Suite::All => protocols(t) + 2 * PRIMITIVES.len(),
         };
         Progress {
             on: std::io::stderr().is_terminal(),
-            total: per_thread_count * args.threads.len(),
+            total: args.threads.iter().map(|&t| per_thread(t as usize)).sum(),
             count: std::cell::Cell::new(0),
         }
     }

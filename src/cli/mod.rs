@@ -3,7 +3,8 @@
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
 //! supports, a fault plan naming nobody, a stall point a protocol does not
-//! have), 1 when a run found a violation, 3
+//! have, an unknown exercise; also a machine too busy for the stall demo to
+//! show anything), 1 when a run found a violation (or an exercise failed), 3
 //! when Paxos found no quorum.
 
 mod bench;

@@ -55,6 +55,9 @@ struct Output<'a> {
     run: &'a PaxosRun,
 }
 
+/// The most a run's stalls may sleep in all (they repeat on every instance).
+const MAX_STALLED_RUN: std::time::Duration = std::time::Duration::from_secs(600);
+
 pub(super) fn paxos(
     args: &PaxosArgs,
     out: &mut dyn Write,
@@ -73,6 +76,22 @@ pub(super) fn paxos(
         fast_path: !args.no_fast_path,
     };
     let instances = usize::try_from(args.instances)?;
+    // Stalls repeat on every instance: refuse a run that would sleep for ages.
+    let per_instance: std::time::Duration = faults.stalls.iter().map(|s| s.pause).sum();
+    let slept = u32::try_from(args.instances)
+        .ok()
+        .and_then(|n| per_instance.checked_mul(n))
+        .unwrap_or(std::time::Duration::MAX);
+    if !per_instance.is_zero() && slept > MAX_STALLED_RUN {
+        return Err(format!(
+            "the stalls would pause proposers for more than {} s in all ({} ms on each of {} \
+             instances): use fewer --instances or shorter stalls",
+            MAX_STALLED_RUN.as_secs(),
+            per_instance.as_millis(),
+            instances,
+        )
+        .into());
+    }
     let r = if args.mutex {
         run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())?
     } else {
@@ -269,6 +288,7 @@ mod tests {
             &["paxos", "--crash-acceptor", "1", "--crash-acceptor", "1@3"],
             &["paxos", "--stall-proposer", "1@2"],
             &["paxos", "--stall-proposer", "2@2:5"],
+            &["paxos", "--stall-proposer", "1@2:60000", "--instances", "11"],
         ] {
             let (code, _, err) = run_cli(args);
             assert_eq!(code, 2, "{args:?}: {err}");

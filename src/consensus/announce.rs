@@ -85,15 +85,14 @@ struct Slot<T> {
 pub struct Proposals<T, C> {
     ids: C,
     slots: Box<[Slot<T>]>,
-    /// Whether [`Proposals::proposers`] ran (only touched under `&mut self`).
-    handed_out: bool,
 }
 
 // SAFETY: a `Proposals` shares `&T` between threads (needs `T: Sync`) and moves a
 // `T` written by one thread to whichever thread drops it (needs `T: Send`). Every
 // write to a slot's value happens once, by the thread that won the slot's claim
-// (or that consumed the slot's handle), before the Release store of READY; every read happens after an Acquire load
-// that saw READY (see the module docs), so no access to a value cell races.
+// (or that consumed the slot's handle), before the Release store of READY; every
+// read happens after an Acquire load that saw READY (see the module docs), so no
+// access to a value cell races.
 unsafe impl<T: Send + Sync, C: Sync> Sync for Proposals<T, C> {}
 // SAFETY: moving the whole object moves the values it owns (`T: Send`) and the id
 // protocol (`C: Send`); nothing in it is tied to a thread.
@@ -105,7 +104,7 @@ impl<T, C: IdConsensus> Proposals<T, C> {
         let slots = (0..ids.threads())
             .map(|_| Slot { state: AtomicU8::new(EMPTY), value: UnsafeCell::new(None) })
             .collect();
-        Proposals { ids, slots, handed_out: false }
+        Proposals { ids, slots }
     }
 
     /// The id protocol behind the slots.
@@ -138,28 +137,29 @@ impl<T, C: IdConsensus> Proposals<T, C> {
     /// ```
     ///
     /// # Errors
-    /// [`ConsensusError::ProposersHandedOut`] if this instance handed them out
-    /// before.
+    /// [`ConsensusError::ProposersHandedOut`] if no id is left to hand out: the
+    /// handles were handed out before (the hand-out claims every slot still
+    /// empty), or every id has already proposed. Nothing records a hand-out but
+    /// the slots themselves, so an instance stays as small as without handles.
     pub fn proposers(&mut self) -> Result<Vec<Proposer<'_, T, C>>, ConsensusError> {
-        if self.handed_out {
+        let this = &*self;
+        // Relaxed, here and below: `&mut self` excludes every other access to the
+        // slots (every earlier `decide` has returned), so nothing races.
+        if this.slots.iter().all(|s| s.state.load(Ordering::Relaxed) != EMPTY) {
             return Err(ConsensusError::ProposersHandedOut);
         }
-        self.handed_out = true;
-        let this = &*self;
         Ok(this
             .slots
             .iter()
             .enumerate()
             .map(|(id, slot)| {
-                // Relaxed: `&mut self` excludes every other access to the slots
-                // (every earlier `decide` has returned), so nothing races here.
                 let fresh = slot.state.load(Ordering::Relaxed) == EMPTY;
                 if fresh {
-                    // Relaxed: as above; the handle's ownership is the claim, and
-                    // this store makes a later `decide` with this id refuse.
+                    // The handle's ownership is the claim; this store makes a
+                    // later `decide` with this id (or a second hand-out) refuse.
                     slot.state.store(CLAIMED, Ordering::Relaxed);
                 }
-                Proposer { proposals: this, id, fresh }
+                Proposer { proposals: this, id, slot: fresh.then_some(slot) }
             })
             .collect())
     }
@@ -205,9 +205,17 @@ impl<T, C: IdConsensus> Proposals<T, C> {
 pub struct Proposer<'a, T, C> {
     proposals: &'a Proposals<T, C>,
     id: usize,
-    /// The slot was empty at the hand-out (else this id already proposed).
-    fresh: bool,
+    /// This id's slot, claimed at the hand-out; `None` if the id had already
+    /// proposed.
+    slot: Option<&'a Slot<T>>,
 }
+
+// SAFETY: a `Proposer` is a shared reference to a `Proposals` and one to a slot
+// inside it; sending it to another thread shares the `Proposals` with that thread,
+// which is sound exactly when `Proposals: Sync` (`T: Send + Sync`, `C: Sync`, see
+// the `Sync` impl above). The slot's cell is written only by the thread that
+// consumes this handle, once, before its READY store.
+unsafe impl<T: Send + Sync, C: Sync> Send for Proposer<'_, T, C> {}
 
 impl<'a, T, C: IdConsensus> Proposer<'a, T, C> {
     /// The id this handle proposes as.
@@ -216,7 +224,8 @@ impl<'a, T, C: IdConsensus> Proposer<'a, T, C> {
     }
 
     /// Proposes `value` as this handle's id; returns the decided value. The same
-    /// steps as [`Consensus::decide`] after its checks: no claim, no range check.
+    /// steps as [`Consensus::decide`] after its checks: no claim, no range check
+    /// (the handle holds its slot).
     ///
     /// # Errors
     /// [`ConsensusError::AlreadyProposed`] if this id proposed through
@@ -224,21 +233,19 @@ impl<'a, T, C: IdConsensus> Proposer<'a, T, C> {
     /// protocol.
     #[inline]
     pub fn decide(self, value: T) -> Result<&'a T, ConsensusError> {
-        if !self.fresh {
-            return Err(ConsensusError::AlreadyProposed { id: self.id });
+        match self.slot {
+            Some(mine) => self.proposals.announce_and_decide(self.id, mine, value),
+            None => Err(ConsensusError::AlreadyProposed { id: self.id }),
         }
-        // `id < threads()` by construction: the hand-out made one per slot.
-        let mine = self.proposals.slots.get(self.id).ok_or(ConsensusError::IdOutOfRange {
-            id: self.id,
-            threads: self.proposals.slots.len(),
-        })?;
-        self.proposals.announce_and_decide(self.id, mine, value)
     }
 }
 
 impl<T, C> std::fmt::Debug for Proposer<'_, T, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Proposer").field("id", &self.id).field("fresh", &self.fresh).finish()
+        f.debug_struct("Proposer")
+            .field("id", &self.id)
+            .field("already_proposed", &self.slot.is_none())
+            .finish()
     }
 }
 
@@ -342,6 +349,14 @@ mod tests {
         drop(hs); // id 2's handle, unused: id 2 never proposes
         assert_eq!(p.decide(2, 30), Err(ConsensusError::AlreadyProposed { id: 2 }));
         assert_eq!(p.decide(0, 30), Err(ConsensusError::AlreadyProposed { id: 0 }));
+        assert!(matches!(p.proposers(), Err(ConsensusError::ProposersHandedOut)));
+    }
+
+    #[test]
+    fn no_handles_when_every_id_has_proposed() {
+        let mut p = Proposals::new(CasConsensus::new(2));
+        assert_eq!(p.decide(0, 1).copied(), Ok(1));
+        assert_eq!(p.decide(1, 2).copied(), Ok(1));
         assert!(matches!(p.proposers(), Err(ConsensusError::ProposersHandedOut)));
     }
 

@@ -207,8 +207,9 @@ pub enum ConsensusError {
         /// The id that proposed twice.
         id: usize,
     },
-    /// [`Proposals::proposers`] was called a second time on one instance: its
-    /// handles are handed out once.
+    /// [`Proposals::proposers`] found no id left to hand out: the handles of
+    /// this instance were handed out before (they are handed out once), or
+    /// every id has already proposed.
     ProposersHandedOut,
     /// A lock was poisoned: a thread panicked while holding it, so the protected
     /// decision cannot be trusted.
@@ -262,7 +263,11 @@ impl fmt::Display for ConsensusError {
                 write!(f, "thread id {id} already proposed on this one-shot instance")
             }
             ConsensusError::ProposersHandedOut => {
-                write!(f, "the proposer handles of this instance were already handed out")
+                write!(
+                    f,
+                    "no id is left to hand a proposer to: this instance's handles were handed \
+                     out already, or every id has proposed"
+                )
             }
             ConsensusError::Poisoned => {
                 write!(f, "the lock was poisoned by a thread that panicked while holding it")

@@ -141,6 +141,15 @@ impl FaultPlan {
             if self.stalls[..i].iter().any(|o| o.who == st.who) {
                 return Err(format!("proposer {} is given two stall points", st.who));
             }
+            if st.pause > MAX_STALL {
+                return Err(format!("a stall lasts at most {} s", MAX_STALL.as_secs()));
+            }
+            if let Some(k) = self.proposer(st.who).filter(|&k| k <= st.after) {
+                return Err(format!(
+                    "proposer {} crashes after step {k}, so it never reaches its stall after step {}",
+                    st.who, st.after
+                ));
+            }
         }
         Ok(())
     }
@@ -189,6 +198,15 @@ mod tests {
         assert!(plan.validate(3, 1).is_err());
         let plan = FaultPlan { stalls: vec![stall(1), stall(1)], ..FaultPlan::none() };
         assert!(plan.validate(3, 2).is_err());
+        let long = Stall { pause: MAX_STALL + Duration::from_secs(1), ..stall(0) };
+        assert!(FaultPlan { stalls: vec![long], ..FaultPlan::none() }.validate(3, 2).is_err());
+        let crash = |after| vec![Crash { who: 1, after }];
+        let unreachable =
+            FaultPlan { proposers: crash(2), stalls: vec![stall(1)], ..FaultPlan::none() };
+        assert!(unreachable.validate(3, 2).unwrap_err().contains("never reaches its stall"));
+        let reachable =
+            FaultPlan { proposers: crash(3), stalls: vec![stall(1)], ..FaultPlan::none() };
+        assert!(reachable.validate(3, 2).is_ok());
     }
 
     #[test]

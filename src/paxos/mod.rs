@@ -99,9 +99,16 @@ impl<A: Acceptor> Site<A> {
 /// A proposer's stall point (fault plan) and its gate.
 #[derive(Debug)]
 struct ProposerStall {
-    who: usize,
     after: usize,
     gate: StallGate,
+}
+
+/// What the fault plan does to one proposer: crash after some step, stall
+/// after some step (boxed: a plan without stalls costs no gate).
+#[derive(Debug, Default)]
+struct ProposerFaults {
+    crash_after: Option<usize>,
+    stall: Option<Box<ProposerStall>>,
 }
 
 /// How to build a Paxos instance.
@@ -137,9 +144,8 @@ impl PaxosConfig {
 #[derive(Debug)]
 pub struct PaxosConsensus<A, R = Classic> {
     sites: Box<[Site<A>]>,
-    proposer_crash: Box<[Option<usize>]>,
-    /// Empty (no allocation) unless the plan stalls someone.
-    stalls: Box<[ProposerStall]>,
+    /// One entry per proposer (ids `0..proposers`).
+    proposers: Box<[ProposerFaults]>,
     limit: RoundLimit,
     fast_path: bool,
     rules: PhantomData<fn() -> R>,
@@ -171,17 +177,17 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
                 ops: AtomicUsize::new(0),
             })
             .collect();
-        let proposer_crash = (0..cfg.proposers).map(|j| cfg.faults.proposer(j)).collect();
-        let stalls = cfg
-            .faults
-            .stalls
-            .iter()
-            .map(|s| ProposerStall { who: s.who, after: s.after, gate: StallGate::new(s.pause) })
+        let proposers = (0..cfg.proposers)
+            .map(|j| ProposerFaults {
+                crash_after: cfg.faults.proposer(j),
+                stall: cfg.faults.stalls.iter().find(|s| s.who == j).map(|s| {
+                    Box::new(ProposerStall { after: s.after, gate: StallGate::new(s.pause) })
+                }),
+            })
             .collect();
         Ok(PaxosConsensus {
             sites,
-            proposer_crash,
-            stalls,
+            proposers,
             limit: RoundLimit(cfg.rounds),
             fast_path: cfg.fast_path,
             rules: PhantomData,
@@ -201,7 +207,7 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
     /// The gate proposer `j` stalls at, if the fault plan stalls it (to watch
     /// whether it is inside its stall).
     pub fn stall_gate(&self, j: usize) -> Option<&StallGate> {
-        self.stalls.iter().find(|s| s.who == j).map(|s| &s.gate)
+        self.proposers.get(j)?.stall.as_ref().map(|s| &s.gate)
     }
 
     /// Acceptor `i`'s current state (inspection only).
@@ -218,7 +224,7 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
 
 impl<A: Acceptor, R: Rules> IdConsensus for PaxosConsensus<A, R> {
     fn threads(&self) -> usize {
-        self.proposer_crash.len()
+        self.proposers.len()
     }
 
     fn decide_id(&self, me: usize) -> Result<usize, ConsensusError> {

@@ -6,7 +6,7 @@
 //! one rule each and loom finds what breaks.
 
 use super::acceptor::{Acceptor, Caller, Reply};
-use super::{state, PaxosConsensus, ProposerStall};
+use super::{state, PaxosConsensus, ProposerFaults};
 use crate::consensus::rounds::{backoff, Ballots};
 use crate::consensus::ConsensusError;
 use crate::trace_step;
@@ -70,28 +70,45 @@ enum Phase<T> {
 struct Proposer<'a, A, R> {
     paxos: &'a PaxosConsensus<A, R>,
     me: usize,
-    crash_after: Option<usize>,
-    stall: Option<&'a ProposerStall>,
+    faults: &'a ProposerFaults,
+    /// The step count at which the fault plan next does something to this
+    /// proposer (`usize::MAX`: never): one compare per step on the hot path.
+    next_fault: usize,
     stats: ProposerStats,
 }
 
-impl<A: Acceptor, R: super::Rules> Proposer<'_, A, R> {
+impl<'a, A: Acceptor, R: super::Rules> Proposer<'a, A, R> {
+    fn new(paxos: &'a PaxosConsensus<A, R>, me: usize, faults: &'a ProposerFaults) -> Self {
+        let stall = faults.stall.as_ref().map_or(usize::MAX, |s| s.after);
+        let next_fault = faults.crash_after.unwrap_or(usize::MAX).min(stall);
+        Proposer { paxos, me, faults, next_fault, stats: ProposerStats::default() }
+    }
+
     /// Before every step: stall or crash here if the fault plan says so.
+    #[inline]
     fn step(&mut self) -> Result<(), ConsensusError> {
-        if let Some(s) = self.stall {
-            // Steps only grow, so this pauses once.
-            if self.stats.steps() == s.after {
-                trace_step!(self.me, Note("stalls (fault plan)"));
-                s.gate.pass();
-            }
+        if self.stats.steps() < self.next_fault {
+            return Ok(());
         }
-        match self.crash_after {
-            Some(k) if self.stats.steps() >= k => {
-                trace_step!(self.me, Note("crashes (fault plan)"));
-                Err(ConsensusError::Crashed { after: k })
-            }
-            _ => Ok(()),
+        self.fault()
+    }
+
+    /// The fault plan's turn: stall (once), or crash.
+    #[cold]
+    fn fault(&mut self) -> Result<(), ConsensusError> {
+        let steps = self.stats.steps();
+        let crash = self.faults.crash_after.unwrap_or(usize::MAX);
+        if let Some(s) = self.faults.stall.as_ref().filter(|s| s.after == steps && steps < crash) {
+            trace_step!(self.me, Note("stalls (fault plan)"));
+            s.gate.pass();
         }
+        if steps >= crash {
+            trace_step!(self.me, Note("crashes (fault plan)"));
+            return Err(ConsensusError::Crashed { after: crash });
+        }
+        // Steps only grow: the stall is behind, the crash (if any) ahead.
+        self.next_fault = crash;
+        Ok(())
     }
 
     /// The acceptor indices in the order this proposer visits them: starting at
@@ -211,20 +228,13 @@ pub(super) fn run<A: Acceptor, R: Rules>(
     paxos: &PaxosConsensus<A, R>,
     me: usize,
 ) -> (Result<usize, ConsensusError>, ProposerStats) {
-    let crash_after = match paxos.proposer_crash.get(me) {
-        Some(c) => *c,
-        None => {
-            let threads = paxos.proposer_crash.len();
-            return (
-                Err(ConsensusError::IdOutOfRange { id: me, threads }),
-                ProposerStats::default(),
-            );
-        }
+    let Some(faults) = paxos.proposers.get(me) else {
+        let threads = paxos.proposers.len();
+        return (Err(ConsensusError::IdOutOfRange { id: me, threads }), ProposerStats::default());
     };
-    let stall = paxos.stalls.iter().find(|s| s.who == me);
-    let mut p = Proposer { paxos, me, crash_after, stall, stats: ProposerStats::default() };
+    let mut p = Proposer::new(paxos, me, faults);
     let result = (|| {
-        let ballots = Ballots::new(me, paxos.proposer_crash.len(), state::MAX_BALLOT);
+        let ballots = Ballots::new(me, paxos.proposers.len(), state::MAX_BALLOT);
         let mut b = ballots.first()?;
         // Ballot 1 is the lowest in the system: nothing was accepted below it.
         let mut fast = paxos.fast_path && b == 1;
