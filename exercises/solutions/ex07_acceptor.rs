@@ -1,29 +1,14 @@
 //! Reference solution of exercise 7 (`paxos-acceptor`).
 
-use consensus_lab::paxos::acceptor::{Caller, Outcome, Reply};
+use consensus_lab::paxos::acceptor::{trace, Caller, Outcome, Reply};
 use consensus_lab::paxos::state::AcceptorState;
 use consensus_lab::paxos::Acceptor;
 use consensus_lab::sync::{spin_loop, AtomicU64, Ordering};
-use consensus_lab::trace_step;
 
 /// The acceptor register: one packed word, a CAS loop.
 #[derive(Debug)]
 pub struct MyAcceptor {
     word: AtomicU64,
-}
-
-/// Records one acceptor step in the trace. On a nack, `new` is `old`.
-pub fn traced(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
-    trace_step!(
-        who.proposer,
-        Rmw {
-            op,
-            loc: Loc::at("acceptor", who.acceptor),
-            arg: Val::Num(arg),
-            old: old.val(),
-            new: new.val()
-        }
-    );
 }
 
 impl MyAcceptor {
@@ -45,13 +30,13 @@ impl MyAcceptor {
             let old = AcceptorState::unpack(cur);
             let (new, reply) = rule(old);
             let Some(new) = new else {
-                traced(who, op, arg, old, old);
+                trace(who, op, arg, old, old);
                 return Outcome { reply, rmws };
             };
             rmws += 1;
             match self.word.compare_exchange(cur, new.pack(), success, Ordering::Relaxed) {
                 Ok(_) => {
-                    traced(who, op, arg, old, new);
+                    trace(who, op, arg, old, new);
                     return Outcome { reply, rmws };
                 }
                 Err(found) => {

@@ -17,9 +17,10 @@
 //! the new state and the reply, CAS; if the CAS fails another proposer's step
 //! landed first, so decide again on what it found. Count your CAS attempts in
 //! `Outcome::rmws` (the lab reports atomic operations per decision). Call
-//! [`traced`] after each operation so loom's trace (and the Paxos invariant
-//! "every ballot accepted by a majority carries the same value", which reads
-//! it) sees your steps.
+//! [`trace`] after each operation (with the old and the new state; on a nack
+//! the old state twice), so loom's trace, and the Paxos invariant "every
+//! ballot accepted by a majority carries the same value" which reads it, see
+//! your steps.
 //!
 //! Orderings: a proposer that adopts a value from a promise must see that
 //! value's proposer's announce. Which operation publishes, which one reads?
@@ -29,32 +30,17 @@
 //! ballots each — exhaustively under loom, with no crash and with one
 //! acceptor crashed.
 
-use consensus_lab::paxos::acceptor::{Caller, Outcome, Reply};
+#[allow(unused_imports)]
+use consensus_lab::paxos::acceptor::{trace, Caller, Outcome, Reply};
 use consensus_lab::paxos::state::AcceptorState;
 use consensus_lab::paxos::Acceptor;
 #[allow(unused_imports)]
 use consensus_lab::sync::{spin_loop, AtomicU64, Ordering};
-use consensus_lab::trace_step;
 
 /// Your acceptor register.
 #[derive(Debug)]
 pub struct MyAcceptor {
     word: AtomicU64,
-}
-
-/// Records one acceptor step in the trace (given: call it, don't change it).
-/// On a nack, `new` is `old`.
-pub fn traced(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
-    trace_step!(
-        who.proposer,
-        Rmw {
-            op,
-            loc: Loc::at("acceptor", who.acceptor),
-            arg: Val::Num(arg),
-            old: old.val(),
-            new: new.val()
-        }
-    );
 }
 
 impl Acceptor for MyAcceptor {

@@ -8,7 +8,8 @@
 //! solvable for **any** number of threads — the combination has consensus
 //! number ∞.
 //!
-//! You have one [`AddOrSet`] word, initially 0, with two operations:
+//! You have one [`AddOrSet`] word (in `exercises/src/add_or_set.rs`: given,
+//! don't change it), initially 0, with two operations:
 //!
 //! * `fetch_add_2(me)`: adds 2, returns the old value;
 //! * `test_and_set(me)`: sets the word to 1 **if it is 0** (the classic
@@ -24,64 +25,8 @@
 //! 2, 3 and 4 threads exhaustively, with proposals alternating `false`,
 //! `true`, `false`, `true` by thread id.
 
+pub use crate::add_or_set::{AddOrSet, FALSE, TRUE};
 use consensus_lab::consensus::{check_id, Consensus, ConsensusError};
-use consensus_lab::sync::{AtomicUsize, Ordering};
-use consensus_lab::trace_step;
-
-/// The decided bits, to return references to.
-pub static TRUE: bool = true;
-/// See [`TRUE`].
-pub static FALSE: bool = false;
-
-/// One word with two instructions (given: use it, don't change it).
-#[derive(Debug, Default)]
-pub struct AddOrSet(AtomicUsize);
-
-impl AddOrSet {
-    /// Adds 2; returns the old value. AcqRel, as every read-modify-write of
-    /// `objects::rmw`; nothing here needs it: read-modify-writes of one word
-    /// are totally ordered whatever their ordering, and the decision is a
-    /// `static`, so no announce is published (Relaxed would do).
-    pub fn fetch_add_2(&self, me: usize) -> usize {
-        let old = self.0.fetch_add(2, Ordering::AcqRel);
-        trace_step!(
-            me,
-            Rmw {
-                op: "fetch&add(2)",
-                loc: Loc::new("word"),
-                arg: Val::Num(2),
-                old: Val::Num(old as u64),
-                new: Val::Num(old as u64 + 2)
-            }
-        );
-        old
-    }
-
-    /// Sets the word to 1 if it is 0; returns the old value: the classic
-    /// test&set applied to a whole word ("set" means non-zero). The argument
-    /// needs exactly that conditional set: x86's `lock bts`, which sets bit 0
-    /// of any word, would turn an even word odd and break it. Implemented with
-    /// a compare&swap of fixed operands; the protocol may call only these two
-    /// operations. AcqRel / Acquire: as above, for consistency only.
-    pub fn test_and_set(&self, me: usize) -> usize {
-        let old = self
-            .0
-            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
-            .unwrap_or_else(|x| x);
-        let new = if old == 0 { 1 } else { old };
-        trace_step!(
-            me,
-            Rmw {
-                op: "test&set",
-                loc: Loc::new("word"),
-                arg: Val::Bot,
-                old: Val::Num(old as u64),
-                new: Val::Num(new as u64)
-            }
-        );
-        old
-    }
-}
 
 /// Binary consensus for any number of threads.
 #[derive(Debug)]

@@ -30,6 +30,8 @@ use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus};
 use std::fmt;
 
+pub mod add_or_set;
+
 /// Names, files, titles and hints (shared with `conlab`, which includes it).
 #[path = "catalog.rs"]
 pub mod catalog;

@@ -165,26 +165,28 @@ impl fmt::Display for Failure {
         match self {
             Failure::Violation { message, trace } => {
                 write!(f, "{message}")?;
-                if let Some(t) = trace.as_ref().filter(|t| !t.is_empty()) {
-                    write!(f, "\nthe protocol's steps in the failing execution, in order:\n{t}")?;
-                }
-                Ok(())
+                write_trace(f, "in the failing execution", trace.as_ref())
             }
             Failure::Unimplemented(m) => {
                 write!(f, "not implemented yet ({m}): fill in the TODO and check again")
             }
             Failure::Panicked { message, trace } => {
                 write!(f, "the code under test panicked: {message}")?;
-                if let Some(t) = trace.as_ref().filter(|t| !t.is_empty()) {
-                    write!(f, "\nthe protocol's steps up to the panic, in order:\n{t}")?;
-                }
-                Ok(())
+                write_trace(f, "up to the panic", trace.as_ref())
             }
             Failure::NoCounterexample(m) => {
                 write!(f, "expected loom to find a counterexample, but {m}")
             }
             Failure::Build(e) => write!(f, "could not build an instance: {e}"),
         }
+    }
+}
+
+/// The protocol's steps, `when` ("in the failing execution"), if recorded.
+fn write_trace(f: &mut fmt::Formatter<'_>, when: &str, trace: Option<&Trace>) -> fmt::Result {
+    match trace.filter(|t| !t.is_empty()) {
+        Some(t) => write!(f, "\nthe protocol's steps {when}, in order:\n{t}"),
+        None => Ok(()),
     }
 }
 

@@ -111,8 +111,11 @@ fn step_accept(s: AcceptorState, b: u64, v: usize) -> (Option<AcceptorState>, Re
     }
 }
 
-/// Records one acceptor step in the trace (on a nack, `new` is `old`).
-fn trace(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
+/// Records one acceptor step in the protocol trace (on a nack, `new` is
+/// `old`): what every [`Acceptor`] calls after each operation, so the trace and
+/// the Paxos invariant (which reads these steps) see it. Costs nothing outside
+/// loom builds.
+pub fn trace(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
     trace_step!(
         who.proposer,
         Rmw {
