@@ -12,8 +12,9 @@
 
 #[cfg(not(loom))]
 mod benches {
-    use consensus_lab::bench::{baselines::BASELINES, primitives};
-    use consensus_lab::registry::{Params, PROTOCOLS};
+    use consensus_lab::bench::{baselines::BASELINES, primitives, time_entry, Path};
+    use consensus_lab::consensus::protocol::Params;
+    use consensus_lab::registry::PROTOCOLS;
     use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
     use std::time::Duration;
 
@@ -53,18 +54,18 @@ mod benches {
             }
             for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
                 let params = Params::threads(t);
-                if e.build(&params).is_err() {
+                if e.check(&params).is_err() {
                     continue;
                 }
                 g.bench_function(BenchmarkId::new("protocol", e.info().name), |bench| {
                     bench.iter_custom(|iters| {
-                        e.time_contended(&params, iters as usize, 64)
+                        time_entry(*e, &params, Path::Decide, iters as usize, 64)
                             .expect("a correct protocol decides")
                     })
                 });
                 g.bench_function(BenchmarkId::new("handles", e.info().name), |bench| {
                     bench.iter_custom(|iters| {
-                        e.time_handles(&params, iters as usize, 64)
+                        time_entry(*e, &params, Path::Handles, iters as usize, 64)
                             .expect("a correct protocol decides")
                     })
                 });

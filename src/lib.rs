@@ -40,7 +40,8 @@
 //! * [`sync`]: the facade that picks real or loom primitives.
 //!
 //! ```
-//! use consensus_lab::{registry::{self, Params}, consensus::{Consensus, Proposals}};
+//! use consensus_lab::consensus::{protocol::Params, Consensus, Proposals};
+//! use consensus_lab::registry;
 //!
 //! let cas = registry::find("cas").unwrap();
 //! let slot = Proposals::new(cas.build(&Params::threads(2)).unwrap());
@@ -50,18 +51,17 @@
 
 #![warn(missing_docs)]
 
-pub mod broken;
 pub mod check;
 pub mod consensus;
 pub mod objects;
 pub mod paxos;
 pub mod registry;
 pub mod sync;
+pub mod threads;
+pub mod trace;
 
 #[cfg(not(loom))]
 pub mod bench;
-#[cfg(not(loom))]
-pub mod cli;
 #[cfg(not(loom))]
 pub mod demo;
 

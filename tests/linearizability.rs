@@ -5,8 +5,8 @@
 #![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
 
 use consensus_lab::check::linearizability::{check, History, Operation};
+use consensus_lab::check::workload::{check_object, record, Workload};
 use consensus_lab::objects::register::{Register, RegisterOp, RegisterSpec};
-use consensus_lab::objects::workload::{check_object, record, Workload};
 use consensus_lab::objects::{Object, ObjectInfo};
 use consensus_lab::sync::{AtomicUsize, Ordering};
 use stateright::semantics::register::{

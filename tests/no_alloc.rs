@@ -5,7 +5,8 @@
 
 #![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
 
-use consensus_lab::registry::{Params, PROTOCOLS};
+use consensus_lab::consensus::protocol::Params;
+use consensus_lab::registry::PROTOCOLS;
 use consensus_lab::{Consensus, Progress, Proposals};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -110,9 +110,9 @@ impl VersionedConsensus {
     }
 }
 
-fn shown(w: u64) -> consensus_lab::check::trace::Val {
+fn shown(w: u64) -> consensus_lab::trace::Val {
     let (v, x) = fields(w);
-    consensus_lab::check::trace::Val::Versioned(v, x)
+    consensus_lab::trace::Val::Versioned(v, x)
 }
 
 impl IdConsensus for VersionedConsensus {

@@ -30,9 +30,9 @@
 //! ballots each — exhaustively under loom, with no crash and with one
 //! acceptor crashed.
 
+use consensus_lab::consensus::acceptor_state::AcceptorState;
 #[allow(unused_imports)]
 use consensus_lab::paxos::acceptor::{trace, Caller, Outcome, Reply};
-use consensus_lab::paxos::state::AcceptorState;
 use consensus_lab::paxos::Acceptor;
 #[allow(unused_imports)]
 use consensus_lab::sync::{spin_loop, AtomicU64, Ordering};

@@ -15,4 +15,4 @@
 //! exhaustive, one exhaustive test; for every broken protocol, one test that
 //! asserts loom finds the counterexample and prints its trace.
 //!
-//! [`LoomModel`]: consensus_lab::registry::LoomModel
+//! [`LoomModel`]: consensus_lab::consensus::protocol::LoomModel

@@ -16,7 +16,8 @@ fn main() {
 #[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{check, find_counterexample, ModelConfig};
-    use consensus_lab::registry::{Entry, LoomModel, Shows, PROTOCOLS};
+    use consensus_lab::consensus::protocol::{LoomModel, Shows};
+    use consensus_lab::registry::{Entry, PROTOCOLS};
     use libtest_mimic::{Arguments, Failed, Trial};
 
     /// The preemption bound of the quick bug-finding pass that runs before every
@@ -78,7 +79,7 @@ mod suite {
     }
 
     fn builder(
-        entry: &'static dyn Entry,
+        entry: Entry,
         model: LoomModel,
     ) -> impl Fn() -> Box<dyn consensus_lab::IdConsensus + Send> + Send + Sync + 'static {
         move || entry.build(&model.params).expect("the registry validated this model")
@@ -87,7 +88,7 @@ mod suite {
     /// A correct protocol: every execution must satisfy every property; every
     /// thread must win in some execution (else the model never really raced); and
     /// with bounded rounds, some execution must have every thread decide.
-    fn holds(entry: &'static dyn Entry, model: LoomModel, cfg: ModelConfig) -> Result<(), Failed> {
+    fn holds(entry: Entry, model: LoomModel, cfg: ModelConfig) -> Result<(), Failed> {
         let name = entry.info().name;
         match check(builder(entry, model), cfg) {
             Ok(report) => {
@@ -114,11 +115,7 @@ mod suite {
 
     /// A broken protocol: loom must find the counterexample, and the printed
     /// trace must show an interleaving (steps of two threads mixed).
-    fn counterexample(
-        entry: &'static dyn Entry,
-        model: LoomModel,
-        cfg: ModelConfig,
-    ) -> Result<(), Failed> {
+    fn counterexample(entry: Entry, model: LoomModel, cfg: ModelConfig) -> Result<(), Failed> {
         let name = entry.info().name;
         match find_counterexample(builder(entry, model), cfg) {
             Ok(cx) => {
@@ -156,7 +153,7 @@ mod suite {
     /// the stale path must really be explored. Weakening the slot's own Release
     /// store makes this test fail with loom's causality violation.
     fn announce_slots_stay_race_free() -> Result<(), Failed> {
-        use consensus_lab::broken::relaxed_cas::RelaxedCasConsensus;
+        use consensus_lab::consensus::broken::relaxed_cas::RelaxedCasConsensus;
         use consensus_lab::{Consensus, ConsensusError, Proposals};
         use std::sync::{Arc, Mutex};
 

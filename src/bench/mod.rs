@@ -20,7 +20,9 @@ pub mod ops;
 pub mod primitives;
 pub mod racing;
 
+use crate::consensus::protocol::{self, Params, Protocol};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals, Proposer};
+use crate::registry::{Entry, Visit};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -144,6 +146,52 @@ where
             Ok(elapsed)
         },
     )
+}
+
+/// How the benchmark calls a protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Path {
+    /// [`Consensus::decide`]: the id checked and the slot claimed on every call
+    /// ([`contended`]).
+    Decide,
+    /// Proposer handles handed out before the clock starts
+    /// ([`contended_handles`]).
+    Handles,
+}
+
+/// [`contended`] or [`contended_handles`] (by `path`) on fresh instances of
+/// `entry`'s protocol built from `params` (`params.threads` threads race),
+/// monomorphized through the registry's visitor.
+///
+/// # Errors
+/// Parameters the protocol refuses, and the errors of the timing.
+pub fn time_entry(
+    entry: Entry,
+    params: &Params,
+    path: Path,
+    instances: usize,
+    batch: usize,
+) -> Result<Duration, ConsensusError> {
+    struct Time<'a> {
+        params: &'a Params,
+        path: Path,
+        instances: usize,
+        batch: usize,
+    }
+    impl Visit for Time<'_> {
+        type Output = Result<Duration, ConsensusError>;
+        fn visit<P: Protocol>(self) -> Self::Output {
+            let Time { params, path, instances, batch } = self;
+            protocol::check::<P>(params)?;
+            let make = || P::build(params);
+            match path {
+                Path::Decide => contended(make, params.threads, instances, batch),
+                Path::Handles => contended_handles(make, params.threads, instances, batch),
+            }
+        }
+    }
+    entry.visit(Time { params, path, instances, batch })
 }
 
 fn failures_are_errors(errors: usize) -> Result<(), ConsensusError> {

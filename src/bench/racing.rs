@@ -1,9 +1,9 @@
 //! Racing threads over an array: the timing harness of the contended workloads.
 
-use crate::check::barrier::SpinBarrier;
-use crate::check::stress::race;
 use crate::consensus::ConsensusError;
 use crate::sync::StdMutex;
+use crate::threads::race;
+use crate::threads::SpinBarrier;
 use std::time::{Duration, Instant};
 
 /// `threads` threads each run `op(t, item)` on every item, in order, meeting

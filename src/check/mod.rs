@@ -5,12 +5,11 @@
 
 pub mod linearizability;
 pub mod properties;
-pub mod trace;
 pub mod verify;
 
-#[cfg(not(loom))]
-pub mod barrier;
 #[cfg(loom)]
 pub mod model;
 #[cfg(not(loom))]
 pub mod stress;
+#[cfg(not(loom))]
+pub mod workload;

@@ -26,9 +26,9 @@
 //! message and the protocol trace of that execution, readable without loom.
 
 use crate::check::properties::{check_decisions, check_step_bound, Undecided, Violation};
-use crate::check::trace::{self, Trace};
 use crate::consensus::announce::ANNOUNCE_STEPS;
 use crate::consensus::{Consensus, IdConsensus, Proposals};
+use crate::trace::{self, Trace};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -8,8 +8,8 @@
 //!
 //! The loom suite and the real-core stress runner call the same functions.
 
-use crate::check::trace::Trace;
 use crate::consensus::ConsensusError;
+use crate::trace::Trace;
 use std::fmt::{self, Debug};
 
 /// A violated property, with what shows it.
@@ -136,7 +136,7 @@ pub fn check_step_bound(trace: &Trace, threads: usize, bound: usize) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::trace::{Event, Loc, Step, Val};
+    use crate::trace::{Event, Loc, Step, Val};
 
     #[test]
     fn agreement_and_validity_hold_and_fail() {

@@ -14,9 +14,11 @@
 //! allocation or verification. It is a sanity figure: benchmarks live in
 //! `benches/`.
 
-use crate::check::barrier::SpinBarrier;
 use crate::check::properties::{check_decisions, Undecided, Violation};
+use crate::consensus::protocol::{self, Params, Protocol};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
+use crate::registry::{Entry, Visit};
+use crate::threads::{check_size, cores, race, SpinBarrier};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -82,9 +84,26 @@ impl StressReport {
     }
 }
 
-/// Cores this process may run on.
-pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// [`run`] on fresh instances of `entry`'s protocol built from `params`,
+/// monomorphized through the registry's visitor.
+///
+/// # Errors
+/// Parameters the protocol refuses, and the errors of [`run`].
+pub fn run_entry(
+    entry: Entry,
+    params: &Params,
+    cfg: &StressConfig,
+) -> Result<StressReport, ConsensusError> {
+    struct Stress<'a>(&'a Params, &'a StressConfig);
+    impl Visit for Stress<'_> {
+        type Output = Result<StressReport, ConsensusError>;
+        fn visit<P: Protocol>(self) -> Self::Output {
+            let Stress(params, cfg) = self;
+            protocol::check::<P>(params)?;
+            run(P::INFO.name, || P::build(params), cfg)
+        }
+    }
+    entry.visit(Stress(params, cfg))
 }
 
 /// Runs the stress test on id-protocol instances built by `make`, behind
@@ -205,55 +224,6 @@ where
     })
 }
 
-/// Most decisions (threads × instances) one run may make: its memory grows
-/// with them (instances, announce slots, results), and a run beyond this would
-/// need many GiB. Larger runs are refused with an error rather than aborting
-/// the process when an allocation fails.
-pub const MAX_DECISIONS: usize = 1 << 25;
-
-/// Refuses runs larger than [`MAX_DECISIONS`].
-///
-/// # Errors
-/// [`ConsensusError::InvalidConfig`] naming the limit.
-pub fn check_size(threads: usize, instances: usize) -> Result<(), ConsensusError> {
-    match threads.checked_mul(instances) {
-        Some(d) if d <= MAX_DECISIONS => Ok(()),
-        _ => Err(ConsensusError::InvalidConfig(format!(
-            "{threads} threads × {instances} instances is more than {MAX_DECISIONS} decisions \
-             in one run; split it into several runs"
-        ))),
-    }
-}
-
-/// Runs `body(t)` on `threads` scoped threads and collects their results in
-/// order; a thread that cannot be started is an error, not a panic.
-///
-/// # Errors
-/// [`ConsensusError::InvalidConfig`] if the OS refuses a thread.
-pub fn race<R: Send>(
-    threads: usize,
-    body: impl Fn(usize) -> R + Sync,
-) -> Result<Vec<R>, ConsensusError> {
-    std::thread::scope(|s| {
-        let body = &body;
-        let mut handles = Vec::with_capacity(threads);
-        for t in 0..threads {
-            let h = std::thread::Builder::new()
-                .name(format!("conlab-t{t}"))
-                .spawn_scoped(s, move || body(t))
-                .map_err(|e| {
-                    ConsensusError::InvalidConfig(format!("cannot start thread {t}: {e}"))
-                })?;
-            handles.push(h);
-        }
-        // A panicking protocol is a bug in this crate; re-raise it where it shows.
-        Ok(handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect())
-    })
-}
-
 /// Renders a violation with each decided value named by the thread that
 /// proposed it ("t1's proposal 5").
 fn describe<T: std::fmt::Debug>(v: &Violation, proposals: &[T]) -> String {
@@ -276,12 +246,12 @@ fn describe<T: std::fmt::Debug>(v: &Violation, proposals: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{find, Params, PROTOCOLS};
+    use crate::registry::{find, PROTOCOLS};
 
     #[test]
     fn every_correct_protocol_passes_a_short_stress_run() {
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-            let r = e.stress(&Params::threads(2), &StressConfig::new(2, 2_000)).unwrap();
+            let r = run_entry(*e, &Params::threads(2), &StressConfig::new(2, 2_000)).unwrap();
             assert_eq!(r.violations, 0, "{}: {:?}", r.protocol, r.examples);
             assert_eq!(r.wins.iter().sum::<u64>(), 2_000);
         }
@@ -312,15 +282,15 @@ mod tests {
     #[test]
     fn zero_sizes_are_errors() {
         let cas = find("cas").unwrap();
-        assert!(cas.stress(&Params::threads(2), &StressConfig::new(2, 0)).is_err());
-        assert!(cas.stress(&Params::threads(0), &StressConfig::new(0, 10)).is_err());
+        assert!(run_entry(cas, &Params::threads(2), &StressConfig::new(2, 0)).is_err());
+        assert!(run_entry(cas, &Params::threads(0), &StressConfig::new(0, 10)).is_err());
     }
 
     #[test]
     fn oversubscription_is_reported() {
         let n = cores() + 1;
-        let r =
-            find("cas").unwrap().stress(&Params::threads(n), &StressConfig::new(n, 50)).unwrap();
+        let r = run_entry(find("cas").unwrap(), &Params::threads(n), &StressConfig::new(n, 50))
+            .unwrap();
         assert!(r.oversubscribed);
         assert_eq!(r.violations, 0);
     }

@@ -33,8 +33,8 @@
 //! implemented yet" when the code under test still reaches a `todo!()`. A panic
 //! in the code under test is a verdict, never a crash of the harness.
 
-use crate::check::trace::Trace;
 use crate::consensus::{Consensus, ConsensusError, IdConsensus};
+use crate::trace::Trace;
 use std::fmt;
 
 /// What an implementation claims, and how hard to check it.

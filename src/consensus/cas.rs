@@ -22,7 +22,10 @@
 //! Weakening either to `Relaxed` lets a loser read the winner's slot before the
 //! announce is visible; the loom suite then fails (see `docs/src/consensus.md`).
 
+use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, Threads};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::objects::rmw::CompareAndSwap;
+use crate::objects::{ConsensusNumber, Object};
 use crate::sync::{AtomicUsize, Ordering};
 use crate::trace_step;
 
@@ -61,7 +64,7 @@ impl IdConsensus for CasConsensus {
 }
 
 /// `CAS(winner, ⊥, me)` with the given orderings, traced; returns the winner.
-/// Shared with [`broken::relaxed_cas`](crate::broken::relaxed_cas), which differs
+/// Shared with [`broken::relaxed_cas`](crate::consensus::broken::relaxed_cas), which differs
 /// from this protocol in nothing but the orderings it passes.
 #[inline(always)]
 pub(crate) fn cas_winner(
@@ -86,6 +89,24 @@ pub(crate) fn cas_winner(
     );
     trace_step!(me, Decide { winner: decided });
     decided
+}
+
+impl Protocol for CasConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "cas",
+        summary: "one compare&swap(⊥ → me) on a winner register",
+        primitive: "compare&swap",
+        object: &<CompareAndSwap as Object>::INFO,
+        consensus_number: ConsensusNumber::Infinite,
+        threads: Threads::Any,
+        knobs: &[],
+        loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3), LoomModel::exhaustive(4)],
+        stall: None,
+        broken: None,
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Ok(Self::new(p.threads))
+    }
 }
 
 #[cfg(all(test, not(loom)))]

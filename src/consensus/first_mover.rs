@@ -26,12 +26,14 @@
 //!
 //! **Why only 2**: the loser learns *that* it lost, not *to whom*. With two
 //! threads there is only one other; with three, a loser cannot tell which of the
-//! other two won (see [`broken::test_and_set_3`](crate::broken::test_and_set_3)
+//! other two won (see [`broken::test_and_set_3`](crate::consensus::broken::test_and_set_3)
 //! and `docs/src/hierarchy.md`).
 
+use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, Threads};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::queue::Queue;
 use crate::objects::rmw::{FetchAdd, Swap, TestAndSet};
+use crate::objects::{ConsensusNumber, Object};
 use crate::trace_step;
 use std::fmt::Debug;
 
@@ -138,6 +140,54 @@ impl<O: FirstOp> IdConsensus for FirstMover<O> {
         O::PROGRESS
     }
 }
+
+/// The 2-thread protocols from consensus-number-2 objects: exhaustive at 2.
+const TWO: &[LoomModel] = &[LoomModel::exhaustive(2)];
+
+macro_rules! first_mover {
+    ($ty:ty, $object:ty, $name:literal, $primitive:literal, $summary:literal) => {
+        impl Protocol for $ty {
+            const INFO: ProtocolInfo = ProtocolInfo {
+                name: $name,
+                summary: $summary,
+                primitive: $primitive,
+                object: &<$object as Object>::INFO,
+                consensus_number: ConsensusNumber::Finite(2),
+                threads: Threads::AtMost(2),
+                knobs: &[],
+                loom: TWO,
+                stall: None,
+                broken: None,
+            };
+            fn build(p: &Params) -> Result<Self, ConsensusError> {
+                Self::new(p.threads)
+            }
+        }
+    };
+}
+
+first_mover!(
+    TestAndSetConsensus,
+    TestAndSet,
+    "test-and-set",
+    "test&set",
+    "test&set decides who was first; the loser decides the other"
+);
+first_mover!(SwapConsensus, Swap, "swap", "swap", "swap(1) on a 0: whoever gets 0 back was first");
+first_mover!(
+    FetchAddConsensus,
+    FetchAdd,
+    "fetch-and-add",
+    "fetch&add",
+    "fetch&add(1) on a 0: whoever gets 0 back was first"
+);
+first_mover!(
+    QueueConsensus,
+    Queue,
+    "queue",
+    "FIFO queue",
+    "dequeue from [WIN, LOSE]: whoever gets WIN was first"
+);
 
 #[cfg(all(test, not(loom)))]
 mod tests {

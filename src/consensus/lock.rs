@@ -22,7 +22,10 @@
 //! plugs in [`StallAt`](crate::consensus::stall::StallAt) to pause a thread
 //! while it holds the lock.
 
+use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, StallPlan, Threads};
+use crate::consensus::stall::{StallAt, StallGate, StallPoint, StalledInstance};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::objects::{ConsensusNumber, MUTEX};
 use crate::sync::{ParkingMutex, StdMutex};
 use crate::trace_step;
 
@@ -140,9 +143,89 @@ impl<L: DecisionLock, H: LockHook> IdConsensus for LockConsensus<L, H> {
     }
 }
 
+impl LockHook for StallAt {
+    #[inline]
+    fn holding(&self, me: usize) {
+        self.here(me);
+    }
+}
+
+impl<L: DecisionLock> StalledInstance for LockConsensus<L, StallAt> {
+    fn gate(&self) -> Option<&StallGate> {
+        Some(self.hook.gate())
+    }
+    fn stalled_at(&self) -> String {
+        "holding the lock".into()
+    }
+}
+
+/// Both lock protocols: exhaustive at 2 and 3 threads.
+const LOCK_MODELS: &[LoomModel] = &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)];
+
+macro_rules! lock_protocol {
+    ($lock:ty, $name:literal, $primitive:literal, $summary:literal) => {
+        impl Protocol for LockConsensus<$lock> {
+            const INFO: ProtocolInfo = ProtocolInfo {
+                name: $name,
+                summary: $summary,
+                primitive: $primitive,
+                object: &MUTEX,
+                consensus_number: ConsensusNumber::Infinite,
+                threads: Threads::Any,
+                knobs: &[],
+                loom: LOCK_MODELS,
+                stall: Some(StallPoint::Lock),
+                broken: None,
+            };
+            fn build(p: &Params) -> Result<Self, ConsensusError> {
+                Ok(Self::new(p.threads))
+            }
+            fn build_stalled(
+                p: &Params,
+                plan: StallPlan,
+            ) -> Result<Box<dyn StalledInstance>, ConsensusError> {
+                let hook = StallAt::new(plan.who, plan.pause);
+                Ok(Box::new(LockConsensus::<$lock, _>::with_hook(p.threads, hook)))
+            }
+        }
+    };
+}
+
+lock_protocol!(
+    StdMutex<Option<usize>>,
+    "lock-std",
+    "mutex (std)",
+    "std::sync::Mutex around a register: check, then set"
+);
+lock_protocol!(
+    ParkingMutex<Option<usize>>,
+    "lock-parking-lot",
+    "mutex (parking_lot)",
+    "parking_lot::Mutex around a register: check, then set"
+);
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::consensus::stall::tests::while_stalled;
+    use crate::consensus::{Consensus, Proposals};
+    use std::time::Duration;
+
+    #[test]
+    fn a_lock_holder_stall_blocks_everyone_until_it_wakes() {
+        let ids = LockConsensus::<ParkingMutex<Option<usize>>, _>::with_hook(
+            2,
+            StallAt::new(0, Duration::from_millis(20)),
+        );
+        let slot = Proposals::new(ids);
+        let gate = slot.ids().hook().gate();
+        let (decided, still_asleep) =
+            while_stalled(gate, || assert_eq!(slot.decide(0, 0), Ok(&0)), || slot.decide(1, 1));
+        assert_eq!(decided, Ok(&0), "t0 held the lock: it won");
+        // Not a timing claim: the lock's release (after the Woke store)
+        // happens-before t1's acquisition.
+        assert!(!still_asleep, "t1 could not decide before t0 woke and unlocked");
+    }
 
     fn first_caller_wins<L: DecisionLock>() {
         let c = LockConsensus::<L>::new(3);

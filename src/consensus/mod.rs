@@ -22,11 +22,14 @@
 //! });
 //! ```
 
+pub mod acceptor_state;
 pub mod announce;
 pub mod assignment;
+pub mod broken;
 pub mod cas;
 pub mod first_mover;
 pub mod lock;
+pub mod protocol;
 pub mod registers;
 pub mod rounds;
 pub mod stall;
@@ -68,7 +71,7 @@ pub trait IdConsensus: Sync {
     ///
     /// # Errors
     /// A description of the violation.
-    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+    fn check_invariant(&self, trace: &crate::trace::Trace) -> Result<(), String> {
         let _ = trace;
         Ok(())
     }
@@ -99,7 +102,7 @@ impl<C: IdConsensus + ?Sized> IdConsensus for &C {
     fn progress(&self) -> Progress {
         (**self).progress()
     }
-    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+    fn check_invariant(&self, trace: &crate::trace::Trace) -> Result<(), String> {
         (**self).check_invariant(trace)
     }
 }
@@ -114,7 +117,7 @@ impl<C: IdConsensus + ?Sized> IdConsensus for Box<C> {
     fn progress(&self) -> Progress {
         (**self).progress()
     }
-    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+    fn check_invariant(&self, trace: &crate::trace::Trace) -> Result<(), String> {
         (**self).check_invariant(trace)
     }
 }
@@ -169,32 +172,13 @@ impl fmt::Display for Progress {
     }
 }
 
-/// Herlihy's consensus number of a shared object: the largest number of threads
-/// for which it solves wait-free consensus (together with read/write registers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConsensusNumber {
-    /// Solves consensus for exactly this many threads and no more.
-    Finite(usize),
-    /// Solves consensus for any number of threads.
-    Infinite,
-}
-
-impl fmt::Display for ConsensusNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConsensusNumber::Finite(n) => write!(f, "{n}"),
-            ConsensusNumber::Infinite => write!(f, "∞"),
-        }
-    }
-}
-
 /// Everything that can go wrong in a decision, as a value: misuse never panics
 /// and never causes undefined behaviour.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConsensusError {
     /// A thread id outside `0..threads`.
+    #[error("thread id {id} is out of range: this instance serves ids 0..{threads}")]
     IdOutOfRange {
         /// The id that was passed.
         id: usize,
@@ -203,6 +187,7 @@ pub enum ConsensusError {
     },
     /// The id already proposed on this one-shot instance (or is proposing
     /// concurrently from another OS thread).
+    #[error("thread id {id} already proposed on this one-shot instance")]
     AlreadyProposed {
         /// The id that proposed twice.
         id: usize,
@@ -210,14 +195,21 @@ pub enum ConsensusError {
     /// [`Proposals::proposers`] found no id left to hand out: the handles of
     /// this instance were handed out before (they are handed out once), or
     /// every id has already proposed.
+    #[error(
+        "no id is left to hand a proposer to: this instance's handles were handed \
+         out already, or every id has proposed"
+    )]
     ProposersHandedOut,
     /// A lock was poisoned: a thread panicked while holding it, so the protected
     /// decision cannot be trusted.
+    #[error("the lock was poisoned by a thread that panicked while holding it")]
     Poisoned,
     /// An instance cannot be built with these parameters.
+    #[error("invalid configuration: {0}")]
     InvalidConfig(String),
     /// A sequence number, version or ballot no longer fits the protocol's packed
     /// word. Reported instead of wrapping around, which would break the order.
+    #[error("the {what} no longer fits its packed word (at most {max})")]
     Overflow {
         /// What overflowed.
         what: &'static str,
@@ -226,6 +218,7 @@ pub enum ConsensusError {
     },
     /// Paxos: fewer acceptors are alive than a majority, so no decision is
     /// possible. Returned as soon as a phase finds too few live acceptors.
+    #[error("no quorum: only {live} acceptors answered and a majority needs {needed}")]
     NoQuorum {
         /// Acceptors that answered.
         live: usize,
@@ -233,12 +226,14 @@ pub enum ConsensusError {
         needed: usize,
     },
     /// The thread was crashed on purpose by a fault plan.
+    #[error("crashed by the fault plan after {after} steps")]
     Crashed {
         /// Steps it took before crashing.
         after: usize,
     },
     /// A retrying (obstruction-free) protocol reached its configured limit of
     /// attempts without deciding. Only happens with a limit set (loom models).
+    #[error("gave up without deciding after {attempts} overruled attempts")]
     GaveUp {
         /// Attempts made.
         attempts: usize,
@@ -247,51 +242,26 @@ pub enum ConsensusError {
     /// (it never proposed, or the protocol lacks the happens-before its contract
     /// promises), or is out of range: a bug in the protocol, reported instead of
     /// reading an empty or racing slot.
+    #[error(
+        "protocol bug: it decided t{winner}, whose announced value is not visible \
+         here (t{winner} never announced, or no happens-before from its announce)"
+    )]
     InvalidWinner {
         /// The id the protocol returned.
         winner: usize,
     },
 }
 
-impl fmt::Display for ConsensusError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConsensusError::IdOutOfRange { id, threads } => {
-                write!(f, "thread id {id} is out of range: this instance serves ids 0..{threads}")
-            }
-            ConsensusError::AlreadyProposed { id } => {
-                write!(f, "thread id {id} already proposed on this one-shot instance")
-            }
-            ConsensusError::ProposersHandedOut => {
-                write!(
-                    f,
-                    "no id is left to hand a proposer to: this instance's handles were handed \
-                     out already, or every id has proposed"
-                )
-            }
-            ConsensusError::Poisoned => {
-                write!(f, "the lock was poisoned by a thread that panicked while holding it")
-            }
-            ConsensusError::Overflow { what, max } => {
-                write!(f, "the {what} no longer fits its packed word (at most {max})")
-            }
-            ConsensusError::NoQuorum { live, needed } => {
-                write!(f, "no quorum: only {live} acceptors answered and a majority needs {needed}")
-            }
-            ConsensusError::Crashed { after } => {
-                write!(f, "crashed by the fault plan after {after} steps")
-            }
-            ConsensusError::GaveUp { attempts } => {
-                write!(f, "gave up without deciding after {attempts} overruled attempts")
-            }
-            ConsensusError::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
-            ConsensusError::InvalidWinner { winner } => write!(
-                f,
-                "protocol bug: it decided t{winner}, whose announced value is not visible \
-                 here (t{winner} never announced, or no happens-before from its announce)"
-            ),
-        }
+/// Threads that could not start, or a run too large, refuse the configuration.
+impl From<crate::threads::Error> for ConsensusError {
+    fn from(e: crate::threads::Error) -> Self {
+        ConsensusError::InvalidConfig(e.to_string())
     }
 }
 
-impl std::error::Error for ConsensusError {}
+/// An object that refuses its parameters refuses the configuration.
+impl From<crate::objects::ObjectError> for ConsensusError {
+    fn from(e: crate::objects::ObjectError) -> Self {
+        ConsensusError::InvalidConfig(e.to_string())
+    }
+}

@@ -7,15 +7,14 @@
 //!
 //! * [`StallGate`]: the pause, with a state the others can observe
 //!   (waiting → inside → woke);
-//! * [`StallAt`]: "thread `who` passes this gate": the hook that
-//!   [`LockConsensus`](crate::consensus::lock::LockConsensus) runs while holding
-//!   its lock (see [`LockHook`]);
+//! * [`StallAt`]: "thread `who` passes this gate": the hook the lock protocols
+//!   run while holding their lock (`lock::LockHook`, implemented in `lock.rs`);
 //! * [`Stalled<C>`]: any [`IdConsensus`] whose `decide_id` pauses thread `who`
 //!   before delegating. In front of [`Proposals`](crate::Proposals), which
 //!   announces before calling `decide_id`, that is "between announcing and its
 //!   decisive operation", for every protocol, with no change to the protocol;
 //! * Paxos stalls proposers between phases through its fault plan
-//!   ([`Stall`](crate::paxos::faults::Stall)), with the same gate.
+//!   (`paxos::Stall`, a layer above), with the same gate.
 //!
 //! None of this costs the registry's protocols anything measurable: a registry
 //! instance has no gate; the lock protocols' default hook is a zero-sized no-op;
@@ -30,7 +29,6 @@
 //! only makes "decided while the stalled thread was asleep" a well-defined
 //! observation.
 
-use crate::consensus::lock::LockHook;
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::sync::{sleep, AtomicU8, Ordering};
 use std::time::Duration;
@@ -49,6 +47,43 @@ pub enum StallState {
     Inside,
     /// It has paused and moved on.
     Woke,
+}
+
+/// Where a protocol can pause a thread inside itself, beyond the announce point
+/// every protocol has (declared in its
+/// [`ProtocolInfo::stall`](crate::consensus::protocol::ProtocolInfo::stall)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StallPoint {
+    /// Inside the critical section of a lock protocol.
+    Lock,
+    /// Paxos: after phase 1, before phase 2 (after its first accept on the
+    /// fast path, which has no phase 1).
+    PaxosPhase,
+}
+
+/// An instance with a stall built in, and a way to watch it.
+pub trait StalledInstance: IdConsensus + Send {
+    /// The stalled thread's gate (`None`: nothing stalls in this instance).
+    fn gate(&self) -> Option<&StallGate>;
+
+    /// The attempts (ballots) `me` used, where the protocol has them.
+    fn attempts(&self, me: usize) -> Option<usize> {
+        let _ = me;
+        None
+    }
+
+    /// Where the stalled thread pauses, in words.
+    fn stalled_at(&self) -> String;
+}
+
+impl<C: IdConsensus + Send> StalledInstance for Stalled<C> {
+    fn gate(&self) -> Option<&StallGate> {
+        Some(self.stall().gate())
+    }
+    fn stalled_at(&self) -> String {
+        "announced, before its first step".into()
+    }
 }
 
 /// A pause of a fixed length that others can watch.
@@ -131,13 +166,6 @@ impl StallAt {
     }
 }
 
-impl LockHook for StallAt {
-    #[inline]
-    fn holding(&self, me: usize) {
-        self.here(me);
-    }
-}
-
 /// An id protocol whose thread `who` pauses at the start of `decide_id`, before
 /// its first step of the protocol.
 #[derive(Debug)]
@@ -177,23 +205,22 @@ impl<C: IdConsensus> IdConsensus for Stalled<C> {
         self.inner.progress()
     }
 
-    fn check_invariant(&self, trace: &crate::check::trace::Trace) -> Result<(), String> {
+    fn check_invariant(&self, trace: &crate::trace::Trace) -> Result<(), String> {
         self.inner.check_invariant(trace)
     }
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::consensus::cas::CasConsensus;
-    use crate::consensus::lock::{LockConsensus, ParkingLotConsensus};
     use crate::consensus::{Consensus, Proposals};
-    use crate::sync::{yield_now, ParkingMutex};
+    use crate::sync::yield_now;
 
     /// Runs `stalled` on one thread and, once it is inside its stall, `other`
     /// on another; returns `other`'s result and whether the stalled thread was
     /// still inside when `other` returned.
-    fn while_stalled<R: Send>(
+    pub(crate) fn while_stalled<R: Send>(
         gate: &StallGate,
         stalled: impl FnOnce() + Send,
         other: impl FnOnce() -> R + Send,
@@ -221,27 +248,11 @@ mod tests {
     }
 
     #[test]
-    fn a_lock_holder_stall_blocks_everyone_until_it_wakes() {
-        let ids = LockConsensus::<ParkingMutex<Option<usize>>, _>::with_hook(
-            2,
-            StallAt::new(0, Duration::from_millis(20)),
-        );
-        let slot = Proposals::new(ids);
-        let gate = slot.ids().hook().gate();
-        let (decided, still_asleep) =
-            while_stalled(gate, || assert_eq!(slot.decide(0, 0), Ok(&0)), || slot.decide(1, 1));
-        assert_eq!(decided, Ok(&0), "t0 held the lock: it won");
-        // Not a timing claim: the lock's release (after the Woke store)
-        // happens-before t1's acquisition.
-        assert!(!still_asleep, "t1 could not decide before t0 woke and unlocked");
-    }
-
-    #[test]
     fn other_threads_pass_the_gate_without_pausing() {
-        let c = Stalled::new(ParkingLotConsensus::new(2), 1, Duration::from_secs(3600));
+        let c = Stalled::new(CasConsensus::new(2), 1, Duration::from_secs(3600));
         assert_eq!(c.decide_id(0), Ok(0));
         assert_eq!(c.stall().gate().state(), StallState::Waiting);
-        assert_eq!(c.progress(), Progress::Blocking);
+        assert_eq!(c.progress(), Progress::WaitFree { steps: 1 });
         assert_eq!(c.decide_id(2), Err(ConsensusError::IdOutOfRange { id: 2, threads: 2 }));
     }
 }

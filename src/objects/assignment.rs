@@ -18,8 +18,8 @@
 //! this word then carry along) and `Relaxed` on failure (the loop retries on the
 //! value found); `read` is `Acquire`.
 
+use super::{ConsensusNumber, ObjectError};
 use super::{Object, ObjectInfo, Spec};
-use crate::consensus::{ConsensusError, ConsensusNumber};
 use crate::sync::{spin_loop, AtomicU64, Ordering};
 use crate::trace_step;
 
@@ -86,7 +86,7 @@ impl Assignment {
     ///
     /// # Errors
     /// More than [`MAX_REGISTERS`] registers, or `m` of 0.
-    pub fn new(registers: usize, m: usize) -> Result<Self, ConsensusError> {
+    pub fn new(registers: usize, m: usize) -> Result<Self, ObjectError> {
         Self::named("r", registers, m)
     }
 
@@ -95,11 +95,9 @@ impl Assignment {
     ///
     /// # Errors
     /// As [`Assignment::new`].
-    pub fn named(name: &'static str, registers: usize, m: usize) -> Result<Self, ConsensusError> {
+    pub fn named(name: &'static str, registers: usize, m: usize) -> Result<Self, ObjectError> {
         if registers > MAX_REGISTERS || m == 0 {
-            return Err(ConsensusError::InvalidConfig(format!(
-                "an assignment object holds 1 to {MAX_REGISTERS} registers, assigned 1 or more at a time"
-            )));
+            return Err(ObjectError::AssignmentShape { registers, m, max: MAX_REGISTERS });
         }
         Ok(Assignment { word: AtomicU64::new(ALL_BOT), registers, m, name })
     }
@@ -108,14 +106,15 @@ impl Assignment {
     ///
     /// # Errors
     /// More than `m` writes, a register out of range, or a value ≥ [`MAX_VALUE`].
-    pub fn assign(&self, me: usize, writes: &[(usize, usize)]) -> Result<(), ConsensusError> {
+    pub fn assign(&self, me: usize, writes: &[(usize, usize)]) -> Result<(), ObjectError> {
         if writes.len() > self.m
             || writes.iter().any(|&(r, v)| r >= self.registers || v >= MAX_VALUE)
         {
-            return Err(ConsensusError::InvalidConfig(format!(
-                "assign writes at most {} registers of 0..{} with values below {MAX_VALUE}",
-                self.m, self.registers
-            )));
+            return Err(ObjectError::BadAssignment {
+                m: self.m,
+                registers: self.registers,
+                max_value: MAX_VALUE,
+            });
         }
         let (mut mask, mut bits) = (0u64, 0u64);
         for &(r, v) in writes {

@@ -22,11 +22,59 @@ pub mod assignment;
 pub mod queue;
 pub mod register;
 pub mod rmw;
-#[cfg(not(loom))]
-pub mod workload;
 
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 use std::hash::Hash;
+
+/// Herlihy's consensus number of a shared object: the largest number of threads
+/// for which it solves wait-free consensus (together with read/write registers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsensusNumber {
+    /// Solves consensus for exactly this many threads and no more.
+    Finite(usize),
+    /// Solves consensus for any number of threads.
+    Infinite,
+}
+
+impl fmt::Display for ConsensusNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsensusNumber::Finite(n) => write!(f, "{n}"),
+            ConsensusNumber::Infinite => write!(f, "∞"),
+        }
+    }
+}
+
+/// An object that cannot be built or used with the arguments given.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ObjectError {
+    /// An assignment object with too many registers, or assigning none at a time.
+    #[error(
+        "an assignment object holds 1 to {max} registers, assigned 1 or more at a time \
+         ({registers} registers, {m} at a time requested)"
+    )]
+    AssignmentShape {
+        /// Registers requested.
+        registers: usize,
+        /// Registers per assignment requested.
+        m: usize,
+        /// The most registers one object holds.
+        max: usize,
+    },
+    /// An assignment that writes too many registers, one out of range, or a
+    /// value that does not fit a register.
+    #[error("assign writes at most {m} registers of 0..{registers} with values below {max_value}")]
+    BadAssignment {
+        /// Registers per assignment.
+        m: usize,
+        /// Registers of the object.
+        registers: usize,
+        /// Values are below this.
+        max_value: usize,
+    },
+}
 
 /// A sequential specification: the object's state, its operations, and what
 /// each operation returns and leaves behind when run alone.
@@ -55,6 +103,15 @@ pub struct ObjectInfo {
     /// How the lab implements it.
     pub implementation: &'static str,
 }
+
+/// Locks are not in Herlihy's table (they are not wait-free), but they solve
+/// consensus for any number of threads, blocking: the lab lists them last, and
+/// the lock protocols (and Paxos over mutex acceptors) name this as their object.
+pub const MUTEX: ObjectInfo = ObjectInfo {
+    name: "mutex",
+    consensus_number: "∞ (blocking)",
+    implementation: "std::sync::Mutex, parking_lot::Mutex",
+};
 
 /// A linearizable concurrent object.
 pub trait Object: Sync + Send {

@@ -27,7 +27,7 @@
 //!   from a successful CAS, which re-reads the word with its own ordering; a nack
 //!   carries only a ballot number.
 
-use crate::paxos::state::AcceptorState;
+use crate::consensus::acceptor_state::AcceptorState;
 use crate::sync::{spin_loop, AtomicU64, Ordering, ParkingMutex};
 use crate::trace_step;
 

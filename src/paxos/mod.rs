@@ -46,21 +46,24 @@
 //! obtaining the id the same way, back to its proposer.
 
 pub mod acceptor;
+pub mod broken;
 pub mod faults;
 mod proposer;
+mod protocol;
 #[cfg(not(loom))]
 pub mod run;
-pub mod state;
 
 pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};
 pub use faults::{Crash, FaultPlan, Stall};
 pub use proposer::{Classic, ProposerStats, Rules};
+pub use protocol::stall_point;
 
-use crate::check::trace::{Step, Trace, Val};
+use crate::consensus::acceptor_state;
 use crate::consensus::rounds::RoundLimit;
 use crate::consensus::stall::StallGate;
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicUsize, CachePadded, Ordering};
+use crate::trace::{Step, Trace, Val};
 use std::marker::PhantomData;
 
 /// Most acceptors an instance may have (the invariant check keeps a bitmask of
@@ -139,6 +142,39 @@ impl PaxosConfig {
     }
 }
 
+impl PaxosConfig {
+    /// Checks the configuration without building: what [`PaxosConsensus::new`]
+    /// refuses.
+    ///
+    /// # Errors
+    /// [`ConsensusError::InvalidConfig`] for an even or out-of-range acceptor
+    /// count, no proposer, too many proposers, or a fault plan naming
+    /// acceptors or proposers that do not exist.
+    pub fn validate(&self) -> Result<(), ConsensusError> {
+        let bad = |why: String| Err(ConsensusError::InvalidConfig(why));
+        if self.acceptors == 0 || self.acceptors % 2 == 0 || self.acceptors > MAX_ACCEPTORS {
+            return bad(format!(
+                "Paxos needs an odd number of acceptors from 1 to {MAX_ACCEPTORS}, not {}",
+                self.acceptors
+            ));
+        }
+        if self.proposers == 0 || self.proposers > acceptor_state::MAX_VALUES {
+            return bad(format!("Paxos needs 1 to {} proposers", acceptor_state::MAX_VALUES));
+        }
+        self.faults.validate(self.acceptors, self.proposers).map_err(ConsensusError::InvalidConfig)
+    }
+
+    /// A majority of the acceptors.
+    pub const fn majority(&self) -> usize {
+        majority(self.acceptors)
+    }
+}
+
+/// A majority of `n` acceptors: the smallest set any two of which intersect.
+pub const fn majority(n: usize) -> usize {
+    n / 2 + 1
+}
+
 /// Paxos as an [`IdConsensus`]: acceptor registers `A`, proposer rules `R`
 /// ([`Classic`] for the correct protocol; the broken variants swap them).
 #[derive(Debug)]
@@ -159,17 +195,7 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
     /// count, no proposer, too many proposers, or a fault plan naming
     /// acceptors or proposers that do not exist.
     pub fn new(cfg: &PaxosConfig) -> Result<Self, ConsensusError> {
-        let bad = |why: String| Err(ConsensusError::InvalidConfig(why));
-        if cfg.acceptors == 0 || cfg.acceptors % 2 == 0 || cfg.acceptors > MAX_ACCEPTORS {
-            return bad(format!(
-                "Paxos needs an odd number of acceptors from 1 to {MAX_ACCEPTORS}, not {}",
-                cfg.acceptors
-            ));
-        }
-        if cfg.proposers == 0 || cfg.proposers > state::MAX_VALUES {
-            return bad(format!("Paxos needs 1 to {} proposers", state::MAX_VALUES));
-        }
-        cfg.faults.validate(cfg.acceptors, cfg.proposers).map_err(ConsensusError::InvalidConfig)?;
+        cfg.validate()?;
         let sites = (0..cfg.acceptors)
             .map(|i| Site {
                 acceptor: CachePadded::new(A::new()),
@@ -201,7 +227,7 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
 
     /// A majority of the acceptors.
     pub fn majority(&self) -> usize {
-        self.sites.len() / 2 + 1
+        majority(self.sites.len())
     }
 
     /// The gate proposer `j` stalls at, if the fault plan stalls it (to watch
@@ -211,7 +237,7 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
     }
 
     /// Acceptor `i`'s current state (inspection only).
-    pub fn acceptor_state(&self, i: usize) -> Option<state::AcceptorState> {
+    pub fn acceptor_state(&self, i: usize) -> Option<acceptor_state::AcceptorState> {
         self.sites.get(i).map(|s| s.acceptor.state())
     }
 

@@ -2,11 +2,12 @@
 //!
 //! The rules that make it Paxos, which value to propose after phase 1 and how
 //! many accepts make a decision, are a [`Rules`] type parameter: [`Classic`] is
-//! Paxos; the broken variants in [`broken::paxos`](crate::broken::paxos) change
+//! Paxos; the broken variants in [`broken::paxos`](crate::paxos::broken) change
 //! one rule each and loom finds what breaks.
 
 use super::acceptor::{Acceptor, Caller, Reply};
-use super::{state, PaxosConsensus, ProposerFaults};
+use super::{PaxosConsensus, ProposerFaults};
+use crate::consensus::acceptor_state;
 use crate::consensus::rounds::{backoff, Ballots};
 use crate::consensus::ConsensusError;
 use crate::trace_step;
@@ -234,7 +235,7 @@ pub(super) fn run<A: Acceptor, R: Rules>(
     };
     let mut p = Proposer::new(paxos, me, faults);
     let result = (|| {
-        let ballots = Ballots::new(me, paxos.proposers.len(), state::MAX_BALLOT);
+        let ballots = Ballots::new(me, paxos.proposers.len(), acceptor_state::MAX_BALLOT);
         let mut b = ballots.first()?;
         // Ballot 1 is the lowest in the system: nothing was accepted below it.
         let mut fast = paxos.fast_path && b == 1;

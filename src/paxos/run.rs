@@ -7,9 +7,9 @@
 //! the same instance.
 
 use super::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus, ProposerStats};
-use crate::check::barrier::SpinBarrier;
-use crate::check::stress::{check_size, race};
 use crate::consensus::ConsensusError;
+use crate::threads::SpinBarrier;
+use crate::threads::{check_size, race};
 use std::time::{Duration, Instant};
 
 /// What one proposer did over all instances.

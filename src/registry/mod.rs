@@ -1,293 +1,133 @@
 //! The registry: every protocol of the lab, in one list.
 //!
 //! The CLI (`conlab list`, `conlab run`), the real-core stress runner, the
-//! criterion benches and the loom suite all iterate [`PROTOCOLS`]; adding a
-//! protocol means implementing [`Protocol`] for it and adding one line to the
-//! list in `entries.rs`. Each entry carries what the tables print (primitive,
-//! consensus number, progress, thread limit) and what the loom suite runs
-//! (thread counts, preemption bounds, retry rounds, crashed acceptors; or "this
-//! one is broken: find the counterexample").
+//! criterion benches and the loom suite all iterate [`PROTOCOLS`]. A protocol
+//! describes itself in its own file (its
+//! [`Protocol`](crate::consensus::protocol::Protocol) impl: name, summary,
+//! object, thread limits, knobs, loom models, stall point); the registry only
+//! lists it, in `entries.rs`, one line per protocol.
 //!
-//! Every instance is built from one [`Params`]: the thread count, and the knobs
-//! only some protocols have (acceptors, retry rounds, crashed acceptors). A
-//! protocol that has no use for a knob rejects it with a clear error.
+//! The registry describes and builds; it knows no runner. A runner that needs
+//! a protocol's concrete type (the stress runner and the benches run
+//! monomorphized code, not calls through a vtable) passes a [`Visit`] to
+//! [`Entry::visit`], which calls it back with the type.
 
 mod entries;
 
 pub use entries::PROTOCOLS;
 
-use crate::consensus::{ConsensusError, ConsensusNumber, IdConsensus, Progress};
-use std::marker::PhantomData;
+use crate::consensus::protocol::{self, Params, Protocol, ProtocolInfo, StallPlan};
+use crate::consensus::stall::StalledInstance;
+use crate::consensus::{ConsensusError, IdConsensus, Progress};
+use std::fmt;
 
-/// How to build an instance.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Params {
-    /// Threads (ids `0..threads`); for Paxos, proposers.
-    pub threads: usize,
-    /// Attempts per thread before a retrying protocol gives up (`None`: retry
-    /// until decided). Protocols that never retry ignore it.
-    pub rounds: Option<usize>,
-    /// Paxos: the number of acceptors (`None`: the protocol's default).
-    pub acceptors: Option<usize>,
-    /// Paxos: acceptors crashed from the start (the first ones).
-    pub crashed: usize,
+/// A runner that needs a protocol's type: [`Entry::visit`] calls
+/// [`visit`](Self::visit) with it.
+pub trait Visit {
+    /// What the visit returns.
+    type Output;
+
+    /// Runs with protocol `P`.
+    fn visit<P: Protocol>(self) -> Self::Output;
 }
 
-impl Params {
-    /// Just a thread count.
-    pub const fn threads(threads: usize) -> Self {
-        Params { threads, rounds: None, acceptors: None, crashed: 0 }
+/// One protocol of the list: its description, and its type through
+/// [`visit`](Self::visit).
+#[derive(Clone, Copy)]
+pub struct Entry {
+    info: &'static ProtocolInfo,
+    id: entries::Id,
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Entry").field(&self.info.name).finish()
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Entry {}
+
+impl Entry {
+    /// What the protocol says about itself.
+    pub fn info(self) -> &'static ProtocolInfo {
+        self.info
     }
 
-    /// Errors unless the Paxos-only knobs are unset: for every other protocol.
-    pub fn no_acceptors(&self, protocol: &str) -> Result<(), ConsensusError> {
-        if self.acceptors.is_some() || self.crashed > 0 {
-            return Err(ConsensusError::InvalidConfig(format!(
-                "{protocol} has no acceptors (only the Paxos protocols take --acceptors)"
-            )));
+    /// Calls `v` back with the protocol's type.
+    pub fn visit<V: Visit>(self, v: V) -> V::Output {
+        entries::visit(self.id, v)
+    }
+
+    /// Checks `params` without building: thread limits, knobs (an undeclared
+    /// one is refused) and the protocol's own rules.
+    ///
+    /// # Errors
+    /// [`ConsensusError::InvalidConfig`] naming what is wrong.
+    pub fn check(self, params: &Params) -> Result<(), ConsensusError> {
+        struct Check<'a>(&'a Params);
+        impl Visit for Check<'_> {
+            type Output = Result<(), ConsensusError>;
+            fn visit<P: Protocol>(self) -> Self::Output {
+                protocol::check::<P>(self.0)
+            }
         }
-        Ok(())
-    }
-}
-
-/// One loom model the suite runs for a protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LoomModel {
-    /// The instance: threads taking part (at most 5: loom's main thread runs
-    /// thread 0, 4 more are spawned), rounds, acceptors, crashes.
-    pub params: Params,
-    /// `None`: exhaustive. `Some(k)`: at most `k` preemptions per execution,
-    /// because exhaustive does not finish in CI time (the entry says why).
-    pub preemption_bound: Option<usize>,
-}
-
-impl LoomModel {
-    /// An exhaustive model at `threads` threads.
-    pub const fn exhaustive(threads: usize) -> Self {
-        LoomModel { params: Params::threads(threads), preemption_bound: None }
+        self.visit(Check(params))
     }
 
-    /// A model bounded to `bound` preemptions.
-    pub const fn bounded(threads: usize, bound: usize) -> Self {
-        LoomModel { params: Params::threads(threads), preemption_bound: Some(bound) }
-    }
-
-    /// The same model with at most `rounds` attempts per thread: every execution
-    /// of a retrying protocol must be finite. Agreement and validity are then
-    /// checked among the threads that decided, and some execution must have every
-    /// thread decide.
-    pub const fn rounds(self, rounds: usize) -> Self {
-        LoomModel { params: Params { rounds: Some(rounds), ..self.params }, ..self }
-    }
-
-    /// The same model with `acceptors` acceptors, the first `crashed` of them
-    /// crashed from the start.
-    pub const fn acceptors(self, acceptors: usize, crashed: usize) -> Self {
-        LoomModel { params: Params { acceptors: Some(acceptors), crashed, ..self.params }, ..self }
-    }
-
-    /// The threads taking part.
-    pub const fn threads(&self) -> usize {
-        self.params.threads
-    }
-
-    /// A name for the model: `3`, `3/rounds-2`, `2/acceptors-3/crashed-1`, ...
-    pub fn label(&self) -> String {
-        let p = &self.params;
-        let mut s = p.threads.to_string();
-        if let Some(a) = p.acceptors {
-            s.push_str(&format!("/acceptors-{a}"));
+    /// A fresh, checked instance behind a box (for the loom suite and for
+    /// exploring).
+    ///
+    /// # Errors
+    /// As [`check`](Self::check), and whatever building needs.
+    pub fn build(self, params: &Params) -> Result<Box<dyn IdConsensus + Send>, ConsensusError> {
+        struct Build<'a>(&'a Params);
+        impl Visit for Build<'_> {
+            type Output = Result<Box<dyn IdConsensus + Send>, ConsensusError>;
+            fn visit<P: Protocol>(self) -> Self::Output {
+                Ok(Box::new(protocol::make::<P>(self.0)?))
+            }
         }
-        if p.crashed > 0 {
-            s.push_str(&format!("/crashed-{}", p.crashed));
-        }
-        if let Some(r) = p.rounds {
-            s.push_str(&format!("/rounds-{r}"));
-        }
-        s
-    }
-}
-
-/// What the registry knows about a protocol without building one.
-#[derive(Clone, Copy, Debug)]
-pub struct ProtocolInfo {
-    /// The name on the command line, e.g. `cas`.
-    pub name: &'static str,
-    /// One line for tables.
-    pub summary: &'static str,
-    /// The shared object the protocol is built from, in words.
-    pub primitive: &'static str,
-    /// The name of that object in [`objects::hierarchy`](crate::objects::hierarchy)
-    /// (or `"mutex"`), for the hierarchy table.
-    pub object: &'static str,
-    /// That object's consensus number.
-    pub consensus_number: ConsensusNumber,
-    /// Most threads an instance may serve (`None`: any number).
-    pub max_threads: Option<usize>,
-    /// The models the loom suite runs (for a broken protocol: where it must find
-    /// the counterexample).
-    pub loom: &'static [LoomModel],
-    /// For intentionally wrong protocols kept for teaching: the flaw and the
-    /// kind of counterexample that shows it.
-    pub broken: Option<Broken>,
-}
-
-/// What is wrong with a broken protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Broken {
-    /// The flaw, in one line.
-    pub flaw: &'static str,
-    /// What its counterexample needs; the loom suite checks the trace it finds.
-    pub shows: Shows,
-}
-
-/// What a broken protocol's counterexample needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shows {
-    /// Nothing concurrent: one thread after the other already breaks it.
-    Sequential,
-    /// An interleaving: steps of the threads mixed, sequentially consistent.
-    Interleaving,
-    /// Weak memory: a read of a stale value (no sequentially consistent
-    /// counterexample exists).
-    StaleRead,
-}
-
-/// A protocol the registry can build.
-pub trait Protocol: IdConsensus + Send + Sized + 'static {
-    /// Its registry entry.
-    const INFO: ProtocolInfo;
-
-    /// An undecided instance; `params.threads` is already checked against
-    /// `INFO.max_threads` and is at least 1.
-    fn build(params: &Params) -> Result<Self, ConsensusError>;
-}
-
-/// A registry entry, as a trait object so the registry is one list. Every method
-/// is implemented once, generically, for each [`Protocol`], so the stress runner
-/// and the benches run monomorphized code, not calls through a vtable.
-pub trait Entry: Sync {
-    /// The static description.
-    fn info(&self) -> &'static ProtocolInfo;
-
-    /// Checks a thread count against the protocol's limits.
-    fn check_threads(&self, threads: usize) -> Result<(), ConsensusError> {
-        let info = self.info();
-        if threads == 0 {
-            return Err(ConsensusError::InvalidConfig("a protocol needs at least 1 thread".into()));
-        }
-        match info.max_threads {
-            Some(max) if threads > max => Err(ConsensusError::InvalidConfig(format!(
-                "{} supports at most {max} threads, {threads} requested",
-                info.name
-            ))),
-            _ => Ok(()),
-        }
+        self.visit(Build(params))
     }
 
-    /// A fresh instance behind a box (for the loom suite and for exploring).
-    fn build(&self, params: &Params) -> Result<Box<dyn IdConsensus + Send>, ConsensusError>;
+    /// A checked instance with thread `plan.who` paused at the protocol's own
+    /// stall point ([`ProtocolInfo::stall`]).
+    ///
+    /// # Errors
+    /// As [`check`](Self::check), or the protocol has no stall point.
+    pub fn build_stalled(
+        self,
+        params: &Params,
+        plan: StallPlan,
+    ) -> Result<Box<dyn StalledInstance>, ConsensusError> {
+        struct Stalled<'a>(&'a Params, StallPlan);
+        impl Visit for Stalled<'_> {
+            type Output = Result<Box<dyn StalledInstance>, ConsensusError>;
+            fn visit<P: Protocol>(self) -> Self::Output {
+                protocol::check::<P>(self.0)?;
+                P::build_stalled(self.0, self.1)
+            }
+        }
+        self.visit(Stalled(params, plan))
+    }
 
     /// The progress guarantee of an instance for `threads` threads.
-    fn progress(&self, threads: usize) -> Result<Progress, ConsensusError> {
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn progress(self, threads: usize) -> Result<Progress, ConsensusError> {
         Ok(self.build(&Params::threads(threads))?.progress())
-    }
-
-    /// Races real threads on fresh instances and verifies every decision.
-    #[cfg(not(loom))]
-    fn stress(
-        &self,
-        params: &Params,
-        cfg: &crate::check::stress::StressConfig,
-    ) -> Result<crate::check::stress::StressReport, ConsensusError>;
-
-    /// Time for one thread to decide `instances` fresh, pre-allocated instances.
-    #[cfg(not(loom))]
-    fn time_uncontended(&self, instances: usize) -> Result<std::time::Duration, ConsensusError>;
-
-    /// Time for `params.threads` threads racing on `instances` fresh instances
-    /// (all deciding each), barriers every `batch`.
-    #[cfg(not(loom))]
-    fn time_contended(
-        &self,
-        params: &Params,
-        instances: usize,
-        batch: usize,
-    ) -> Result<std::time::Duration, ConsensusError>;
-
-    /// [`time_contended`](Self::time_contended) through proposer handles
-    /// ([`Proposals::proposers`](crate::consensus::Proposals::proposers)).
-    #[cfg(not(loom))]
-    fn time_handles(
-        &self,
-        params: &Params,
-        instances: usize,
-        batch: usize,
-    ) -> Result<std::time::Duration, ConsensusError>;
-}
-
-/// The [`Entry`] of protocol `P`.
-pub struct Registered<P>(PhantomData<fn() -> P>);
-
-impl<P> Registered<P> {
-    /// The entry (a constant, for the static registry).
-    pub const ENTRY: Self = Registered(PhantomData);
-}
-
-impl<P: Protocol> Registered<P> {
-    fn make(&self, params: &Params) -> Result<P, ConsensusError> {
-        self.check_threads(params.threads)?;
-        P::build(params)
-    }
-}
-
-impl<P: Protocol> Entry for Registered<P> {
-    fn info(&self) -> &'static ProtocolInfo {
-        &P::INFO
-    }
-
-    fn build(&self, params: &Params) -> Result<Box<dyn IdConsensus + Send>, ConsensusError> {
-        Ok(Box::new(self.make(params)?))
-    }
-
-    #[cfg(not(loom))]
-    fn stress(
-        &self,
-        params: &Params,
-        cfg: &crate::check::stress::StressConfig,
-    ) -> Result<crate::check::stress::StressReport, ConsensusError> {
-        self.make(params)?;
-        crate::check::stress::run(P::INFO.name, || self.make(params), cfg)
-    }
-
-    #[cfg(not(loom))]
-    fn time_uncontended(&self, instances: usize) -> Result<std::time::Duration, ConsensusError> {
-        crate::bench::uncontended(|| self.make(&Params::threads(1)), instances)
-    }
-
-    #[cfg(not(loom))]
-    fn time_contended(
-        &self,
-        params: &Params,
-        instances: usize,
-        batch: usize,
-    ) -> Result<std::time::Duration, ConsensusError> {
-        crate::bench::contended(|| self.make(params), params.threads, instances, batch)
-    }
-
-    #[cfg(not(loom))]
-    fn time_handles(
-        &self,
-        params: &Params,
-        instances: usize,
-        batch: usize,
-    ) -> Result<std::time::Duration, ConsensusError> {
-        crate::bench::contended_handles(|| self.make(params), params.threads, instances, batch)
     }
 }
 
 /// The entry named `name`.
-pub fn find(name: &str) -> Option<&'static dyn Entry> {
+pub fn find(name: &str) -> Option<Entry> {
     PROTOCOLS.iter().copied().find(|e| e.info().name == name)
 }
 
@@ -299,6 +139,7 @@ pub fn names() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consensus::protocol::Knob;
 
     #[test]
     fn names_are_unique_and_findable() {
@@ -312,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_entry_has_buildable_loom_models_within_loom_limits() {
-        for e in PROTOCOLS {
+        for &e in PROTOCOLS {
             let info = e.info();
             assert!(!info.loom.is_empty(), "{} has no loom model", info.name);
             for m in info.loom {
@@ -321,27 +162,62 @@ mod tests {
                     "{}: loom runs at most 5 threads",
                     info.name
                 );
+                assert!(e.check(&m.params).is_ok(), "{} refuses {m:?}", info.name);
                 assert!(e.build(&m.params).is_ok(), "{} cannot build {m:?}", info.name);
             }
         }
     }
 
     #[test]
-    fn thread_limits_and_foreign_knobs_are_errors() {
+    fn check_agrees_with_build() {
+        // Whatever check accepts builds, and whatever it refuses does not.
+        for &e in PROTOCOLS {
+            for threads in 0..=6 {
+                for acceptors in [None, Some(1), Some(2), Some(3), Some(5)] {
+                    for crashed in [0, 1, 3] {
+                        let p = Params { acceptors, crashed, ..Params::threads(threads) };
+                        assert_eq!(
+                            e.check(&p).is_ok(),
+                            e.build(&p).is_ok(),
+                            "{} at {p:?}",
+                            e.info().name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn thread_limits_and_undeclared_knobs_are_errors() {
         let cas = find("cas").unwrap();
         assert!(matches!(cas.build(&Params::threads(0)), Err(ConsensusError::InvalidConfig(_))));
         assert_eq!(cas.build(&Params::threads(3)).unwrap().threads(), 3);
         assert_eq!(cas.progress(3), Ok(Progress::WaitFree { steps: 1 }));
         let with_acceptors = Params { acceptors: Some(3), ..Params::threads(2) };
-        assert!(matches!(cas.build(&with_acceptors), Err(ConsensusError::InvalidConfig(_))));
+        let err = cas.check(&with_acceptors).unwrap_err().to_string();
+        assert!(err.contains("cas takes no acceptors"), "{err}");
+        // Fail closed: every knob a protocol did not declare is refused.
+        for &e in PROTOCOLS {
+            let info = e.info();
+            let p = info.loom[0].params;
+            for (knob, set) in [
+                (Knob::Rounds, Params { rounds: Some(2), ..p }),
+                (Knob::Acceptors, Params { acceptors: Some(3), ..p }),
+                (Knob::Crashed, Params { acceptors: Some(3), crashed: 1, ..p }),
+            ] {
+                let wanted = set.knobs().all(|k| info.knobs.contains(&k));
+                assert_eq!(e.check(&set).is_ok(), wanted, "{} with {knob:?}", info.name);
+            }
+        }
     }
 
     #[test]
-    fn model_labels_name_their_knobs() {
-        assert_eq!(LoomModel::exhaustive(3).label(), "3");
-        assert_eq!(
-            LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).label(),
-            "2/acceptors-3/crashed-1/rounds-2"
-        );
+    fn stall_points_are_declared_and_built() {
+        let plan = StallPlan { who: 0, pause: std::time::Duration::from_millis(1) };
+        for &e in PROTOCOLS {
+            let built = e.build_stalled(&Params::threads(2), plan);
+            assert_eq!(built.is_ok(), e.info().stall.is_some(), "{}", e.info().name);
+        }
     }
 }

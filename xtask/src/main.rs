@@ -6,14 +6,22 @@
 //!   checks), then the loom suite and the exercises' loom checks, built in
 //!   release mode with `--cfg loom` in their own target dir (`target/loom`), so
 //!   switching between the two never rebuilds the other.
-//! * `cargo xtask lint`: `cargo fmt --check` and `cargo clippy --all-targets
-//!   -D warnings`, for the normal build and for the loom build.
+//! * `cargo xtask layers`: the layer check alone (see `layers.rs`): a module of
+//!   the library may use only modules in lower layers (the table `LAYERS`), and
+//!   no two sibling modules (of the library or of the CLI crate `conlab/src`)
+//!   import each other. It only reads the sources: no build, so it is instant.
+//! * `cargo xtask lint`: the layer check first (it fails fast), then `cargo fmt
+//!   --check` and `cargo clippy --all-targets -D warnings`, for the normal build
+//!   and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
 //! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
 //! (the ordinary suite still runs in full).
 
+mod layers;
+
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -25,13 +33,15 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "test" => test(rest),
+        "layers" => layers(),
         "lint" => lint(),
         "ci" => lint().and_then(|()| test(&[])),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test [LOOM-FILTER] | lint | ci>");
+            println!("usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci>");
+            println!("  layers: the layer check alone (lint runs it first)");
             Ok(())
         }
-        other => Err(format!("unknown task '{other}' (tasks: test, lint, ci)")),
+        other => Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci)")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,7 +119,28 @@ fn test(loom_filter: &[String]) -> Result<(), String> {
     )
 }
 
+/// The layer check on the workspace this xtask belongs to.
+fn layers() -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the xtask crate has no parent directory")?;
+    let report = layers::check_tree(root)?;
+    if report.violations.is_empty() {
+        println!("xtask: layers ok ({} files)", report.files);
+        return Ok(());
+    }
+    for violation in &report.violations {
+        println!("{violation}");
+    }
+    Err(format!(
+        "layers: {} violation(s) in {} files (the rule: LAYERS in xtask/src/layers.rs)",
+        report.violations.len(),
+        report.files
+    ))
+}
+
 fn lint() -> Result<(), String> {
+    layers()?;
     cargo(&["fmt", "--all", "--", "--check"], false)?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], false)?;
     cargo(

@@ -1,10 +1,10 @@
 //! One stalled instance on real threads, and the uncontended baseline.
 
-use super::target::Target;
 use super::{Selected, StallConfig};
+use crate::consensus::protocol::Params;
 use crate::consensus::stall::StallState;
+use crate::consensus::stall::StalledInstance;
 use crate::consensus::{Consensus, ConsensusError, Proposals};
-use crate::registry::Params;
 use crate::sync::{thread, yield_now};
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,7 @@ pub(super) struct Other {
 pub(super) type Outcome = (Result<u64, ConsensusError>, Vec<Other>);
 
 pub(super) fn instance(
-    target: Box<dyn Target>,
+    target: Box<dyn StalledInstance>,
     cfg: &StallConfig,
 ) -> Result<Option<Outcome>, ConsensusError> {
     let who = cfg.stalled;

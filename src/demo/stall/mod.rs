@@ -44,15 +44,13 @@
 //! thread decides alone on a fresh instance, with the id the others use.
 
 mod instance;
-mod target;
 
-use crate::consensus::lock::{ParkingLotConsensus, StdMutexConsensus};
+use crate::consensus::protocol::{Params, ProtocolInfo, StallPlan};
+use crate::consensus::stall::{StallPoint, Stalled, StalledInstance};
 use crate::consensus::{ConsensusError, Progress};
-use crate::paxos::{MutexPaxos, Paxos};
-use crate::registry::{self, Entry, Protocol, PROTOCOLS};
+use crate::registry::{self, Entry, PROTOCOLS};
 use instance::{instance, median, uncontended, MAX_RERUNS};
 use std::time::Duration;
-use target::{build, stalled_at};
 
 /// Where the stalled thread pauses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -77,27 +75,40 @@ impl Point {
         }
     }
 
-    /// The protocols this point applies to (`None`: all).
-    fn only(self) -> Option<[&'static str; 2]> {
+    /// The protocol's own stall point this is (`None`: the announce point,
+    /// which every protocol has).
+    pub fn inner(self) -> Option<StallPoint> {
         match self {
             Point::Announce => None,
-            Point::Lock => Some([StdMutexConsensus::INFO.name, ParkingLotConsensus::INFO.name]),
-            Point::PaxosPhase => Some([Paxos::INFO.name, MutexPaxos::INFO.name]),
+            Point::Lock => Some(StallPoint::Lock),
+            Point::PaxosPhase => Some(StallPoint::PaxosPhase),
         }
     }
 
-    /// Whether the point exists in `protocol`.
-    pub fn applies_to(self, protocol: &str) -> bool {
-        self.only().is_none_or(|names| names.contains(&protocol))
+    /// Whether the point exists in the protocol (as its info declares).
+    pub fn applies_to(self, info: &ProtocolInfo) -> bool {
+        self.inner().is_none_or(|p| info.stall == Some(p))
     }
 
-    /// The most telling point of `protocol`: the lock for the lock protocols,
-    /// between phases for Paxos, after announcing otherwise.
-    pub fn auto(protocol: &str) -> Point {
-        [Point::Lock, Point::PaxosPhase]
-            .into_iter()
-            .find(|p| p.applies_to(protocol))
-            .unwrap_or(Point::Announce)
+    /// The most telling point of a protocol: its own stall point if it
+    /// declares one (the lock, between Paxos phases), after announcing
+    /// otherwise.
+    pub fn auto(info: &ProtocolInfo) -> Point {
+        match info.stall {
+            Some(StallPoint::Lock) => Point::Lock,
+            Some(StallPoint::PaxosPhase) => Point::PaxosPhase,
+            None => Point::Announce,
+        }
+    }
+
+    /// The protocols that have this point.
+    fn protocols(self) -> Vec<&'static str> {
+        PROTOCOLS
+            .iter()
+            .map(|e| e.info())
+            .filter(|i| i.broken.is_none() && self.applies_to(i))
+            .map(|i| i.name)
+            .collect()
     }
 }
 
@@ -146,7 +157,7 @@ impl StallConfig {
 #[derive(Clone, Copy)]
 pub struct Selected {
     /// The registry entry.
-    pub entry: &'static dyn Entry,
+    pub entry: Entry,
     /// The stall point.
     pub point: Point,
 }
@@ -182,19 +193,18 @@ pub fn select(
     point: Option<Point>,
     threads: usize,
 ) -> Result<(Vec<Selected>, Vec<Skipped>), String> {
-    let fits = |e: &'static dyn Entry| -> Result<Selected, String> {
-        let name = e.info().name;
-        let point = point.unwrap_or_else(|| Point::auto(name));
-        if !point.applies_to(name) {
-            let only = point.only().map(|n| n.join(", ")).unwrap_or_default();
+    let fits = |e: Entry| -> Result<Selected, String> {
+        let info = e.info();
+        let point = point.unwrap_or_else(|| Point::auto(info));
+        if !point.applies_to(info) {
             return Err(format!(
-                "the {} point does not exist in {name} (only in {only})",
-                point.name()
+                "the {} point does not exist in {} (only in {})",
+                point.name(),
+                info.name,
+                point.protocols().join(", ")
             ));
         }
-        // Building one checks the thread count against everything the protocol
-        // needs (some accept only even counts, for example).
-        e.build(&registry::Params::threads(threads)).map_err(|e| e.to_string())?;
+        e.check(&Params::threads(threads)).map_err(|e| e.to_string())?;
         Ok(Selected { entry: e, point })
     };
     let (mut selected, mut skipped) = (Vec::new(), Vec::new());
@@ -294,6 +304,17 @@ pub struct Row {
     pub errors: Vec<String>,
 }
 
+/// A fresh instance of the selected protocol with the stall built in.
+fn build(sel: &Selected, cfg: &StallConfig) -> Result<Box<dyn StalledInstance>, ConsensusError> {
+    let params = Params::threads(cfg.threads);
+    match sel.point {
+        Point::Announce => {
+            Ok(Box::new(Stalled::new(sel.entry.build(&params)?, cfg.stalled, cfg.pause)))
+        }
+        _ => sel.entry.build_stalled(&params, StallPlan { who: cfg.stalled, pause: cfg.pause }),
+    }
+}
+
 /// Fewest samples of the uncontended baseline (a fresh thread each, so its
 /// median is noisy with fewer).
 const UNCONTENDED_SAMPLES: usize = 51;
@@ -357,7 +378,7 @@ pub fn run_one(sel: &Selected, cfg: &StallConfig) -> Result<Row, ConsensusError>
         protocol: sel.entry.info().name,
         progress: sel.entry.progress(cfg.threads)?,
         point: sel.point,
-        stalled_at: stalled_at(sel, cfg),
+        stalled_at: build(sel, cfg)?.stalled_at(),
         stall_ms: cfg.pause.as_secs_f64() * 1e3,
         uncontended_ns: ns(uncontended),
         median_ns: ns(med),

@@ -3,18 +3,10 @@
 //! try to go beyond it.
 
 use super::Format;
-use crate::objects::{hierarchy, ObjectInfo};
-use crate::registry::{Entry, PROTOCOLS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::objects::{hierarchy, ObjectInfo, MUTEX};
+use consensus_lab::registry::{Entry, PROTOCOLS};
 use std::io::Write;
-
-/// Locks are not in Herlihy's table (they are not wait-free), but they solve
-/// consensus for any number of threads, blocking: the lab lists them last.
-const MUTEX: ObjectInfo = ObjectInfo {
-    name: "mutex",
-    consensus_number: "∞ (blocking)",
-    implementation: "std::sync::Mutex, parking_lot::Mutex",
-};
 
 #[derive(serde::Serialize)]
 struct Row {
@@ -32,14 +24,14 @@ fn rows() -> Vec<Row> {
     objects.push(MUTEX);
     let mut rows = Vec::new();
     for o in &objects {
-        for e in PROTOCOLS.iter().filter(|e| e.info().object == o.name) {
-            rows.push(row(o, *e));
+        for &e in PROTOCOLS.iter().filter(|e| e.info().object == o) {
+            rows.push(row(o, e));
         }
     }
     rows
 }
 
-fn row(o: &ObjectInfo, e: &dyn Entry) -> Row {
+fn row(o: &ObjectInfo, e: Entry) -> Row {
     let info = e.info();
     let mut loom_threads: Vec<usize> = info.loom.iter().map(|m| m.threads()).collect();
     loom_threads.dedup();
@@ -49,7 +41,7 @@ fn row(o: &ObjectInfo, e: &dyn Entry) -> Row {
         object: o.name,
         consensus_number: o.consensus_number,
         protocol: info.name,
-        threads: info.max_threads,
+        threads: info.max_threads(),
         loom_threads,
         progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
         verdict: if info.broken.is_some() { "counterexample" } else { "verified" },
@@ -99,7 +91,7 @@ pub(super) fn hierarchy_cmd(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::tests::run_cli;
+    use crate::tests::run_cli;
 
     #[test]
     fn every_protocol_sits_under_exactly_one_object_and_every_object_has_one() {

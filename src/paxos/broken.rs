@@ -14,8 +14,16 @@
 //! The loom suite finds each one's disagreement at 2 proposers and 3 acceptors
 //! and prints the trace; `docs/src/paxos.md` walks through them.
 
+use super::protocol;
+use crate::consensus::acceptor_state::AcceptorState;
+use crate::consensus::acceptor_state::MAX_VALUES;
+use crate::consensus::protocol::{
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
+use crate::consensus::ConsensusError;
+use crate::objects::rmw::CompareAndSwap;
+use crate::objects::{ConsensusNumber, Object};
 use crate::paxos::acceptor::{Acceptor, Caller, Outcome, Reply};
-use crate::paxos::state::AcceptorState;
 use crate::paxos::{PackedAcceptor, PaxosConsensus, Rules};
 use crate::sync::{AtomicU64, Ordering};
 use crate::trace_step;
@@ -107,3 +115,64 @@ pub type SplitAcceptorPaxos = PaxosConsensus<SplitAcceptor>;
 pub type OwnValuePaxos = PaxosConsensus<PackedAcceptor, OwnValue>;
 /// Paxos whose proposers decide on a minority.
 pub type MinorityPaxos = PaxosConsensus<PackedAcceptor, Minority>;
+
+/// Where the broken variants must be caught: 2 proposers × 3 acceptors.
+const BROKEN_MODELS: &[LoomModel] = &[LoomModel::exhaustive(2).acceptors(3, 0).rounds(2)];
+
+/// A broken Paxos variant: its name, summary, object and flaw.
+macro_rules! broken_paxos {
+    ($ty:ty, $name:literal, $summary:literal, $primitive:literal, $object:expr,
+     $number:expr, $flaw:literal, $shows:expr) => {
+        impl Protocol for $ty {
+            const INFO: ProtocolInfo = ProtocolInfo {
+                name: $name,
+                summary: $summary,
+                primitive: $primitive,
+                object: $object,
+                consensus_number: $number,
+                threads: Threads::AtMost(MAX_VALUES),
+                knobs: protocol::KNOBS,
+                loom: BROKEN_MODELS,
+                stall: None,
+                broken: Some(Broken { flaw: $flaw, shows: $shows }),
+            };
+            fn validate(p: &Params) -> Result<(), ConsensusError> {
+                protocol::validate(p)
+            }
+            fn build(p: &Params) -> Result<Self, ConsensusError> {
+                protocol::build(p)
+            }
+        }
+    };
+}
+
+broken_paxos!(
+    SplitAcceptorPaxos,
+    "paxos-split-acceptor",
+    "Paxos whose acceptor checks the promise and writes the accept in two steps (BROKEN)",
+    "read/write acceptor registers",
+    &<crate::objects::register::Register as Object>::INFO,
+    ConsensusNumber::Finite(1),
+    "a prepare lands between an acceptor's check and its write; the write ignores the new promise",
+    Shows::Interleaving
+);
+broken_paxos!(
+    OwnValuePaxos,
+    "paxos-own-value",
+    "Paxos whose proposer proposes its own value instead of adopting (BROKEN)",
+    "compare&swap acceptor registers",
+    &<CompareAndSwap as Object>::INFO,
+    ConsensusNumber::Infinite,
+    "a later ballot overwrites a value a majority already accepted",
+    Shows::Sequential
+);
+broken_paxos!(
+    MinorityPaxos,
+    "paxos-minority",
+    "Paxos whose proposer decides after one accept (BROKEN)",
+    "compare&swap acceptor registers",
+    &<CompareAndSwap as Object>::INFO,
+    ConsensusNumber::Infinite,
+    "two minorities need not intersect: each proposer decides its own value",
+    Shows::Sequential
+);

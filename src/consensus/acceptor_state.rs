@@ -54,8 +54,8 @@ impl AcceptorState {
     }
 
     /// The trace's rendering of this state.
-    pub fn val(self) -> crate::check::trace::Val {
-        crate::check::trace::Val::Ballots {
+    pub fn val(self) -> crate::trace::Val {
+        crate::trace::Val::Ballots {
             promised: self.promised,
             accepted: self.accepted,
             value: self.value,

@@ -1,4 +1,6 @@
-//! The `conlab` command line (clap derive). `main.rs` only calls [`main`].
+//! `conlab`: the lab's command line (clap derive), a crate of its own so that
+//! clap, comfy-table, serde_json and the rest of the CLI's dependencies are
+//! not dependencies of the library.
 //!
 //! Every failure is one line on stderr and a non-zero exit: 2 for bad input
 //! (unknown protocol, zero or non-numeric counts, more threads than a protocol
@@ -122,8 +124,9 @@ where
     }
 }
 
-/// The binary's entry point.
-pub fn main() -> ! {
+/// The binary's entry point. (`conlab` is never built with `--cfg loom`: the
+/// loom suite is `loom-tests/`.)
+fn main() {
     let code = main_with(std::env::args_os(), &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code)
 }
@@ -155,7 +158,7 @@ impl Machine {
         let load = std::fs::read_to_string("/proc/loadavg")
             .ok()
             .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()));
-        Machine { cpu, cores: crate::check::stress::cores(), load }
+        Machine { cpu, cores: consensus_lab::threads::cores(), load }
     }
 }
 

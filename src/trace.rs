@@ -341,9 +341,9 @@ impl fmt::Display for Trace {
 macro_rules! trace_step {
     ($thread:expr, $($step:tt)+) => {{
         #[allow(unused_imports)]
-        use $crate::check::trace::{Loc, Step, Val};
-        if $crate::check::trace::RECORDING {
-            $crate::check::trace::record($thread, Step::$($step)+);
+        use $crate::trace::{Loc, Step, Val};
+        if $crate::trace::RECORDING {
+            $crate::trace::record($thread, Step::$($step)+);
         }
     }};
 }

@@ -1,8 +1,8 @@
 //! `conlab list`: the registry as a table.
 
 use super::Format;
-use crate::registry::{Entry, PROTOCOLS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::registry::{Entry, PROTOCOLS};
 use std::io::Write;
 
 #[derive(serde::Serialize)]
@@ -17,7 +17,7 @@ struct Row {
     broken: Option<&'static str>,
 }
 
-fn row(e: &dyn Entry) -> Row {
+fn row(e: Entry) -> Row {
     let info = e.info();
     // Step bounds depend on the thread count: show them at the largest model.
     let t = info.loom.iter().map(|m| m.threads()).max().unwrap_or(2);
@@ -36,7 +36,7 @@ fn row(e: &dyn Entry) -> Row {
         primitive: info.primitive,
         consensus_number: info.consensus_number.to_string(),
         progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
-        max_threads: info.max_threads,
+        max_threads: info.max_threads(),
         loom: if info.broken.is_some() { format!("{loom} (counterexample)") } else { loom },
         broken: info.broken.map(|b| b.flaw),
     }
@@ -79,8 +79,8 @@ pub(super) fn list(format: Format, out: &mut dyn Write) -> Result<i32, Box<dyn s
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::tests::run_cli;
-    use crate::registry::names;
+    use crate::tests::run_cli;
+    use consensus_lab::registry::names;
 
     #[test]
     fn list_shows_every_protocol_in_text_and_json() {

@@ -1,13 +1,13 @@
 //! `conlab demo stall`: one thread paused inside its protocol; how long the
-//! others take to decide (see [`crate::demo::stall`] and docs/src/demo.md).
+//! others take to decide (see [`consensus_lab::demo::stall`] and docs/src/demo.md).
 //!
 //! Protocols given by name must support the stall point and the thread count
 //! (else exit 2); with `all`, those that do not are skipped with a note.
 
 use super::{Format, Machine, EXIT_VIOLATION};
-use crate::consensus::Progress;
-use crate::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::consensus::Progress;
+use consensus_lab::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
 use std::io::Write;
 use std::time::Duration;
 
@@ -256,7 +256,7 @@ fn notes(rows: &[Row], stalled: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::tests::run_cli;
+    use crate::tests::run_cli;
 
     #[test]
     fn locks_wait_and_cas_does_not() {
@@ -293,7 +293,7 @@ mod tests {
             &["demo"],
         ] {
             let (code, out, err) = run_cli(args);
-            assert_eq!(code, crate::cli::EXIT_USAGE, "{args:?}: {out}{err}");
+            assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {out}{err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
             assert!(err.starts_with("conlab: "), "{args:?}: {err}");
         }

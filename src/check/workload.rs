@@ -7,16 +7,16 @@
 //! the linearizability checker needs). The history goes to
 //! [`linearizability::check`] against the object's specification.
 
-use super::assignment::{AssignOp, Assignment};
-use super::queue::{Queue, QueueOp};
-use super::register::{Register, RegisterOp};
-use super::rmw::{CasOp, CompareAndSwap, FetchAdd, Swap, TasOp, TestAndSet, WordOp};
-use super::{Object, Spec};
-use crate::check::barrier::SpinBarrier;
 use crate::check::linearizability::{self, History, NotLinearizable, Operation};
-use crate::check::stress::race;
 use crate::consensus::ConsensusError;
+use crate::objects::assignment::{AssignOp, Assignment};
+use crate::objects::queue::{Queue, QueueOp};
+use crate::objects::register::{Register, RegisterOp};
+use crate::objects::rmw::{CasOp, CompareAndSwap, FetchAdd, Swap, TasOp, TestAndSet, WordOp};
+use crate::objects::{Object, Spec};
 use crate::sync::{AtomicU64, Ordering};
+use crate::threads::race;
+use crate::threads::SpinBarrier;
 use std::time::{Duration, Instant};
 
 /// An object the workload can build and drive.
@@ -212,7 +212,7 @@ pub fn check_object<O: Workload>(
             "threads, histories ≥ 1 and at least one operation per thread".into(),
         ));
     }
-    crate::check::stress::check_size(1, ops.saturating_mul(histories))?;
+    crate::threads::check_size(1, ops.saturating_mul(histories))?;
     let mut report = LinearizabilityReport {
         object: O::INFO.name,
         threads,

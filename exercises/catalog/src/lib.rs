@@ -1,8 +1,8 @@
-// The exercises' catalog: names, files, titles and hints, with no code of the
-// exercises themselves, so that `conlab exercise list` and `hint` work even
-// while a student's file does not compile. Included by the exercises crate
-// (`catalog` module) and by `conlab` (`src/cli/exercise.rs`, with
-// `include!`): plain items only, no inner attributes or `//!` docs.
+//! The exercises' catalog: names, files, titles and hints, with no code of the
+//! exercises themselves, so that `conlab exercise list` and `hint` work even
+//! while a student's file does not compile. A crate of its own, with no
+//! dependencies, so that both the exercises crate and `conlab` use it and
+//! `conlab` never compiles a student's file.
 
 /// An exercise, as the catalog lists it.
 #[derive(Debug)]

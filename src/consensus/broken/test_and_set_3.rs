@@ -11,8 +11,12 @@
 //! test&sets on one bit leave the same state in either order, so a third thread
 //! cannot tell who went first).
 
+use crate::consensus::protocol::{
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::rmw::TestAndSet;
+use crate::objects::{ConsensusNumber, Object};
 use crate::sync::{AtomicBool, Ordering};
 use crate::trace_step;
 
@@ -65,5 +69,26 @@ impl IdConsensus for TestAndSet3 {
 
     fn progress(&self) -> Progress {
         Progress::WaitFree { steps: 1 + self.arrived.len() }
+    }
+}
+
+impl Protocol for TestAndSet3 {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "test-and-set-3",
+        summary: "test&set for 3 threads: losers guess the lowest other arrived thread (BROKEN)",
+        primitive: "test&set",
+        object: &<TestAndSet as Object>::INFO,
+        consensus_number: ConsensusNumber::Finite(2),
+        threads: Threads::Any,
+        knobs: &[],
+        loom: &[LoomModel::exhaustive(3)],
+        stall: None,
+        broken: Some(Broken {
+            flaw: "a loser learns that it lost, not to whom: with 3 threads it guesses wrong",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Ok(Self::new(p.threads))
     }
 }

@@ -2,9 +2,10 @@
 //! --object <name>`: the linearizability check of an object's histories.
 
 use super::{Format, Machine, EXIT_VIOLATION};
-use crate::check::stress::{StressConfig, StressReport};
-use crate::registry::{self, Entry, Params, PROTOCOLS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::check::stress::{self, StressConfig, StressReport};
+use consensus_lab::consensus::protocol::Params;
+use consensus_lab::registry::{self, Entry, PROTOCOLS};
 use std::io::Write;
 
 /// Arguments of `conlab run`.
@@ -73,7 +74,7 @@ pub(super) fn run(
     let params =
         Params { acceptors: args.acceptors.map(|a| a as usize), ..Params::threads(cfg.threads) };
     let mut skipped = Vec::new();
-    let entries: Vec<&dyn Entry> = if protocol == "all" {
+    let entries: Vec<Entry> = if protocol == "all" {
         PROTOCOLS
             .iter()
             .copied()
@@ -87,7 +88,7 @@ pub(super) fn run(
                     });
                     return false;
                 }
-                if let Err(why) = e.build(&params) {
+                if let Err(why) = e.check(&params) {
                     skipped.push(Skipped { protocol: info.name, reason: why.to_string() });
                     return false;
                 }
@@ -102,7 +103,7 @@ pub(super) fn run(
                 registry::names().join(", ")
             )
         })?;
-        e.build(&params)?;
+        e.check(&params)?;
         vec![e]
     };
 
@@ -113,7 +114,7 @@ pub(super) fn run(
         if args.format == Format::Text {
             let _ = writeln!(err, "running {} ...", e.info().name);
         }
-        reports.push(e.stress(&params, &cfg)?);
+        reports.push(stress::run_entry(e, &params, &cfg)?);
     }
     let violations: usize = reports.iter().map(|r| r.violations).sum();
     let output = Output { machine, threads: cfg.threads, oversubscribed, reports, skipped };
@@ -129,7 +130,7 @@ fn objects(
     args: &RunArgs,
     out: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
-    use crate::objects::workload::OBJECTS;
+    use consensus_lab::check::workload::OBJECTS;
     let entry = OBJECTS.iter().find(|o| o.name == name).ok_or_else(|| {
         let known: Vec<_> = OBJECTS.iter().map(|o| o.name).collect();
         format!("unknown object '{name}' (known: {})", known.join(", "))
@@ -224,7 +225,7 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::tests::run_cli;
+    use crate::tests::run_cli;
 
     #[test]
     fn run_all_reports_zero_violations() {

@@ -28,7 +28,12 @@
 //! The orderings are as strong as they can usefully be (Release store, Acquire
 //! load), so what loom finds is an agreement violation, not a data race.
 
+use crate::consensus::protocol::{
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::objects::register::Register;
+use crate::objects::{ConsensusNumber, Object};
 use crate::sync::{AtomicUsize, Ordering};
 use crate::trace_step;
 
@@ -73,5 +78,26 @@ impl IdConsensus for ReadWriteConsensus {
 
     fn progress(&self) -> Progress {
         Progress::WaitFree { steps: 2 }
+    }
+}
+
+impl Protocol for ReadWriteConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "read-write",
+        summary: "read the winner register; if ⊥ write my id (BROKEN)",
+        primitive: "read/write register",
+        object: &<Register as Object>::INFO,
+        consensus_number: ConsensusNumber::Finite(1),
+        threads: Threads::Any,
+        knobs: &[],
+        loom: &[LoomModel::exhaustive(2)],
+        stall: None,
+        broken: Some(Broken {
+            flaw: "two threads both read ⊥, then both write: each decides itself",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Ok(Self::new(p.threads))
     }
 }

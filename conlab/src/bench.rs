@@ -1,12 +1,13 @@
 //! `conlab bench`: the contention table.
 
 use super::Machine;
-use crate::bench::baselines::{raw_for, BASELINES};
-use crate::bench::ops::{self, PaxosOps};
-use crate::bench::primitives::{self, PRIMITIVES};
-use crate::bench::{repeated, Stats};
-use crate::registry::{Params, PROTOCOLS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::bench::baselines::{raw_for, BASELINES};
+use consensus_lab::bench::ops::{self, PaxosOps};
+use consensus_lab::bench::primitives::{self, PRIMITIVES};
+use consensus_lab::bench::{repeated, time_entry, Path, Stats};
+use consensus_lab::consensus::protocol::Params;
+use consensus_lab::registry::PROTOCOLS;
 use std::io::Write;
 use std::time::Duration;
 
@@ -145,13 +146,13 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
             }
             for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
                 let params = Params::threads(t);
-                if e.build(&params).is_err() {
+                if e.check(&params).is_err() {
                     continue; // more threads than the protocol serves
                 }
                 progress.show(e.info().name, t);
-                let s = repeated(repeat, || e.time_contended(&params, k, batch))?;
+                let s = repeated(repeat, || time_entry(*e, &params, Path::Decide, k, batch))?;
                 rows.push(row("protocol", e.info().name, t, cores, k as f64, dec, s));
-                let s = repeated(repeat, || e.time_handles(&params, k, batch))?;
+                let s = repeated(repeat, || time_entry(*e, &params, Path::Handles, k, batch))?;
                 rows.push(row("handles", e.info().name, t, cores, k as f64, dec, s));
             }
         }
@@ -412,9 +413,9 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::bench::baselines::BASELINES;
-    use crate::cli::tests::run_cli;
-    use crate::registry::PROTOCOLS;
+    use crate::tests::run_cli;
+    use consensus_lab::bench::baselines::BASELINES;
+    use consensus_lab::registry::PROTOCOLS;
 
     #[test]
     fn json_and_csv_parse_and_cover_every_protocol() {

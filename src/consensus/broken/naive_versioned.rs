@@ -36,8 +36,13 @@
 //! violation, not a data race.
 
 use crate::consensus::cas::NONE;
+use crate::consensus::protocol::{
+    Broken, Knob, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
 use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::objects::register::Register;
+use crate::objects::{ConsensusNumber, Object};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crate::trace_step;
 
@@ -103,5 +108,26 @@ impl IdConsensus for NaiveVersionedConsensus {
 
     fn progress(&self) -> Progress {
         Progress::ObstructionFree
+    }
+}
+
+impl Protocol for NaiveVersionedConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "naive-versioned",
+        summary: "the notes' versioned register with V and X as separate registers (BROKEN)",
+        primitive: "read/write registers",
+        object: &<Register as Object>::INFO,
+        consensus_number: ConsensusNumber::Finite(1),
+        threads: Threads::Any,
+        knobs: &[Knob::Rounds],
+        loom: &[LoomModel::exhaustive(2).rounds(2)],
+        stall: None,
+        broken: Some(Broken {
+            flaw: "both attempts pass the version check and read X = ⊥, then both write X",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Ok(Self::new(p.threads, RoundLimit(p.rounds)))
     }
 }

@@ -1,9 +1,9 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
 use super::{Format, Machine, EXIT_NO_QUORUM, EXIT_VIOLATION};
-use crate::paxos::run::{run, PaxosRun};
-use crate::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use consensus_lab::paxos::run::{run, PaxosRun};
+use consensus_lab::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
 use std::io::Write;
 
 /// Arguments of `conlab paxos`.
@@ -238,7 +238,7 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::tests::run_cli;
+    use crate::tests::run_cli;
 
     #[test]
     fn the_issue_scenario_decides() {
@@ -273,7 +273,7 @@ mod tests {
             "--crash-acceptor",
             "2",
         ]);
-        assert_eq!(code, crate::cli::EXIT_NO_QUORUM, "{err}");
+        assert_eq!(code, crate::EXIT_NO_QUORUM, "{err}");
         assert!(err.contains("no quorum") && err.contains("majority of 3"), "{err}");
         assert_eq!(err.lines().count(), 1);
     }

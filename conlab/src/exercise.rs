@@ -3,7 +3,7 @@
 //! The exercises are a crate of their own (`exercises/`, which students
 //! edit), so checking one means building the student's code: this command
 //! runs that crate's `exercises` binary through cargo, in the two builds the
-//! harness ([`check::verify`](crate::check::verify)) needs:
+//! harness ([`check::verify`](consensus_lab::check::verify)) needs:
 //!
 //! 1. the loom build (`RUSTFLAGS="--cfg loom"`, release, `target/loom`, shared
 //!    with the loom suite): every interleaving at the thread counts the
@@ -66,13 +66,10 @@ pub enum Stages {
     Stress,
 }
 
-/// The exercises' catalog (names, files, hints), the very file the
-/// exercises crate uses: `list` and `hint` need no build, so they work while a
-/// student's file does not compile.
-#[allow(dead_code)]
-mod catalog {
-    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/exercises/src/catalog.rs"));
-}
+/// The exercises' catalog (names, files, hints), the crate the exercises crate
+/// uses too: `list` and `hint` need no build of the exercises, so they work
+/// while a student's file does not compile.
+use conlab_exercise_catalog as catalog;
 
 /// One build of the exercises binary, then one run of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,7 +115,9 @@ pub fn invocations(name: &str, solution: bool, stage: Stages) -> Vec<Invocation>
 
 /// The source tree this `conlab` was built from.
 fn source_tree() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+    // This crate is `conlab/` in the workspace; the workspace root is its parent.
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("/")).to_path_buf();
     if root.join("exercises").join("Cargo.toml").is_file() {
         Ok(root)
     } else {

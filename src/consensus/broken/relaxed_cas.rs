@@ -25,7 +25,12 @@
 //! being written: the loom suite proves the slots stay race-free even here.
 
 use crate::consensus::cas::{cas_winner, NONE};
+use crate::consensus::protocol::{
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
+use crate::objects::rmw::CompareAndSwap;
+use crate::objects::{ConsensusNumber, Object};
 use crate::sync::{AtomicUsize, Ordering};
 
 /// CAS consensus with the orderings removed. Wrong on weak memory.
@@ -55,5 +60,26 @@ impl IdConsensus for RelaxedCasConsensus {
 
     fn progress(&self) -> Progress {
         Progress::WaitFree { steps: 1 }
+    }
+}
+
+impl Protocol for RelaxedCasConsensus {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "relaxed-cas",
+        summary: "compare&swap(⊥ → me) with Relaxed orderings (BROKEN)",
+        primitive: "compare&swap",
+        object: &<CompareAndSwap as Object>::INFO,
+        consensus_number: ConsensusNumber::Infinite,
+        threads: Threads::Any,
+        knobs: &[],
+        loom: &[LoomModel::exhaustive(2)],
+        stall: None,
+        broken: Some(Broken {
+            flaw: "the loser learns who won but may not see what the winner announced",
+            shows: Shows::StaleRead,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Ok(Self::new(p.threads))
     }
 }

@@ -15,7 +15,12 @@
 //! of them; the real protocol keeps one register per cross-group pair.
 
 use crate::consensus::assignment::AssignmentGroups;
+use crate::consensus::protocol::{
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+};
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
+use crate::objects::assignment::Assignment;
+use crate::objects::{ConsensusNumber, Object};
 
 /// The shortcut variant, over `M`-register assignment.
 #[derive(Debug)]
@@ -40,5 +45,26 @@ impl<const M: usize> IdConsensus for AssignmentShortcut<M> {
     }
     fn progress(&self) -> Progress {
         self.0.progress()
+    }
+}
+
+impl Protocol for AssignmentShortcut<3> {
+    const INFO: ProtocolInfo = ProtocolInfo {
+        name: "assignment-3-shortcut",
+        summary: "2m − 2 threads with one shared register instead of pair registers (BROKEN)",
+        primitive: "3-register assignment",
+        object: &<Assignment as Object>::INFO,
+        consensus_number: ConsensusNumber::Finite(4),
+        threads: Threads::EvenUpTo(4),
+        knobs: &[],
+        loom: &[LoomModel::bounded(4, 1)],
+        stall: None,
+        broken: Some(Broken {
+            flaw: "one shared register orders two assignments, not two groups of them",
+            shows: Shows::Interleaving,
+        }),
+    };
+    fn build(p: &Params) -> Result<Self, ConsensusError> {
+        Self::new(p.threads)
     }
 }

@@ -7,7 +7,6 @@
 
 pub mod assignment_shortcut;
 pub mod naive_versioned;
-pub mod paxos;
 pub mod read_write;
 pub mod relaxed_cas;
 pub mod test_and_set_3;
