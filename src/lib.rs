@@ -24,20 +24,30 @@
 //!
 //! ## Layout
 //!
+//! Layers, lowest first; a module uses only those below it (checked by
+//! `cargo xtask layers`, see `docs/src/architecture.md`):
+//!
+//! * [`sync`]: the facade that picks real or loom primitives;
+//! * [`trace`]: the protocol trace ([`trace_step!`]) that loom counterexamples
+//!   print; [`threads`]: real threads for every runner (barrier, race, cores);
+//! * [`objects`]: Herlihy's objects, their specifications and consensus numbers;
 //! * [`consensus`]: the traits [`IdConsensus`] and [`Consensus`], the announce
 //!   layer [`Proposals`] (with its zero-cost proposer handles,
-//!   [`Proposals::proposers`]), and the protocols;
+//!   [`Proposals::proposers`]), [`consensus::protocol`] (what a protocol says
+//!   about itself), the protocols and their broken variants;
 //! * [`paxos`]: Paxos over shared-memory acceptor registers, with crash faults;
-//! * [`broken`]: intentionally wrong protocols, each caught by loom;
 //! * [`registry`]: every protocol in one list, read by the CLI, the stress
-//!   runner, the benches and the loom suite;
-//! * [`check`]: agreement / validity / step-bound checks, the protocol trace, the
-//!   loom harness (`cfg(loom)`), the real-core stress runner, the
-//!   linearizability checker, and [`check::verify`], the one call that checks
-//!   anything you write (the harness of the course exercises in `exercises/`);
+//!   runner, the benches and the loom suite; runners get a protocol's type
+//!   through [`registry::Visit`];
+//! * [`check`]: agreement / validity / step-bound checks, the loom harness
+//!   (`cfg(loom)`), the real-core stress runner, the linearizability checker,
+//!   and [`check::verify`], the one call that checks anything you write (the
+//!   harness of the course exercises in `exercises/`);
+//! * [`bench`](mod@bench): the workloads `conlab bench` and criterion share;
 //! * [`demo`]: demonstrations on real cores (the stall demo: progress
-//!   guarantees made visible);
-//! * [`sync`]: the facade that picks real or loom primitives.
+//!   guarantees made visible).
+//!
+//! The command line, `conlab`, is its own crate (`conlab/`).
 //!
 //! ```
 //! use consensus_lab::consensus::{protocol::Params, Consensus, Proposals};

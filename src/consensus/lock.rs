@@ -19,7 +19,7 @@
 //!
 //! **Hook.** A [`LockHook`] runs right after the lock is taken. The default,
 //! [`NoHook`], is a zero-sized no-op that inlines away; the stall demonstration
-//! plugs in [`StallAt`](crate::consensus::stall::StallAt) to pause a thread
+//! plugs in [`StallAt`] to pause a thread
 //! while it holds the lock.
 
 use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, StallPlan, Threads};

@@ -3,7 +3,7 @@
 //! The CLI (`conlab list`, `conlab run`), the real-core stress runner, the
 //! criterion benches and the loom suite all iterate [`PROTOCOLS`]. A protocol
 //! describes itself in its own file (its
-//! [`Protocol`](crate::consensus::protocol::Protocol) impl: name, summary,
+//! [`Protocol`] impl: name, summary,
 //! object, thread limits, knobs, loom models, stall point); the registry only
 //! lists it, in `entries.rs`, one line per protocol.
 //!

@@ -13,7 +13,7 @@
 //!   cannot take the lock, so they wait out the rest of the stall. That is what
 //!   *blocking* means: one slow thread makes everyone slow.
 //! * **between announcing and its decisive operation** ([`Point::Announce`],
-//!   every protocol, through [`Stalled`](crate::consensus::stall::Stalled) in
+//!   every protocol, through [`Stalled`] in
 //!   front of the announce layer): the stalled thread has published its
 //!   proposal but taken no step of the protocol. A *wait-free* protocol bounds every thread's own steps whatever
 //!   the others do, so the others decide in about the uncontended time and the
