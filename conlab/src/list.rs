@@ -13,6 +13,7 @@ struct Row {
     consensus_number: String,
     progress: String,
     max_threads: Option<usize>,
+    threads: String,
     loom: String,
     broken: Option<&'static str>,
 }
@@ -37,6 +38,7 @@ fn row(e: Entry) -> Row {
         consensus_number: info.consensus_number.to_string(),
         progress: e.progress(t).map_or_else(|e| e.to_string(), |p| p.to_string()),
         max_threads: info.max_threads(),
+        threads: info.threads.short(),
         loom: if info.broken.is_some() { format!("{loom} (counterexample)") } else { loom },
         broken: info.broken.map(|b| b.flaw),
     }
@@ -63,7 +65,7 @@ pub(super) fn list(format: Format, out: &mut dyn Write) -> Result<i32, Box<dyn s
                     r.primitive.to_string(),
                     r.consensus_number.clone(),
                     r.progress.clone(),
-                    r.max_threads.map_or("any".into(), |m| format!("≤ {m}")),
+                    r.threads.clone(),
                     r.loom.clone(),
                     if r.broken.is_some() { "BROKEN".into() } else { String::new() },
                 ]);

@@ -91,6 +91,15 @@ impl Threads {
         }
     }
 
+    /// The limit in a few characters, for tables: `any`, `≤ 3`, `even ≤ 4`.
+    pub fn short(self) -> String {
+        match self {
+            Threads::Any => "any".into(),
+            Threads::AtMost(m) => format!("≤ {m}"),
+            Threads::EvenUpTo(m) => format!("even ≤ {m}"),
+        }
+    }
+
     /// Whether `n` threads are served.
     pub const fn allows(self, n: usize) -> bool {
         match self {
