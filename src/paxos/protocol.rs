@@ -2,7 +2,9 @@
 //! cost), how registry parameters become a [`PaxosConfig`], and the stalled
 //! instance of the stall demonstration (a proposer paused between phases).
 
-use super::{Acceptor, FaultPlan, MutexPaxos, Paxos, PaxosConfig, PaxosConsensus, Rules, Stall};
+use super::{
+    Acceptor, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, PaxosConsensus, Rules, Stall,
+};
 use crate::consensus::acceptor_state::MAX_VALUES;
 use crate::consensus::protocol::{
     Knob, LoomModel, Params, Protocol, ProtocolInfo, StallPlan, Threads,
@@ -116,57 +118,49 @@ pub(super) fn build<A: Acceptor, R: Rules>(
     PaxosConsensus::new(&config(p))
 }
 
-impl Protocol for Paxos {
-    const INFO: ProtocolInfo = ProtocolInfo {
-        name: "paxos",
-        summary:
-            "Paxos over lock-free acceptor registers (packed word, CAS); fast path for ballot 1",
-        primitive: "compare&swap acceptor registers",
-        object: &<CompareAndSwap as Object>::INFO,
-        consensus_number: ConsensusNumber::Infinite,
-        threads: Threads::AtMost(MAX_VALUES),
-        knobs: KNOBS,
-        loom: MODELS,
-        stall: Some(StallPoint::PaxosPhase),
-        broken: None,
+/// The two correct Paxos protocols differ only in their acceptor registers.
+macro_rules! paxos_protocol {
+    ($acceptor:ty, $name:literal, $summary:literal, $primitive:literal, $object:expr) => {
+        impl Protocol for PaxosConsensus<$acceptor> {
+            const INFO: ProtocolInfo = ProtocolInfo {
+                name: $name,
+                summary: $summary,
+                primitive: $primitive,
+                object: $object,
+                consensus_number: ConsensusNumber::Infinite,
+                threads: Threads::AtMost(MAX_VALUES),
+                knobs: KNOBS,
+                loom: MODELS,
+                stall: Some(StallPoint::PaxosPhase),
+                broken: None,
+            };
+            fn validate(p: &Params) -> Result<(), ConsensusError> {
+                validate(p)
+            }
+            fn build(p: &Params) -> Result<Self, ConsensusError> {
+                build(p)
+            }
+            fn build_stalled(
+                p: &Params,
+                plan: StallPlan,
+            ) -> Result<Box<dyn StalledInstance>, ConsensusError> {
+                stalled::<$acceptor>(p, plan)
+            }
+        }
     };
-    fn validate(p: &Params) -> Result<(), ConsensusError> {
-        validate(p)
-    }
-    fn build(p: &Params) -> Result<Self, ConsensusError> {
-        build(p)
-    }
-    fn build_stalled(
-        p: &Params,
-        plan: StallPlan,
-    ) -> Result<Box<dyn StalledInstance>, ConsensusError> {
-        stalled::<super::PackedAcceptor>(p, plan)
-    }
 }
 
-impl Protocol for MutexPaxos {
-    const INFO: ProtocolInfo = ProtocolInfo {
-        name: "paxos-mutex",
-        summary: "Paxos over acceptor registers behind a mutex each",
-        primitive: "mutex acceptor registers",
-        object: &MUTEX,
-        consensus_number: ConsensusNumber::Infinite,
-        threads: Threads::AtMost(MAX_VALUES),
-        knobs: KNOBS,
-        loom: MODELS,
-        stall: Some(StallPoint::PaxosPhase),
-        broken: None,
-    };
-    fn validate(p: &Params) -> Result<(), ConsensusError> {
-        validate(p)
-    }
-    fn build(p: &Params) -> Result<Self, ConsensusError> {
-        build(p)
-    }
-    fn build_stalled(
-        p: &Params,
-        plan: StallPlan,
-    ) -> Result<Box<dyn StalledInstance>, ConsensusError> {
-        stalled::<super::MutexAcceptor>(p, plan)
-    }
-}
+paxos_protocol!(
+    PackedAcceptor,
+    "paxos",
+    "Paxos over lock-free acceptor registers (packed word, CAS); fast path for ballot 1",
+    "compare&swap acceptor registers",
+    &<CompareAndSwap as Object>::INFO
+);
+paxos_protocol!(
+    MutexAcceptor,
+    "paxos-mutex",
+    "Paxos over acceptor registers behind a mutex each",
+    "mutex acceptor registers",
+    &MUTEX
+);
