@@ -310,14 +310,8 @@ pub static EXERCISES: &[Exercise] = &[
 pub fn quiet_todo_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied());
-        let stub =
-            |m: &str| m.starts_with("not yet implemented") || m.starts_with("not implemented");
-        if message.is_some_and(|m| !stub(m)) {
+        use consensus_lab::check::panic;
+        if panic::text(info.payload()).is_some_and(|m| !panic::is_todo(m)) {
             default(info);
         }
     }));

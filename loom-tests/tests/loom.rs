@@ -1,7 +1,9 @@
 //! The loom suite, generated from the registry. See `loom-tests/src/lib.rs`.
 //!
 //! Filter like any test binary: `... --test loom -- cas/4`. Each test prints
-//! the executions it explored and the time it took.
+//! the executions it explored and the time it took. With `LOOM_CHECKPOINT_FILE`
+//! set, the filter must select exactly one model: the suite refuses to start
+//! otherwise (one file holds the position of one exploration).
 
 #[cfg(not(loom))]
 fn main() {
@@ -15,7 +17,9 @@ fn main() {
 
 #[cfg(loom)]
 mod suite {
-    use consensus_lab::check::model::{check, find_counterexample, ModelConfig};
+    use consensus_lab::check::model::{
+        check, check_invisible_winner, find_counterexample, ModelConfig,
+    };
     use consensus_lab::consensus::protocol::{LoomModel, Shows};
     use consensus_lab::registry::{Entry, PROTOCOLS};
     use libtest_mimic::{Arguments, Failed, Trial};
@@ -71,9 +75,41 @@ mod suite {
                 }
             }
         }
+        refuse_shared_checkpoint(&args, &trials);
         libtest_mimic::run(&args, trials).exit();
     }
 
+    /// With `LOOM_CHECKPOINT_FILE` set, exits with an error unless the
+    /// arguments select exactly one model: two models sharing the file would
+    /// resume from each other's position (or, on parallel test threads,
+    /// overwrite it). The harness refuses a second model in one process too;
+    /// this says so before anything runs, and names the models.
+    fn refuse_shared_checkpoint(args: &Arguments, trials: &[Trial]) {
+        let Some(file) = std::env::var_os("LOOM_CHECKPOINT_FILE") else { return };
+        if args.list {
+            return;
+        }
+        let selected: Vec<&str> =
+            trials.iter().filter(|t| !args.is_filtered_out(t)).map(Trial::name).collect();
+        if selected.len() != 1 {
+            eprintln!(
+                "error: LOOM_CHECKPOINT_FILE={} is set, and the filter selects {} models{}: \
+                 one checkpoint file holds the position of one exploration, so select \
+                 exactly one model (`-- --exact <name>`), or unset the variable",
+                file.to_string_lossy(),
+                selected.len(),
+                if selected.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", selected.join(", "))
+                }
+            );
+            std::process::exit(2);
+        }
+    }
+
+    /// The test-name suffix of a model's configuration (a report names what it
+    /// explored itself: see `ModelReport::scope`).
     fn label(cfg: ModelConfig) -> String {
         cfg.preemption_bound.map_or("exhaustive".into(), |b| format!("bounded-{b}"))
     }
@@ -93,6 +129,11 @@ mod suite {
         match check(builder(entry, model), cfg) {
             Ok(report) => {
                 println!("{name}/{}: {report}", model.label());
+                if report.resumed {
+                    // Its counts cover only the executions since the resume.
+                    println!("  (resumed: whether every thread won is not checked)");
+                    return Ok(());
+                }
                 if let Some(t) = report.winners.iter().position(|&w| w == 0) {
                     return Err(format!(
                         "t{t} never won in {} executions: the model does not race",
@@ -151,52 +192,29 @@ mod suite {
     /// not be visible. Every execution must end in agreement or in
     /// `InvalidWinner`, never in a data race on a slot (loom would panic), and
     /// the stale path must really be explored. Weakening the slot's own Release
-    /// store makes this test fail with loom's causality violation.
+    /// store makes this test fail with loom's causality violation. It runs
+    /// through the harness like every model (`check_invisible_winner`), with
+    /// the same bound handling and report.
     fn announce_slots_stay_race_free() -> Result<(), Failed> {
         use consensus_lab::consensus::broken::relaxed_cas::RelaxedCasConsensus;
-        use consensus_lab::{Consensus, ConsensusError, Proposals};
-        use std::sync::{Arc, Mutex};
 
-        let invalid = Arc::new(Mutex::new(0usize));
-        let seen = Arc::clone(&invalid);
-        let run = std::panic::catch_unwind(move || {
-            loom::model::Builder::new().check(move || {
-                let slot = Arc::new(Proposals::<String, _>::new(RelaxedCasConsensus::new(2)));
-                let other = Arc::clone(&slot);
-                let h = loom::thread::spawn(move || other.decide(1, "b".to_string()).cloned());
-                let results = [slot.decide(0, "a".to_string()).cloned(), h.join().unwrap()];
-                let decided: Vec<&String> =
-                    results.iter().filter_map(|r| r.as_ref().ok()).collect();
-                assert!(
-                    decided.windows(2).all(|w| w[0] == w[1]),
-                    "agreement violated: {results:?}"
+        let cfg = ModelConfig { threads: 2, preemption_bound: None, rounds_bounded: false };
+        match check_invisible_winner(|| RelaxedCasConsensus::new(2), cfg) {
+            Ok(report) => {
+                println!("announce/2: {report}");
+                let n = report.invisible_winner;
+                println!(
+                    "announce/2: {n} executions reported an invisible winner as InvalidWinner, \
+                     none raced"
                 );
-                for r in &results {
-                    match r {
-                        Ok(_) => {}
-                        Err(ConsensusError::InvalidWinner { .. }) => *seen.lock().unwrap() += 1,
-                        Err(e) => panic!("unexpected error {e}"),
-                    }
+                if n == 0 && !report.resumed {
+                    return Err("the model never explored the invisible-announce path".into());
                 }
-            })
-        });
-        if let Err(payload) = run {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Err(
-                format!("announce slots are not sound under a relaxed protocol: {msg}").into()
-            );
+                Ok(())
+            }
+            Err(cx) => {
+                Err(format!("announce slots are not sound under a relaxed protocol: {cx}").into())
+            }
         }
-        let n = *invalid.lock().unwrap();
-        println!(
-            "announce/2: {n} executions reported an invisible winner as InvalidWinner, none raced"
-        );
-        if n == 0 {
-            return Err("the model never explored the invisible-announce path".into());
-        }
-        Ok(())
     }
 }

@@ -1,9 +1,11 @@
 //! Checking, in three layers: the properties, the protocol trace, and the two
 //! ways to run them: exhaustively under loom (`model`, in `cfg(loom)` builds only)
 //! and on real cores ([`stress`]). [`verify`] is the one call that gives any
-//! implementation both (the harness of the exercises).
+//! implementation both (the harness of the exercises). [`panic`](mod@panic) reads panic
+//! payloads for all of them.
 
 pub mod linearizability;
+pub mod panic;
 pub mod properties;
 pub mod verify;
 

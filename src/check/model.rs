@@ -17,22 +17,30 @@
 //! (on a prototype of this harness, a 4-thread CAS model went from 57 thousand
 //! executions to 5.9 million with a loom `Arc` per thread).
 //!
-//! This file, the trace log and the loom suite are the only places outside
-//! `sync.rs` that name loom: they drive the model checker rather than being
-//! model-checked.
+//! This file, the trace log, the loom stage of `verify` (its one-execution
+//! probe) and the loom suite are the only places outside `sync.rs` that name
+//! loom: they drive the model checker rather than being model-checked.
 //!
 //! A failing execution panics with the violated property; [`check`] catches the
-//! panic (loom stops at the first failure) and returns a [`Counterexample`]: the
-//! message and the protocol trace of that execution, readable without loom.
+//! panic (loom stops at the first failure) and returns a [`Counterexample`]: its
+//! [`Cause`] (the [`Violation`] itself, or what stopped loom), the message and
+//! the protocol trace of that execution, readable without loom. Callers decide
+//! from the cause, never from the message's text.
+//!
+//! `LOOM_CHECKPOINT_FILE` names one file for one model: with it set, a process
+//! runs at most one model (a second one panics with the reason instead of
+//! resuming from the first one's position), and a model that starts from an
+//! existing file reports itself as resumed, not exhaustive ([`ModelReport::resumed`]).
 
+use crate::check::panic;
 use crate::check::properties::{check_decisions, check_step_bound, Undecided, Violation};
 use crate::consensus::announce::ANNOUNCE_STEPS;
-use crate::consensus::{Consensus, IdConsensus, Proposals};
+use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use crate::trace::{self, Trace};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How to explore.
@@ -63,35 +71,104 @@ pub struct ModelReport {
     /// Executions in which every thread decided (all of them unless rounds are
     /// bounded).
     pub all_decided: usize,
+    /// Executions in which a thread was told a winner whose announce it could
+    /// not see and got [`ConsensusError::InvalidWinner`] (counted by
+    /// [`check_invisible_winner`] only; 0 for every other model).
+    pub invisible_winner: usize,
+    /// Whether the exploration resumed from an existing `LOOM_CHECKPOINT_FILE`:
+    /// then it is not a full exploration from the start, and the counts above
+    /// cover only the executions since the resume.
+    pub resumed: bool,
 }
+
+impl ModelReport {
+    /// How much was explored: "exhaustive", "≤ k preemptions", or, for a run
+    /// resumed from a checkpoint, that it was not a full exploration.
+    pub fn scope(&self) -> String {
+        let bound = self.preemption_bound.map(|b| format!("≤ {b} preemptions"));
+        match (bound, self.resumed) {
+            (None, false) => "exhaustive".into(),
+            (Some(b), false) => b,
+            (None, true) => RESUMED.into(),
+            (Some(b), true) => format!("{b}, {RESUMED}"),
+        }
+    }
+}
+
+/// The label of a report of a run resumed from a checkpoint.
+const RESUMED: &str = "resumed (not a full exploration from the start)";
 
 impl fmt::Display for ModelReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} executions in {:.2} s ({}); every thread decided in {}; wins per thread {:?}",
+            "{} executions in {:.2} s{}; every thread decided in {}; wins per thread {:?}",
             self.executions,
             self.elapsed.as_secs_f64(),
-            self.preemption_bound.map_or("exhaustive".into(), |b| format!("≤ {b} preemptions")),
+            // "(exhaustive)", but ", resumed (not a full exploration ...)".
+            if self.resumed {
+                format!(", {}", self.scope())
+            } else {
+                format!(" ({})", self.scope())
+            },
             self.all_decided,
             self.winners
         )
     }
 }
 
-/// An execution in which a property failed.
+/// An execution in which a property failed, or loom stopped the model.
 #[derive(Clone, Debug)]
 pub struct Counterexample {
-    /// The violated property (or loom's own report, e.g. a data race).
+    /// What stopped the model: decide from this, not from [`message`](Self::message).
+    pub cause: Cause,
+    /// The cause as printed (for a violation kept while looking for a
+    /// sequentially consistent one, with a note that it needs a stale read).
     pub message: String,
     /// The protocol steps of the failing execution, in order.
     pub trace: Trace,
     /// Executions explored up to and including the failing one.
     pub executions: usize,
-    /// Whether loom itself stopped the model (a data race on an `UnsafeCell`, a
-    /// deadlock, an exceeded branch limit, a panic in protocol code) rather than
-    /// a violated property.
-    pub loom_panic: bool,
+}
+
+/// Why a model stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// A property was violated (the harness's own check failed).
+    Violation(Violation),
+    /// Loom stopped the model for a reason of its own: a data race on an
+    /// `UnsafeCell` (a causality violation), a deadlock, too many branches. With
+    /// loom's message.
+    Loom(String),
+    /// The code under test panicked (a `todo!()` among others, see
+    /// [`panic::is_todo`]): with the panic's message, "the model panicked" if it
+    /// had none.
+    Panicked(String),
+}
+
+impl Counterexample {
+    /// The violated property, if a property was violated (rather than loom
+    /// stopping the model or the code panicking).
+    pub fn violation(&self) -> Option<&Violation> {
+        match &self.cause {
+            Cause::Violation(v) => Some(v),
+            Cause::Loom(_) | Cause::Panicked(_) => None,
+        }
+    }
+}
+
+/// How loom's own reports start: the one place where a panic is recognised by
+/// its text, because loom reports these as plain panics with a message.
+const LOOM_REPORTS: [&str; 3] = ["Causality violation", "deadlock", "Model exceeded"];
+
+/// A panic that stopped the model and is not the harness's own: loom's report
+/// or the code's panic.
+fn cause_of_panic(payload: &(dyn std::any::Any + Send)) -> Cause {
+    match panic::text(payload) {
+        Some(m) if LOOM_REPORTS.iter().any(|r| m.starts_with(r)) => Cause::Loom(m.to_string()),
+        Some(m) => Cause::Panicked(m.to_string()),
+        None => Cause::Panicked("the model panicked".into()),
+    }
 }
 
 impl fmt::Display for Counterexample {
@@ -108,9 +185,16 @@ std::thread_local! {
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
     static ALL_DECIDED: Cell<usize> = const { Cell::new(0) };
     static WINNERS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static INVISIBLE_WINNER: Cell<usize> = const { Cell::new(0) };
     // A counterexample kept while looking for a sequentially consistent one.
-    static PENDING: RefCell<Option<(String, Trace, usize)>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Option<(Violation, Trace, usize)>> = const { RefCell::new(None) };
 }
+
+/// Set by the first model explored with `LOOM_CHECKPOINT_FILE` set: one file
+/// holds the position of one exploration, so a second model in the same process
+/// would resume from the first one's position (or two on parallel test threads
+/// would overwrite each other's).
+static CHECKPOINT_TAKEN: OnceLock<()> = OnceLock::new();
 
 /// Which counterexample to stop at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,7 +287,7 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    explore(move || Ids(Proposals::new(build())), cfg, StopAt::First)
+    explore(move || Ids(Proposals::new(build())), cfg, StopAt::First, undecided(cfg))
 }
 
 /// Like [`check`], but on a violation keeps exploring for a sequentially
@@ -218,7 +302,46 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    explore(move || Ids(Proposals::new(build())), cfg, StopAt::FirstSequentiallyConsistent)
+    let stop = StopAt::FirstSequentiallyConsistent;
+    explore(move || Ids(Proposals::new(build())), cfg, stop, undecided(cfg))
+}
+
+/// Model-checks the announce slots under an id protocol that breaks its
+/// happens-before contract (it names a winner whose announce may not be visible
+/// to the loser): every execution must satisfy agreement and validity among the
+/// threads that decided, a thread that cannot see the winner's announce must get
+/// [`ConsensusError::InvalidWinner`] (and is skipped), any other error is a
+/// violation, and a read of a slot while it is being written is loom's data
+/// race. The report counts the executions that took the invisible-announce path
+/// ([`ModelReport::invisible_winner`]); the caller decides whether enough did.
+/// The step bound and the protocol's invariant are checked as in [`check`].
+///
+/// # Errors
+/// The first counterexample loom finds.
+///
+/// # Panics
+/// On a rounds-bounded `cfg`: giving up is not among the outcomes this model allows.
+pub fn check_invisible_winner<C, F>(
+    build: F,
+    cfg: ModelConfig,
+) -> Result<ModelReport, Counterexample>
+where
+    C: IdConsensus + Send + 'static,
+    F: Fn() -> C + Send + Sync + 'static,
+{
+    assert!(!cfg.rounds_bounded, "check_invisible_winner allows InvalidWinner, not giving up");
+    let build = move || Ids(Proposals::new(build()));
+    explore(build, cfg, StopAt::First, Undecided::InvisibleWinner)
+}
+
+/// Which undecided threads `cfg` allows: with bounded rounds a thread may give
+/// up, and those that decided are judged.
+fn undecided(cfg: ModelConfig) -> Undecided {
+    if cfg.rounds_bounded {
+        Undecided::Allowed
+    } else {
+        Undecided::IsViolation
+    }
 }
 
 /// Model-checks a [`Consensus<T>`] implementation directly: `build` makes a
@@ -247,10 +370,16 @@ where
         move || Values { object: build(), proposals: proposals.clone(), step_bound },
         cfg,
         StopAt::FirstSequentiallyConsistent,
+        undecided(cfg),
     )
 }
 
-fn explore<S, F>(build: F, cfg: ModelConfig, stop: StopAt) -> Result<ModelReport, Counterexample>
+fn explore<S, F>(
+    build: F,
+    cfg: ModelConfig,
+    stop: StopAt,
+    undecided: Undecided,
+) -> Result<ModelReport, Counterexample>
 where
     S: Subject,
     F: Fn() -> S + Send + Sync + 'static,
@@ -259,6 +388,7 @@ where
     assert!((1..=5).contains(&n), "loom models 1 to 5 threads, {n} requested");
     EXECUTIONS.with(|e| e.set(0));
     ALL_DECIDED.with(|e| e.set(0));
+    INVISIBLE_WINNER.with(|e| e.set(0));
     WINNERS.with(|w| *w.borrow_mut() = vec![0; n]);
     PENDING.with(|p| *p.borrow_mut() = None);
 
@@ -273,6 +403,20 @@ where
     builder.max_permutations = None;
     builder.max_duration = None;
     let effective_bound = builder.preemption_bound;
+    // LOOM_CHECKPOINT_FILE: one file, one model per process (see the module doc).
+    let resumed = match &builder.checkpoint_file {
+        None => false,
+        Some(path) => {
+            assert!(
+                CHECKPOINT_TAKEN.set(()).is_ok(),
+                "LOOM_CHECKPOINT_FILE={} is set and another model already ran in this process: \
+                 one checkpoint file holds the position of one exploration, so run one model \
+                 per process with it (select exactly one model)",
+                path.display()
+            );
+            path.exists()
+        }
+    };
     let start = Instant::now();
     // LOOM_LOG: the subscriber `loom::model` would install (Builder::check alone
     // installs none, so loom's per-operation log would go nowhere).
@@ -303,9 +447,6 @@ where
             if all_decided {
                 ALL_DECIDED.with(|e| e.set(e.get() + 1));
             }
-            // With bounded rounds a thread may give up: judge those that decided.
-            let undecided =
-                if cfg.rounds_bounded { Undecided::Allowed } else { Undecided::IsViolation };
             let trace = trace::snapshot();
             let verdict = check_decisions(&proposals, &results, undecided)
                 .and_then(|()| match bound {
@@ -319,9 +460,12 @@ where
                 }
                 let executions = EXECUTIONS.with(Cell::get);
                 PENDING.with(|p| {
-                    p.borrow_mut().get_or_insert_with(|| (v.to_string(), trace, executions));
+                    p.borrow_mut().get_or_insert_with(|| (v, trace, executions));
                 });
                 return;
+            }
+            if results.iter().any(|r| matches!(r, Err(ConsensusError::InvalidWinner { .. }))) {
+                INVISIBLE_WINNER.with(|e| e.set(e.get() + 1));
             }
             if let Some(v) = results.iter().find_map(|r| r.as_ref().ok()) {
                 let t = proposals.iter().position(|p| p == v).expect("checked by validity");
@@ -337,12 +481,17 @@ where
     };
     // A violation set aside while looking for a sequentially consistent one is
     // the answer unless a sequentially consistent violation stopped the run.
-    if let (false, Some((message, trace, executions))) = (is_violation, pending) {
+    if let (false, Some((violation, trace, executions))) = (is_violation, pending) {
         let message = format!(
-            "{message}\n(no sequentially consistent counterexample was found within this \
+            "{violation}\n(no sequentially consistent counterexample was found within this \
              model and bound: this one needs a stale read)"
         );
-        return Err(Counterexample { message, trace, executions, loom_panic: false });
+        return Err(Counterexample {
+            cause: Cause::Violation(violation),
+            message,
+            trace,
+            executions,
+        });
     }
     match outcome {
         Ok(()) => Ok(ModelReport {
@@ -351,32 +500,29 @@ where
             winners: WINNERS.with(|w| w.borrow().clone()),
             preemption_bound: effective_bound,
             all_decided: ALL_DECIDED.with(Cell::get),
+            invisible_winner: INVISIBLE_WINNER.with(Cell::get),
+            resumed,
         }),
         Err(payload) => {
-            let message = match payload.downcast_ref::<ViolationPanic>() {
-                Some(ViolationPanic(m)) => m.clone(),
-                None => payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .map_or_else(|| "the model panicked".to_string(), |m| format!("loom: {m}")),
+            let (cause, message) = match payload.downcast_ref::<ViolationPanic>() {
+                Some(ViolationPanic(v)) => (Cause::Violation(v.clone()), v.to_string()),
+                None => {
+                    let message = panic::text(payload.as_ref())
+                        .map_or_else(|| "the model panicked".to_string(), |m| format!("loom: {m}"));
+                    (cause_of_panic(payload.as_ref()), message)
+                }
             };
-            Err(Counterexample {
-                message,
-                trace: trace::snapshot(),
-                executions,
-                loom_panic: !is_violation,
-            })
+            Err(Counterexample { cause, message, trace: trace::snapshot(), executions })
         }
     }
 }
 
 /// The panic payload of a violated property, so the harness can tell it from
 /// loom's own panics (a data race, a deadlock, a branch limit).
-struct ViolationPanic(String);
+struct ViolationPanic(Violation);
 
 fn fail(v: &Violation) -> ! {
-    std::panic::panic_any(ViolationPanic(v.to_string()))
+    std::panic::panic_any(ViolationPanic(v.clone()))
 }
 
 /// Asserts that loom finds a counterexample for a broken protocol; returns it.
@@ -395,9 +541,10 @@ where
     C: IdConsensus + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
 {
-    match explore(move || Ids(Proposals::new(build())), cfg, StopAt::FirstSequentiallyConsistent) {
+    let stop = StopAt::FirstSequentiallyConsistent;
+    match explore(move || Ids(Proposals::new(build())), cfg, stop, undecided(cfg)) {
         Ok(report) => Err(format!("the model held in all {} executions", report.executions)),
-        Err(cx) if cx.loom_panic => {
+        Err(cx) if cx.violation().is_none() => {
             Err(format!("loom stopped the model before any violation: {cx}"))
         }
         Err(cx) => Ok(cx),

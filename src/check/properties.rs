@@ -49,15 +49,12 @@ pub enum Violation {
     },
 }
 
-/// How the rendering of [`Violation::Disagreement`] starts.
-pub const AGREEMENT_VIOLATED: &str = "agreement violated";
-
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::Disagreement { first, other } => write!(
                 f,
-                "{AGREEMENT_VIOLATED}: t{} decided {} but t{} decided {}",
+                "agreement violated: t{} decided {} but t{} decided {}",
                 first.0, first.1, other.0, other.1
             ),
             Violation::Invalid { thread, value } => {
@@ -77,7 +74,9 @@ impl std::error::Error for Violation {}
 
 /// Whether a thread that stopped without deciding is a violation: one that gave
 /// up at its round limit ([`ConsensusError::GaveUp`]) or was crashed by a fault
-/// plan ([`ConsensusError::Crashed`]). Any other error always is.
+/// plan ([`ConsensusError::Crashed`]), or (in one loom model only) one told a
+/// winner it cannot see ([`ConsensusError::InvalidWinner`]). Any other error
+/// always is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Undecided {
     /// Every thread must decide (every protocol on real cores, without faults).
@@ -85,6 +84,12 @@ pub enum Undecided {
     /// Rounds are bounded (loom models of obstruction-free protocols) or threads
     /// crash on purpose: those threads are skipped, the others are judged.
     Allowed,
+    /// The id protocol under the announce slots breaks its happens-before
+    /// contract on purpose (the loom suite's soundness model of the slots): a
+    /// thread told a winner whose announce it cannot see gets
+    /// [`ConsensusError::InvalidWinner`], the slots' correct answer, and is
+    /// skipped; the others are judged. Giving up or crashing still is a violation.
+    InvisibleWinner,
 }
 
 /// Checks agreement, validity and failure-freedom of one instance: thread `t`
@@ -100,6 +105,11 @@ pub fn check_decisions<T: PartialEq + Debug>(
             Ok(v) => v,
             Err(ConsensusError::GaveUp { .. } | ConsensusError::Crashed { .. })
                 if undecided == Undecided::Allowed =>
+            {
+                continue
+            }
+            Err(ConsensusError::InvalidWinner { .. })
+                if undecided == Undecided::InvisibleWinner =>
             {
                 continue
             }
@@ -168,6 +178,21 @@ mod tests {
         assert_eq!(check_decisions(&[1, 2], &[gave_up(), Ok(2)], Undecided::Allowed), Ok(()));
         assert!(matches!(
             check_decisions(&[1, 2], &[gave_up(), Ok(2)], Undecided::IsViolation),
+            Err(Violation::Failed { thread: 0, .. })
+        ));
+        let invisible = || Err(ConsensusError::InvalidWinner { winner: 0 });
+        assert_eq!(
+            check_decisions(&[1, 2], &[Ok(1), invisible()], Undecided::InvisibleWinner),
+            Ok(())
+        );
+        for policy in [Undecided::IsViolation, Undecided::Allowed] {
+            assert!(matches!(
+                check_decisions(&[1, 2], &[Ok(1), invisible()], policy),
+                Err(Violation::Failed { thread: 1, .. })
+            ));
+        }
+        assert!(matches!(
+            check_decisions(&[1, 2], &[gave_up(), Ok(2)], Undecided::InvisibleWinner),
             Err(Violation::Failed { thread: 0, .. })
         ));
     }
