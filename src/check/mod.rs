@@ -1,6 +1,7 @@
-//! Checking, in three layers: the properties, the protocol trace, and the two
-//! ways to run them: exhaustively under loom (`model`, in `cfg(loom)` builds only)
-//! and on real cores ([`stress`]). [`verify`] is the one call that gives any
+//! Checking: the properties ([`properties`]), and the two ways to run them:
+//! exhaustively under loom (`model`, in `cfg(loom)` builds only) and on real
+//! cores (`stress`, in the other builds); the linearizability checker and the
+//! object workloads that feed it (`workload`, real cores). [`verify`] is the one call that gives any
 //! implementation both (the harness of the exercises). [`panic`](mod@panic) reads panic
 //! payloads for all of them.
 

@@ -11,8 +11,9 @@
 //!   no two sibling modules (of the library or of the CLI crate `conlab/src`)
 //!   import each other. It only reads the sources: no build, so it is instant.
 //! * `cargo xtask lint`: the layer check first (it fails fast), then `cargo fmt
-//!   --check` and `cargo clippy --all-targets -D warnings`, for the normal build
-//!   and for the loom build.
+//!   --check`, `cargo clippy --all-targets -D warnings` and the library's
+//!   `cargo doc` with rustdoc warnings as errors (a broken doc link is a defect),
+//!   each for the normal build and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
@@ -63,9 +64,15 @@ fn loom_rustflags() -> String {
 }
 
 fn cargo(args: &[&str], loom: bool) -> Result<(), String> {
+    cargo_with(args, loom, &[])
+}
+
+/// [`cargo`] with extra environment variables for the child.
+fn cargo_with(args: &[&str], loom: bool, env: &[(&str, String)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args(args);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     if loom {
         cmd.env("RUSTFLAGS", loom_rustflags());
     }
@@ -161,5 +168,22 @@ fn lint() -> Result<(), String> {
             "warnings",
         ],
         true,
-    )
+    )?;
+    // The library's docs teach: a broken intra-doc link is a defect, in both builds.
+    doc(false)?;
+    doc(true)
+}
+
+/// `cargo doc` of the library with every rustdoc warning an error.
+fn doc(loom: bool) -> Result<(), String> {
+    let mut args = vec!["doc", "--no-deps", "-p", "consensus-lab"];
+    if loom {
+        args.extend(["--release", "--target-dir", "target/loom"]);
+    }
+    let mut flags = std::env::var("RUSTDOCFLAGS").unwrap_or_default();
+    if !flags.is_empty() {
+        flags.push(' ');
+    }
+    flags.push_str("-D warnings");
+    cargo_with(&args, loom, &[("RUSTDOCFLAGS", flags)])
 }
