@@ -12,7 +12,8 @@
 
 #[cfg(not(loom))]
 mod benches {
-    use consensus_lab::bench::{baselines::BASELINES, primitives, time_entry, Path};
+    use consensus_lab::bench::primitives::{self, Layout, Primitive};
+    use consensus_lab::bench::{baselines::BASELINES, time_entry, Group, Path};
     use consensus_lab::consensus::protocol::Params;
     use consensus_lab::registry::PROTOCOLS;
     use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
@@ -46,7 +47,7 @@ mod benches {
             short(&mut g);
             g.throughput(Throughput::Elements(t as u64));
             for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
-                g.bench_function(BenchmarkId::new("baseline", b.name), |bench| {
+                g.bench_function(BenchmarkId::new(Group::Baseline.name(), b.name), |bench| {
                     bench.iter_custom(|iters| {
                         (b.time)(t, iters as usize, 64).expect("baseline runs")
                     })
@@ -57,18 +58,15 @@ mod benches {
                 if e.check(&params).is_err() {
                     continue;
                 }
-                g.bench_function(BenchmarkId::new("protocol", e.info().name), |bench| {
-                    bench.iter_custom(|iters| {
-                        time_entry(*e, &params, Path::Decide, iters as usize, 64)
-                            .expect("a correct protocol decides")
-                    })
-                });
-                g.bench_function(BenchmarkId::new("handles", e.info().name), |bench| {
-                    bench.iter_custom(|iters| {
-                        time_entry(*e, &params, Path::Handles, iters as usize, 64)
-                            .expect("a correct protocol decides")
-                    })
-                });
+                for path in Path::ALL {
+                    let id = BenchmarkId::new(Group::Protocol(path).name(), e.info().name);
+                    g.bench_function(id, |bench| {
+                        bench.iter_custom(|iters| {
+                            time_entry(*e, &params, path, iters as usize, 64)
+                                .expect("a correct protocol decides")
+                        })
+                    });
+                }
             }
             g.finish();
         }
@@ -76,16 +74,22 @@ mod benches {
 
     pub fn primitives(c: &mut Criterion) {
         for t in threads() {
-            for shared in [true, false] {
-                let layout = if shared { "shared-line" } else { "padded-lines" };
-                let mut g = c.benchmark_group(format!("primitive/{layout}/{}", label(t)));
+            for layout in Layout::ALL {
+                // Criterion's group names, kept as they were (saved baselines
+                // still compare): `conlab bench` calls these primitive/shared
+                // and primitive/padded.
+                let layout_name = match layout {
+                    Layout::Shared => "shared-line",
+                    Layout::Padded => "padded-lines",
+                };
+                let mut g = c.benchmark_group(format!("primitive/{layout_name}/{}", label(t)));
                 short(&mut g);
                 // One iteration: every thread applies the primitive once.
                 g.throughput(Throughput::Elements(t as u64));
-                for (p, name) in primitives::PRIMITIVES.iter().enumerate() {
-                    g.bench_function(*name, |bench| {
+                for p in Primitive::ALL {
+                    g.bench_function(p.name(), |bench| {
                         bench.iter_custom(|iters| {
-                            primitives::time(p, t, iters as usize, shared).expect("primitive runs")
+                            primitives::time(p, t, iters as usize, layout).expect("primitive runs")
                         })
                     });
                 }

@@ -1,5 +1,6 @@
 //! Real threads for every runner: a spinning barrier, racing `n` threads, the
-//! machine's cores and the size limit of one run.
+//! machine's cores and the size limit of one run; and how every runner reports
+//! the times it measured ([`median`], [`serialize_millis`]).
 //!
 //! The stress runner, the benchmarks, the Paxos fault runner and the object
 //! workloads all start their threads here, so they start, synchronise and fail
@@ -19,6 +20,7 @@
 //! Progress: blocking (a barrier waits for everyone, by definition).
 
 use crate::sync::{spin_loop, yield_now, AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Spins this many times before yielding the core.
 const SPINS: u32 = 1 << 12;
@@ -136,9 +138,52 @@ pub fn race<R: Send>(threads: usize, body: impl Fn(usize) -> R + Sync) -> Result
     })
 }
 
+/// The median of `samples` (sorted in place, so the caller can read the min
+/// and the max after it): the middle one for an odd count; for an even count
+/// the mean of the two middle ones (the usual median of a sample, and a
+/// duration, unlike a rank, can be halved). `Duration::ZERO` for no samples.
+///
+/// The one median of the crate: `bench::repeated` (every `conlab bench`
+/// figure) and the stall demonstration's verdict both use it.
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    let n = samples.len();
+    match n {
+        0 => Duration::ZERO,
+        _ if n % 2 == 1 => samples[n / 2],
+        // lo + (hi - lo) / 2: no overflow, and hi ≥ lo in a sorted slice.
+        _ => samples[n / 2 - 1] + (samples[n / 2] - samples[n / 2 - 1]) / 2,
+    }
+}
+
+/// Serializes a `Duration` as milliseconds (an `f64`, fractions kept): the
+/// `#[serde(serialize_with = "…")]` of every report's time field, so every JSON
+/// output gives times in the same unit.
+///
+/// # Errors
+/// The serializer's.
+pub fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1e3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(&mut []), Duration::ZERO);
+        assert_eq!(median(&mut [ms(7)]), ms(7));
+        // Odd: the middle one, whatever the order.
+        assert_eq!(median(&mut [ms(9), ms(1), ms(5)]), ms(5));
+        // Even: the mean of the two middle ones (here 3 and 6), not either.
+        let mut v = [ms(8), ms(3), ms(1), ms(6)];
+        assert_eq!(median(&mut v), Duration::from_micros(4_500));
+        assert_eq!(v, [ms(1), ms(3), ms(6), ms(8)], "sorted in place");
+        assert_eq!(median(&mut [ms(2), ms(3)]), Duration::from_micros(2_500));
+        assert_eq!(median(&mut [Duration::MAX, Duration::MAX]), Duration::MAX);
+    }
 
     #[test]
     fn no_thread_passes_a_round_before_all_arrived() {

@@ -110,6 +110,48 @@ impl fmt::Display for Val {
     }
 }
 
+/// The operation of a [`Step::Rmw`]: a read-modify-write other than a
+/// compare&swap (which has its own step, [`Step::Cas`]).
+///
+/// A type rather than a name, so a check that looks for one operation (Paxos's
+/// invariant reads the `Accept` steps) cannot miss it by a typo. `Display`
+/// gives the name the trace prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RmwOp {
+    /// `swap(v)`: writes `v`, returns the old value.
+    Swap,
+    /// `fetch&add(k)`: adds its argument, returns the old value.
+    FetchAdd,
+    /// `fetch&add(k)` with the addend fixed in the instruction (prints as
+    /// `fetch&add(k)`): exercise 8's `fetch&add(2)`.
+    FetchAddConst(u64),
+    /// `test&set`: sets the bit (or a zero word), returns the old value.
+    TestAndSet,
+    /// A queue's enqueue.
+    Enq,
+    /// A queue's dequeue.
+    Deq,
+    /// A Paxos acceptor's `prepare(b)` (phase 1).
+    Prepare,
+    /// A Paxos acceptor's `accept(b, v)` (phase 2).
+    Accept,
+}
+
+impl fmt::Display for RmwOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RmwOp::Swap => f.write_str("swap"),
+            RmwOp::FetchAdd => f.write_str("fetch&add"),
+            RmwOp::FetchAddConst(k) => write!(f, "fetch&add({k})"),
+            RmwOp::TestAndSet => f.write_str("test&set"),
+            RmwOp::Enq => f.write_str("enq"),
+            RmwOp::Deq => f.write_str("deq"),
+            RmwOp::Prepare => f.write_str("prepare"),
+            RmwOp::Accept => f.write_str("accept"),
+        }
+    }
+}
+
 /// One step of a protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -138,10 +180,10 @@ pub enum Step {
         /// The value it found (equal to `expected` on success).
         found: Val,
     },
-    /// Another read-modify-write (`"swap"`, `"fetch&add"`, `"test&set"`, ...).
+    /// Another read-modify-write (swap, fetch&add, test&set, ...).
     Rmw {
-        /// The operation's name.
-        op: &'static str,
+        /// The operation.
+        op: RmwOp,
         /// Where.
         loc: Loc,
         /// Its argument.
@@ -330,7 +372,7 @@ impl fmt::Display for Trace {
 ///
 /// In loom builds the step goes to the log; in every other build the call sits
 /// behind `if false` ([`RECORDING`]), so it is type-checked but compiled out:
-/// the arguments cost nothing on real cores. `Loc`, `Step` and `Val` are in scope
+/// the arguments cost nothing on real cores. `Loc`, `RmwOp`, `Step` and `Val` are in scope
 /// inside the macro: callers need no import.
 ///
 /// ```
@@ -341,7 +383,7 @@ impl fmt::Display for Trace {
 macro_rules! trace_step {
     ($thread:expr, $($step:tt)+) => {{
         #[allow(unused_imports)]
-        use $crate::trace::{Loc, Step, Val};
+        use $crate::trace::{Loc, RmwOp, Step, Val};
         if $crate::trace::RECORDING {
             $crate::trace::record($thread, Step::$($step)+);
         }
@@ -417,6 +459,30 @@ mod tests {
         assert_eq!(t.memory_steps(0), 2);
         assert_eq!(t.memory_steps(1), 1);
         assert!(t.is_sequentially_consistent());
+    }
+
+    #[test]
+    fn rmw_steps_print_their_operation_by_name() {
+        let rmw = |op| Step::Rmw {
+            op,
+            loc: Loc::new("word"),
+            arg: Val::Num(2),
+            old: Val::Num(0),
+            new: Val::Num(2),
+        };
+        assert_eq!(rmw(RmwOp::FetchAdd).to_string(), "fetch&add word (2) → 0, leaves 2");
+        assert_eq!(rmw(RmwOp::FetchAddConst(2)).to_string(), "fetch&add(2) word (2) → 0, leaves 2");
+        let names = [
+            (RmwOp::Swap, "swap"),
+            (RmwOp::TestAndSet, "test&set"),
+            (RmwOp::Enq, "enq"),
+            (RmwOp::Deq, "deq"),
+            (RmwOp::Prepare, "prepare"),
+            (RmwOp::Accept, "accept"),
+        ];
+        for (op, name) in names {
+            assert_eq!(op.to_string(), name);
+        }
     }
 
     #[test]

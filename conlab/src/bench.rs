@@ -1,15 +1,15 @@
 //! `conlab bench`: the contention table.
 
+use super::rows::{row, Row};
 use super::Machine;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
 use consensus_lab::bench::ops::{self, PaxosOps};
-use consensus_lab::bench::primitives::{self, PRIMITIVES};
-use consensus_lab::bench::{repeated, time_entry, Path, Stats};
+use consensus_lab::bench::primitives::{self, Layout, Primitive};
+use consensus_lab::bench::{repeated, time_entry, Group, Path};
 use consensus_lab::consensus::protocol::Params;
 use consensus_lab::registry::PROTOCOLS;
 use std::io::Write;
-use std::time::Duration;
 
 /// Output formats of `conlab bench`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,63 +65,6 @@ pub struct BenchArgs {
     pub plot: Option<std::path::PathBuf>,
 }
 
-/// One measured figure.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Row {
-    /// `protocol` (through `Consensus::decide`), `handles` (the same protocol
-    /// through proposer handles), `baseline`, or `primitive/shared` /
-    /// `primitive/padded`.
-    pub group: String,
-    /// The protocol, baseline or primitive.
-    pub name: String,
-    /// Threads.
-    pub threads: usize,
-    /// More threads than cores.
-    pub oversubscribed: bool,
-    /// Median ns per decision (per instance, all threads deciding) or per op.
-    pub median_ns: f64,
-    /// Fastest run.
-    pub min_ns: f64,
-    /// Slowest run.
-    pub max_ns: f64,
-    /// Decisions (or operations) per second, all threads together.
-    pub per_second: f64,
-    /// Median over the reference in the same run at the same thread count:
-    /// `raw-cas` for protocols and baselines, `cas-success` on the same layout
-    /// for primitives.
-    pub ratio: Option<f64>,
-    /// For a protocol held to its own raw sequence (`raw-tas` for
-    /// `test-and-set`, `mutex-parking-lot` for `lock-parking-lot`, ...): its name.
-    pub raw: Option<String>,
-    /// Median over that raw sequence's, same run, same threads: the target ratio.
-    pub raw_ratio: Option<f64>,
-}
-
-fn row(
-    group: &str,
-    name: &str,
-    threads: usize,
-    cores: usize,
-    per: f64,
-    units: f64,
-    s: Stats,
-) -> Row {
-    let ns = |d: Duration| d.as_nanos() as f64 / per;
-    Row {
-        group: group.into(),
-        name: name.into(),
-        threads,
-        oversubscribed: threads > cores,
-        median_ns: ns(s.median),
-        min_ns: ns(s.min),
-        max_ns: ns(s.max),
-        per_second: units / s.median.as_secs_f64().max(1e-12),
-        ratio: None,
-        raw: None,
-        raw_ratio: None,
-    }
-}
-
 /// Measures what `args` asks for.
 ///
 /// # Errors
@@ -142,7 +85,7 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
             for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
                 progress.show(b.name, t);
                 let s = repeated(repeat, || (b.time)(t, k, batch))?;
-                rows.push(row("baseline", b.name, t, cores, k as f64, dec, s));
+                rows.push(row(Group::Baseline, b.name, t, cores, k, dec, s));
             }
             for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
                 let params = Params::threads(t);
@@ -150,42 +93,42 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
                     continue; // more threads than the protocol serves
                 }
                 progress.show(e.info().name, t);
-                let s = repeated(repeat, || time_entry(*e, &params, Path::Decide, k, batch))?;
-                rows.push(row("protocol", e.info().name, t, cores, k as f64, dec, s));
-                let s = repeated(repeat, || time_entry(*e, &params, Path::Handles, k, batch))?;
-                rows.push(row("handles", e.info().name, t, cores, k as f64, dec, s));
+                for path in Path::ALL {
+                    let s = repeated(repeat, || time_entry(*e, &params, path, k, batch))?;
+                    rows.push(row(Group::Protocol(path), e.info().name, t, cores, k, dec, s));
+                }
             }
         }
         if args.suite != Suite::Protocols {
-            for shared in [true, false] {
-                let group = if shared { "primitive/shared" } else { "primitive/padded" };
-                for (p, name) in PRIMITIVES.iter().enumerate() {
-                    progress.show(name, t);
-                    let s = repeated(repeat, || primitives::time(p, t, ops, shared))?;
-                    rows.push(row(group, name, t, cores, ops as f64, (ops * t) as f64, s));
+            for layout in Layout::ALL {
+                for p in Primitive::ALL {
+                    progress.show(p.name(), t);
+                    let s = repeated(repeat, || primitives::time(p, t, ops, layout))?;
+                    let units = (ops * t) as f64;
+                    rows.push(row(Group::Primitive(layout), p.name(), t, cores, ops, units, s));
                 }
             }
         }
     }
     progress.done();
     // Ratios to the reference measured in the same run.
-    let reference: Vec<(String, usize, f64)> = rows
+    let reference: Vec<(Group, usize, f64)> = rows
         .iter()
-        .filter(|r| r.name == "raw-cas" || r.name == "cas-success")
-        .map(|r| (r.group.clone(), r.threads, r.median_ns))
+        .filter(|r| reference_of(r.group) == (r.group, r.name.as_str()))
+        .map(|r| (r.group, r.threads, r.median_ns))
         .collect();
     let baselines: Vec<(String, usize, f64)> = rows
         .iter()
-        .filter(|r| r.group == "baseline")
+        .filter(|r| r.group == Group::Baseline)
         .map(|r| (r.name.clone(), r.threads, r.median_ns))
         .collect();
     for r in &mut rows {
-        let want = if r.group.starts_with("primitive") { r.group.as_str() } else { "baseline" };
+        let (want, _) = reference_of(r.group);
         r.ratio = reference
             .iter()
-            .find(|(g, t, _)| g == want && *t == r.threads)
+            .find(|(g, t, _)| *g == want && *t == r.threads)
             .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
-        if r.group == "protocol" || r.group == "handles" {
+        if let Group::Protocol(_) = r.group {
             if let Some(raw) = raw_for(&r.name) {
                 r.raw = Some(raw.into());
                 r.raw_ratio = baselines
@@ -196,6 +139,16 @@ pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::
         }
     }
     Ok(rows)
+}
+
+/// The row a row of `group` is compared with (its `ratio`), as (group, name):
+/// `raw-cas` for protocols and baselines, `cas-success` on the same layout for
+/// primitives.
+fn reference_of(group: Group) -> (Group, &'static str) {
+    match group {
+        Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
+        Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
+    }
 }
 
 /// Paxos's atomic operations per decision at each thread count (3 acceptors).
@@ -230,10 +183,11 @@ impl Progress {
             let correct = PROTOCOLS.iter().filter(|e| e.info().broken.is_none());
             baselines.count() + correct.filter(|e| e.build(&Params::threads(t)).is_ok()).count()
         };
+        let primitives = Layout::ALL.len() * Primitive::ALL.len();
         let per_thread = |t: usize| match args.suite {
             Suite::Protocols => protocols(t),
-            Suite::Primitives => 2 * PRIMITIVES.len(),
-            Suite::All => protocols(t) + 2 * PRIMITIVES.len(),
+            Suite::Primitives => primitives,
+            Suite::All => protocols(t) + primitives,
         };
         Progress {
             on: std::io::stderr().is_terminal(),
@@ -339,7 +293,7 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     ]);
     for r in o.rows {
         t.add_row([
-            r.group.clone(),
+            r.group.to_string(),
             r.name.clone(),
             format!("{}{}", r.threads, if r.oversubscribed { "*" } else { "" }),
             format!("{:.1}", r.median_ns),

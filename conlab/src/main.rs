@@ -16,6 +16,7 @@ mod hierarchy;
 mod list;
 mod paxos;
 mod plot;
+mod rows;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -120,7 +120,7 @@ pub(super) fn paxos(
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
         Format::Text => write_text(&o, out)?,
     }
-    let majority = cfg.acceptors / 2 + 1;
+    let majority = cfg.majority();
     if r.disagreements > 0 || !r.errors.is_empty() {
         return Ok(EXIT_VIOLATION);
     }

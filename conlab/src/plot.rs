@@ -2,7 +2,8 @@
 //! (baselines dashed). Written by hand: a polyline per series and a few axis
 //! labels need no plotting crate (and no system fonts).
 
-use super::bench::Row;
+use super::rows::Row;
+use consensus_lab::bench::{Group, Path};
 use std::fmt::Write as _;
 
 const W: f64 = 900.0;
@@ -24,15 +25,17 @@ fn escape(s: &str) -> String {
 
 /// The chart of the protocol and baseline rows (primitives are left out).
 pub fn svg(rows: &[Row], title: &str) -> String {
-    let series_rows: Vec<&Row> =
-        rows.iter().filter(|r| r.group == "protocol" || r.group == "baseline").collect();
+    let series_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| matches!(r.group, Group::Protocol(Path::Decide) | Group::Baseline))
+        .collect();
     let mut threads: Vec<usize> = series_rows.iter().map(|r| r.threads).collect();
     threads.sort_unstable();
     threads.dedup();
-    let mut names: Vec<(&str, &str)> = Vec::new();
+    let mut names: Vec<(Group, &str)> = Vec::new();
     for r in &series_rows {
         if !names.iter().any(|(g, n)| *g == r.group && *n == r.name) {
-            names.push((&r.group, &r.name));
+            names.push((r.group, &r.name));
         }
     }
     let ymax = series_rows.iter().map(|r| r.per_second / 1e6).fold(1.0, f64::max) * 1.1;
@@ -104,7 +107,7 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             .iter()
             .map(|r| format!("{:.1},{:.1}", x(r.threads), y(r.per_second / 1e6)))
             .collect();
-        let dash = if *group == "baseline" { r#" stroke-dasharray="5 4""# } else { "" };
+        let dash = if *group == Group::Baseline { r#" stroke-dasharray="5 4""# } else { "" };
         let c = colour(i);
         let _ = writeln!(
             s,

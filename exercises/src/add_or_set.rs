@@ -24,7 +24,7 @@ impl AddOrSet {
         trace_step!(
             me,
             Rmw {
-                op: "fetch&add(2)",
+                op: RmwOp::FetchAddConst(2),
                 loc: Loc::new("word"),
                 arg: Val::Num(2),
                 old: Val::Num(old as u64),
@@ -49,7 +49,7 @@ impl AddOrSet {
         trace_step!(
             me,
             Rmw {
-                op: "test&set",
+                op: RmwOp::TestAndSet,
                 loc: Loc::new("word"),
                 arg: Val::Bot,
                 old: Val::Num(old as u64),

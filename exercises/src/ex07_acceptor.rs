@@ -17,8 +17,8 @@
 //! the new state and the reply, CAS; if the CAS fails another proposer's step
 //! landed first, so decide again on what it found. Count your CAS attempts in
 //! `Outcome::rmws` (the lab reports atomic operations per decision). Call
-//! [`trace`] after each operation (with the old and the new state; on a nack
-//! the old state twice), so loom's trace, and the Paxos invariant "every
+//! [`trace`] after each operation (with `RmwOp::Prepare` or `RmwOp::Accept`,
+//! the old and the new state; on a nack the old state twice), so loom's trace, and the Paxos invariant "every
 //! ballot accepted by a majority carries the same value" which reads it, see
 //! your steps.
 //!
@@ -36,6 +36,8 @@ use consensus_lab::paxos::acceptor::{trace, Caller, Outcome, Reply};
 use consensus_lab::paxos::Acceptor;
 #[allow(unused_imports)]
 use consensus_lab::sync::{spin_loop, AtomicU64, Ordering};
+#[allow(unused_imports)]
+use consensus_lab::trace::RmwOp;
 
 /// Your acceptor register.
 #[derive(Debug)]

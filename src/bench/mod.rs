@@ -20,9 +20,12 @@ pub mod ops;
 pub mod primitives;
 pub mod racing;
 
+pub use primitives::{Layout, Primitive};
+
 use crate::consensus::protocol::{self, Params, Protocol};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals, Proposer};
 use crate::registry::{Entry, Visit};
+use crate::threads::median;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -148,16 +151,60 @@ where
     )
 }
 
-/// How the benchmark calls a protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// How the benchmark calls a protocol: its rows are in group
+/// [`Group::Protocol`]`(path)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Path {
     /// [`Consensus::decide`]: the id checked and the slot claimed on every call
-    /// ([`contended`]).
+    /// ([`contended`]). Group name `protocol`.
     Decide,
     /// Proposer handles handed out before the clock starts
-    /// ([`contended_handles`]).
+    /// ([`contended_handles`]). Group name `handles`.
     Handles,
+}
+
+impl Path {
+    /// Both paths, in the order the tables show them.
+    pub const ALL: [Path; 2] = [Path::Decide, Path::Handles];
+}
+
+/// What a measured figure is of: the `group` column of `conlab bench` (text,
+/// JSON and CSV alike) and the group of a criterion benchmark id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// A protocol, timed through `path`: `protocol` ([`Path::Decide`]) or
+    /// `handles` ([`Path::Handles`]).
+    Protocol(Path),
+    /// What a user would pick instead ([`baselines`]): `baseline`.
+    Baseline,
+    /// An atomic primitive ([`primitives`]) on a layout: `primitive/shared` or
+    /// `primitive/padded`.
+    Primitive(Layout),
+}
+
+impl Group {
+    /// The group's name in every output (it serializes as this string).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::Protocol(Path::Decide) => "protocol",
+            Group::Protocol(Path::Handles) => "handles",
+            Group::Baseline => "baseline",
+            Group::Primitive(Layout::Shared) => "primitive/shared",
+            Group::Primitive(Layout::Padded) => "primitive/padded",
+        }
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// [`contended`] or [`contended_handles`] (by `path`) on fresh instances of
@@ -203,7 +250,8 @@ fn failures_are_errors(errors: usize) -> Result<(), ConsensusError> {
     Ok(())
 }
 
-/// Median, min and max of `repeat` measurements of `run`.
+/// Median ([`median`](crate::threads::median): for an even `repeat`, the mean of the two
+/// middle runs), min and max of `repeat` measurements of `run`.
 ///
 /// # Errors
 /// The first failure of `run`.
@@ -212,8 +260,8 @@ pub fn repeated(
     mut run: impl FnMut() -> Result<Duration, ConsensusError>,
 ) -> Result<Stats, ConsensusError> {
     let mut v: Vec<Duration> = (0..repeat.max(1)).map(|_| run()).collect::<Result<_, _>>()?;
-    v.sort_unstable();
-    Ok(Stats { median: v[v.len() / 2], min: v[0], max: v[v.len() - 1] })
+    let median = median(&mut v); // sorts v
+    Ok(Stats { median, min: v[0], max: v[v.len() - 1] })
 }
 
 /// The spread of repeated measurements.
@@ -225,4 +273,47 @@ pub struct Stats {
     pub min: Duration,
     /// The slowest.
     pub max: Duration,
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_and_primitives_keep_their_names() {
+        let groups: Vec<&str> = Path::ALL
+            .map(Group::Protocol)
+            .into_iter()
+            .chain([Group::Baseline])
+            .chain(Layout::ALL.map(Group::Primitive))
+            .map(Group::name)
+            .collect();
+        assert_eq!(
+            groups,
+            ["protocol", "handles", "baseline", "primitive/shared", "primitive/padded"]
+        );
+        assert_eq!(Group::Primitive(Layout::Padded).to_string(), "primitive/padded");
+        let names: Vec<&str> = Primitive::ALL.map(Primitive::name).to_vec();
+        assert_eq!(
+            names,
+            ["test&set", "swap", "fetch&add", "cas-success", "cas-increment-loop", "load", "store"]
+        );
+    }
+
+    #[test]
+    fn every_primitive_runs_on_both_layouts() {
+        for layout in Layout::ALL {
+            for p in Primitive::ALL {
+                assert!(primitives::time(p, 2, 100, layout).is_ok(), "{p} {layout:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_reports_the_median_min_and_max() {
+        let mut times = [5, 1, 4, 2].map(Duration::from_millis).into_iter();
+        let s = repeated(4, || Ok(times.next().unwrap_or_default())).unwrap();
+        assert_eq!(s.median, Duration::from_micros(3_000));
+        assert_eq!((s.min, s.max), (Duration::from_millis(1), Duration::from_millis(5)));
+    }
 }

@@ -16,8 +16,71 @@ use std::hint::black_box;
 use std::time::Duration;
 
 /// The primitives measured.
-pub const PRIMITIVES: &[&str] =
-    &["test&set", "swap", "fetch&add", "cas-success", "cas-increment-loop", "load", "store"];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Primitive {
+    /// `test&set` of a bit (a swap of `true`).
+    TestAndSet,
+    /// `swap(1)` of a word.
+    Swap,
+    /// `fetch&add(1)`.
+    FetchAdd,
+    /// A CAS 0 → 0: always succeeds, yet takes the line exclusively like any
+    /// CAS (the reference of the primitives' ratios).
+    CasSuccess,
+    /// An increment by a CAS loop (retries when another thread's update lands
+    /// between its load and its CAS).
+    CasIncrementLoop,
+    /// An Acquire load.
+    Load,
+    /// A Release store.
+    Store,
+}
+
+impl Primitive {
+    /// Every primitive, in the order the tables show them.
+    pub const ALL: [Primitive; 7] = [
+        Primitive::TestAndSet,
+        Primitive::Swap,
+        Primitive::FetchAdd,
+        Primitive::CasSuccess,
+        Primitive::CasIncrementLoop,
+        Primitive::Load,
+        Primitive::Store,
+    ];
+
+    /// Its name in tables and benchmark ids.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Primitive::TestAndSet => "test&set",
+            Primitive::Swap => "swap",
+            Primitive::FetchAdd => "fetch&add",
+            Primitive::CasSuccess => "cas-success",
+            Primitive::CasIncrementLoop => "cas-increment-loop",
+            Primitive::Load => "load",
+            Primitive::Store => "store",
+        }
+    }
+}
+
+impl std::fmt::Display for Primitive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the threads apply a primitive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Every thread on one word, one shared cache line: contention.
+    Shared,
+    /// One padded line per thread, no sharing: the instruction's own cost.
+    Padded,
+}
+
+impl Layout {
+    /// Both layouts, in the order the tables show them.
+    pub const ALL: [Layout; 2] = [Layout::Shared, Layout::Padded];
+}
 
 /// One word per line.
 struct Line {
@@ -35,26 +98,26 @@ impl Line {
 }
 
 #[inline]
-fn apply(primitive: usize, line: &Line) {
+fn apply(primitive: Primitive, line: &Line) {
     // The orderings are those the protocols use: AcqRel read-modify-writes,
     // Acquire loads, Release stores.
     match primitive {
-        0 => {
+        Primitive::TestAndSet => {
             black_box(line.bit.swap(true, Ordering::AcqRel));
         }
-        1 => {
+        Primitive::Swap => {
             black_box(line.word.swap(1, Ordering::AcqRel));
         }
-        2 => {
+        Primitive::FetchAdd => {
             black_box(line.word.fetch_add(1, Ordering::AcqRel));
         }
         // 0 → 0 always succeeds, yet takes the line exclusively like any CAS.
-        3 => {
+        Primitive::CasSuccess => {
             black_box(
                 line.word.compare_exchange(0, 0, Ordering::AcqRel, Ordering::Acquire).is_ok(),
             );
         }
-        4 => {
+        Primitive::CasIncrementLoop => {
             let mut cur = line.word.load(Ordering::Relaxed);
             // A CAS loop increment; Relaxed failure: the loop retries on what it found.
             while let Err(found) = line.word.compare_exchange_weak(
@@ -66,27 +129,25 @@ fn apply(primitive: usize, line: &Line) {
                 cur = found;
             }
         }
-        5 => {
+        Primitive::Load => {
             black_box(line.word.load(Ordering::Acquire));
         }
-        _ => line.word.store(1, Ordering::Release),
+        Primitive::Store => line.word.store(1, Ordering::Release),
     }
 }
 
-/// Time for `threads` threads to apply primitive number `primitive` (an index
-/// into [`PRIMITIVES`]) `ops` times each, on one `shared` line or on their own.
+/// Time for `threads` threads to apply `primitive` `ops` times each, on one
+/// line for all ([`Layout::Shared`]) or on their own ([`Layout::Padded`]).
 ///
 /// # Errors
-/// An unknown primitive, or a thread that cannot be started.
+/// A thread that cannot be started.
 pub fn time(
-    primitive: usize,
+    primitive: Primitive,
     threads: usize,
     ops: usize,
-    shared: bool,
+    layout: Layout,
 ) -> Result<Duration, ConsensusError> {
-    if primitive >= PRIMITIVES.len() {
-        return Err(ConsensusError::InvalidConfig(format!("no primitive number {primitive}")));
-    }
+    let shared = layout == Layout::Shared;
     // Fresh lines for every run: the CAS 0 → 0 needs its word at 0.
     let lines: Vec<Line> = (0..if shared { 1 } else { threads }).map(|_| Line::new()).collect();
     // One item per thread's run; the "batch" is the whole run (one start barrier).

@@ -69,12 +69,8 @@ pub struct StressReport {
     /// rather than one deciding a whole batch before the others arrived.
     pub contended_batches: usize,
     /// Wall time of the racing phase.
-    #[serde(serialize_with = "as_millis")]
+    #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1e3)
 }
 
 impl StressReport {

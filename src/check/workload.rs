@@ -183,12 +183,8 @@ pub struct LinearizabilityReport {
     /// The first violation, rendered.
     pub example: Option<String>,
     /// Time spent checking (not recording).
-    #[serde(serialize_with = "as_millis")]
+    #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub check_time: Duration,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1e3)
 }
 
 impl LinearizabilityReport {

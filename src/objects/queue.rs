@@ -70,7 +70,7 @@ impl Queue {
         trace_step!(
             me,
             Rmw {
-                op: "deq",
+                op: RmwOp::Deq,
                 loc: Loc::new("queue"),
                 arg: Val::Bot,
                 old: v.map_or(Val::Bot, |v| Val::Num(v as u64)),
@@ -86,7 +86,7 @@ impl Queue {
         trace_step!(
             me,
             Rmw {
-                op: "enq",
+                op: RmwOp::Enq,
                 loc: Loc::new("queue"),
                 arg: Val::Num(v as u64),
                 old: Val::Bot,

@@ -65,7 +65,7 @@ impl TestAndSet {
         trace_step!(
             me,
             Rmw {
-                op: "test&set",
+                op: RmwOp::TestAndSet,
                 loc: Loc::new("bit"),
                 arg: Val::Bool(true),
                 old: Val::Bool(old),
@@ -150,7 +150,7 @@ impl Swap {
         trace_step!(
             me,
             Rmw {
-                op: "swap",
+                op: RmwOp::Swap,
                 loc: Loc::new("word"),
                 arg: Val::Num(v as u64),
                 old: Val::Num(old as u64),
@@ -200,7 +200,7 @@ impl FetchAdd {
         trace_step!(
             me,
             Rmw {
-                op: "fetch&add",
+                op: RmwOp::FetchAdd,
                 loc: Loc::new("counter"),
                 arg: Val::Num(k as u64),
                 old: Val::Num(old as u64),

@@ -29,6 +29,7 @@
 
 use crate::consensus::acceptor_state::AcceptorState;
 use crate::sync::{spin_loop, AtomicU64, Ordering, ParkingMutex};
+use crate::trace::RmwOp;
 use crate::trace_step;
 
 /// An acceptor's answer.
@@ -115,7 +116,7 @@ fn step_accept(s: AcceptorState, b: u64, v: usize) -> (Option<AcceptorState>, Re
 /// `old`): what every [`Acceptor`] calls after each operation, so the trace and
 /// the Paxos invariant (which reads these steps) see it. Costs nothing outside
 /// loom builds.
-pub fn trace(who: Caller, op: &'static str, arg: u64, old: AcceptorState, new: AcceptorState) {
+pub fn trace(who: Caller, op: RmwOp, arg: u64, old: AcceptorState, new: AcceptorState) {
     trace_step!(
         who.proposer,
         Rmw {
@@ -138,7 +139,7 @@ impl PackedAcceptor {
     fn apply(
         &self,
         who: Caller,
-        op: &'static str,
+        op: RmwOp,
         arg: u64,
         success: Ordering,
         step: impl Fn(AcceptorState) -> (Option<AcceptorState>, Reply),
@@ -180,11 +181,11 @@ impl Acceptor for PackedAcceptor {
     }
 
     fn prepare(&self, who: Caller, b: u64) -> Outcome {
-        self.apply(who, "prepare", b, Ordering::Acquire, |s| step_prepare(s, b))
+        self.apply(who, RmwOp::Prepare, b, Ordering::Acquire, |s| step_prepare(s, b))
     }
 
     fn accept(&self, who: Caller, b: u64, v: usize) -> Outcome {
-        self.apply(who, "accept", b, Ordering::Release, |s| step_accept(s, b, v))
+        self.apply(who, RmwOp::Accept, b, Ordering::Release, |s| step_accept(s, b, v))
     }
 
     fn state(&self) -> AcceptorState {
@@ -203,7 +204,7 @@ impl MutexAcceptor {
     fn apply(
         &self,
         who: Caller,
-        op: &'static str,
+        op: RmwOp,
         arg: u64,
         step: impl Fn(AcceptorState) -> (Option<AcceptorState>, Reply),
     ) -> Outcome {
@@ -228,11 +229,11 @@ impl Acceptor for MutexAcceptor {
     }
 
     fn prepare(&self, who: Caller, b: u64) -> Outcome {
-        self.apply(who, "prepare", b, |s| step_prepare(s, b))
+        self.apply(who, RmwOp::Prepare, b, |s| step_prepare(s, b))
     }
 
     fn accept(&self, who: Caller, b: u64, v: usize) -> Outcome {
-        self.apply(who, "accept", b, |s| step_accept(s, b, v))
+        self.apply(who, RmwOp::Accept, b, |s| step_accept(s, b, v))
     }
 
     fn state(&self) -> AcceptorState {

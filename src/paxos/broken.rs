@@ -24,7 +24,7 @@ use crate::consensus::ConsensusError;
 use crate::objects::rmw::CompareAndSwap;
 use crate::objects::{ConsensusNumber, Object};
 use crate::paxos::acceptor::{Acceptor, Caller, Outcome, Reply};
-use crate::paxos::{PackedAcceptor, PaxosConsensus, Rules};
+use crate::paxos::{majority, PackedAcceptor, PaxosConsensus, Rules};
 use crate::sync::{AtomicU64, Ordering};
 use crate::trace_step;
 
@@ -91,7 +91,7 @@ impl Rules for OwnValue {
     }
 
     fn decide_quorum(acceptors: usize) -> usize {
-        acceptors / 2 + 1
+        majority(acceptors)
     }
 }
 

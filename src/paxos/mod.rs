@@ -63,7 +63,7 @@ use crate::consensus::rounds::RoundLimit;
 use crate::consensus::stall::StallGate;
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::sync::{AtomicUsize, CachePadded, Ordering};
-use crate::trace::{Step, Trace, Val};
+use crate::trace::{RmwOp, Step, Trace, Val};
 use std::marker::PhantomData;
 
 /// Most acceptors an instance may have (the invariant check keeps a bitmask of
@@ -280,7 +280,9 @@ pub fn chosen_values_agree(trace: &Trace, majority: usize) -> Result<(), String>
     // ballot -> (value, acceptor bitmask)
     let mut accepted: Vec<(u64, Option<usize>, u64)> = Vec::new();
     for e in &trace.events {
-        let Step::Rmw { op: "accept", loc, arg: Val::Num(b), old, new } = e.step else { continue };
+        let Step::Rmw { op: RmwOp::Accept, loc, arg: Val::Num(b), old, new } = e.step else {
+            continue;
+        };
         let (Some(i), Val::Ballots { accepted: nb, value, .. }) = (loc.index, new) else {
             continue;
         };
@@ -308,4 +310,40 @@ pub fn chosen_values_agree(trace: &Trace, majority: usize) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Event, Loc};
+
+    /// Acceptor `i`'s step `op` at ballot `b` from nothing to `(b, b: value)`.
+    fn step(op: RmwOp, i: usize, b: u64, value: usize) -> Event {
+        let none = Val::Ballots { promised: 0, accepted: 0, value: None };
+        let new = Val::Ballots { promised: b, accepted: b, value: Some(value) };
+        Event {
+            thread: value,
+            step: Step::Rmw { op, loc: Loc::at("acceptor", i), arg: Val::Num(b), old: none, new },
+        }
+    }
+
+    #[test]
+    fn the_invariant_reads_the_accept_steps_only() {
+        // Ballot 1 with t0 at acceptors 0 and 1, ballot 2 with t1 at 1 and 2:
+        // two values chosen by a majority of 3.
+        let two = |op| Trace {
+            events: vec![
+                step(op, 0, 1, 0),
+                step(op, 1, 1, 0),
+                step(op, 1, 2, 1),
+                step(op, 2, 2, 1),
+            ],
+        };
+        let err = chosen_values_agree(&two(RmwOp::Accept), majority(3)).unwrap_err();
+        assert!(err.starts_with("two values chosen: ballot 1 with t0"), "{err}");
+        // The same steps as prepares choose nothing.
+        assert_eq!(chosen_values_agree(&two(RmwOp::Prepare), majority(3)), Ok(()));
+        // One value, or no majority for the second: fine.
+        assert_eq!(chosen_values_agree(&two(RmwOp::Accept), majority(5)), Ok(()));
+    }
 }

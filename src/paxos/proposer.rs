@@ -6,7 +6,7 @@
 //! one rule each and loom finds what breaks.
 
 use super::acceptor::{Acceptor, Caller, Reply};
-use super::{PaxosConsensus, ProposerFaults};
+use super::{majority, PaxosConsensus, ProposerFaults};
 use crate::consensus::acceptor_state;
 use crate::consensus::rounds::{backoff, Ballots};
 use crate::consensus::ConsensusError;
@@ -32,7 +32,7 @@ impl Rules for Classic {
     }
 
     fn decide_quorum(acceptors: usize) -> usize {
-        acceptors / 2 + 1
+        majority(acceptors)
     }
 }
 

@@ -66,12 +66,8 @@ pub struct PaxosRun {
     /// The first errors other than crash / no quorum / give-up, if any.
     pub errors: Vec<String>,
     /// Wall time of the racing phase.
-    #[serde(serialize_with = "as_millis")]
+    #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1e3)
 }
 
 impl PaxosRun {

@@ -18,8 +18,14 @@
 //! dependency a reader follows; string literals are skipped), each top-level name of a `crate::{a::x, b}` group, and
 //! `crate::X` where `X` is a root re-export (a `use M::...X...` in `src/lib.rs`)
 //! or a `#[macro_export]` macro (its module is the file that defines it). A name
-//! that resolves to none of these is an error: the check fails closed. `super::`
-//! never leaves the top-level module, so it is ignored.
+//! that resolves to none of these is an error: the check fails closed.
+//!
+//! `super::` paths count too, for both rules: they are resolved to the path
+//! from the crate root they stand for. In a file whose module path is
+//! `[a, b]`, `super::c` is `a::c`; in a top-level module (`[a]`), `super::x`
+//! is the crate root's `x` (for rule 1, resolved like `crate::x`). Inside an
+//! inline `mod m { .. }` the module path is the file's plus `m`, so the
+//! `use super::*` of a `mod tests` is the file's own module.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -228,19 +234,28 @@ fn layer_violations(files: &[SourceFile]) -> Vec<String> {
         let Some(from) = file.top() else { continue }; // the crate root is exempt
         let Some(from_layer) = layer_of(from) else { continue }; // reported above
         let mut seen = BTreeSet::new();
-        for path in crate_paths(&mask(&file.text, false)) {
+        let code = mask(&file.text, false);
+        let crate_paths = crate_paths(&code).into_iter().map(|p| (p, false));
+        let super_paths = super_paths(&file.module, &code, &file.text).into_iter();
+        for (path, written_super) in crate_paths.chain(super_paths.map(|p| (p, true))) {
             let Some((name, line)) = path.segs.first() else { continue };
+            if name == "*" || name == "self" {
+                continue; // `super::*` of a top-level module: the crate root's items
+            }
             let via = |to: &str| {
-                if name == to {
+                if name == to && !written_super {
                     String::new()
+                } else if written_super {
+                    format!(" via super:: (crate::{name})")
                 } else {
                     format!(" via crate::{name}")
                 }
             };
             let message = match resolver.resolve(name) {
                 None => format!(
-                    "crate::{name} is not a module, a root re-export (src/lib.rs) or a \
-                     #[macro_export] macro: cannot tell its layer"
+                    "crate::{name}{} is not a module, a root re-export (src/lib.rs) or a \
+                     #[macro_export] macro: cannot tell its layer",
+                    if written_super { " (written super::)" } else { "" }
                 ),
                 Some(Target::Root) => continue,
                 Some(Target::Module(to)) => {
@@ -280,7 +295,10 @@ fn sibling_cycles(files: &[SourceFile], min_depth: usize) -> Vec<String> {
     // from -> to -> where first seen.
     let mut edges: BTreeMap<(Vec<String>, Vec<String>), (String, usize)> = BTreeMap::new();
     for file in files {
-        for path in crate_paths(&mask(&file.text, true)) {
+        let code = mask(&file.text, true);
+        let paths =
+            crate_paths(&code).into_iter().chain(super_paths(&file.module, &code, &file.text));
+        for path in paths {
             let segs: Vec<&(String, usize)> =
                 path.segs.iter().filter(|(s, _)| s != "self" && s != "*").collect();
             let k = file.module.iter().zip(&segs).take_while(|(a, (b, _))| *a == b).count();
@@ -551,6 +569,73 @@ fn crate_paths(code: &[u8]) -> Vec<UsePath> {
     out
 }
 
+/// Every path after a `super::` (or `super::super::` ...) in `code`, resolved
+/// to the path from the crate root it stands for (without `crate`), in a file
+/// whose module path is `module`; `text` is the file's source, for finding the
+/// inline modules (`mod m { .. }`) a path sits in. A `super` above the crate
+/// root is left out (rustc refuses it anyway).
+fn super_paths(module: &[String], code: &[u8], text: &str) -> Vec<UsePath> {
+    let mods = inline_mods(&mask(text, true));
+    let mut scanner = Scanner::new(code);
+    let mut out = Vec::new();
+    for i in 0..code.len() {
+        // The first `super` of a chain (not one after `super::` or `self::`).
+        if !word_at(code, i, b"super") || !code[i + 5..].starts_with(b"::") {
+            continue;
+        }
+        if i >= 2 && &code[i - 2..i] == b"::" {
+            continue;
+        }
+        let mut base: Vec<String> = module.to_vec();
+        base.extend(mods.iter().filter(|m| m.0 <= i && i < m.1).map(|m| m.2.clone()));
+        scanner.pos = i;
+        let mut ups = 0;
+        while word_at(code, scanner.pos, b"super") && code[scanner.pos + 5..].starts_with(b"::") {
+            scanner.pos += 7;
+            ups += 1;
+        }
+        let Some(keep) = base.len().checked_sub(ups) else { continue };
+        let line = scanner.line(i);
+        let prefix: Vec<(String, usize)> = base[..keep].iter().map(|m| (m.clone(), line)).collect();
+        scanner.tree(&prefix, false, &mut out);
+    }
+    out
+}
+
+/// The inline modules of `code` (comments and strings blanked): for each
+/// `mod name {`, where its body starts and ends and its name, outermost first.
+fn inline_mods(code: &[u8]) -> Vec<(usize, usize, String)> {
+    let mut scanner = Scanner::new(code);
+    let mut out = Vec::new();
+    for i in 0..code.len() {
+        if !word_at(code, i, b"mod") {
+            continue;
+        }
+        scanner.pos = i + 3;
+        scanner.skip_ws();
+        let Some(name) = scanner.ident() else { continue };
+        scanner.skip_ws();
+        if !scanner.eat(b"{") {
+            continue; // `mod name;`: a module of its own file
+        }
+        let start = scanner.pos;
+        let mut depth = 1;
+        let mut j = start;
+        while j < code.len() && depth > 0 {
+            // A brace in a char literal ('{') does not count.
+            let quoted = j > 0 && code[j - 1] == b'\'' && code.get(j + 1) == Some(&b'\'');
+            match code[j] {
+                b'{' if !quoted => depth += 1,
+                b'}' if !quoted => depth -= 1,
+                _ => {}
+            }
+            j += 1;
+        }
+        out.push((start, j, name));
+    }
+    out
+}
+
 /// Every path of every `use` statement in `code` (comments already blanked).
 fn use_paths(code: &[u8]) -> Vec<UsePath> {
     let mut scanner = Scanner::new(code);
@@ -600,7 +685,12 @@ mod tests {
         let v = check(&[
             ("lib.rs", "pub mod sync;\npub mod consensus;\npub use consensus::Consensus;\n"),
             ("sync.rs", "pub use std::sync::atomic;\n"),
-            ("consensus/mod.rs", "use crate::sync::atomic;\nuse super::x;\n"),
+            (
+                "consensus/mod.rs",
+                "use crate::sync::atomic;\nuse super::sync::Mutex;\n\
+                 mod tests {\n    use super::*;\n    use super::super::sync;\n}\n",
+            ),
+            ("consensus/cas.rs", "use super::Consensus;\nuse super::super::objects::X;\n"),
             ("check/mod.rs", "use crate::consensus::Consensus;\nuse crate::Consensus;\n"),
         ]);
         assert_eq!(v, Vec::<String>::new());
@@ -746,6 +836,81 @@ mod tests {
             ["conlab/src/bench.rs:2: bench imports plot, and plot imports bench \
               (conlab/src/plot.rs:1): sibling modules may not import each other"]
         );
+    }
+
+    #[test]
+    fn super_paths_resolve_from_the_files_module() {
+        let code = |t: &str| mask(t, true);
+        let paths = |module: &[&str], text: &str| -> Vec<String> {
+            let module: Vec<String> = module.iter().map(|m| m.to_string()).collect();
+            super_paths(&module, &code(text), text)
+                .iter()
+                .map(|p| p.segs.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join("::"))
+                .collect()
+        };
+        // [a, b]: super::c is a::c, super::super::x the root's x.
+        assert_eq!(
+            paths(&["a", "b"], "use super::c;\nfn f() { super::super::x::y(); }\n"),
+            ["a::c", "x::y"]
+        );
+        // Depth 1: the crate root's items; groups expand as after crate::.
+        assert_eq!(
+            paths(&["plot"], "use super::{bench::Row, Machine};\n"),
+            ["bench::Row", "Machine"]
+        );
+        // In an inline module, super is the file's module; `pub(super)` is no path.
+        assert_eq!(
+            paths(
+                &["a"],
+                "pub(super) fn g() {}\nmod tests {\n    fn h() { let c = '{'; }\n    \
+                 use super::*;\n    mod deep { use super::super::x; }\n}\nuse super::y;\n"
+            ),
+            ["a::*", "a::x", "y"]
+        );
+        // Above the root: left out.
+        assert!(paths(&["a"], "use super::super::z;\n").is_empty());
+        // Strings and (for rule 2) comments are not paths.
+        assert!(paths(&["a", "b"], "// super::c\nconst S: &str = \"super::d\";\n").is_empty());
+    }
+
+    #[test]
+    fn a_super_import_counts_for_both_rules() {
+        // Rule 1: `super::` from a top-level module is the crate root.
+        let v = check(&[("consensus/mod.rs", "use super::check::Report;\n"), ("check/mod.rs", "")]);
+        assert_eq!(
+            v,
+            ["src/consensus/mod.rs:1: consensus (layer 4) imports check (layer 8) via super:: \
+              (crate::check): a module may only use layers below it"]
+        );
+        let v = check(&[("consensus/mod.rs", "fn f() { super::helper(); }\n")]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains("crate::helper (written super::) is not a module"), "{v:?}");
+        // Rule 2 in the library: siblings through super::.
+        let v = check(&[
+            ("check/model.rs", "use super::stress::run;\n"),
+            ("check/stress.rs", "use crate::check::model::M;\n"),
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].starts_with("src/check/model.rs:1: check::model imports check::stress"));
+        // Rule 2 in the CLI crate: what plot.rs and bench.rs did.
+        let cli: Vec<SourceFile> = [
+            ("main.rs", "mod bench;\nmod plot;\nmod rows;\n"),
+            ("plot.rs", "use super::bench::Row;\n"),
+            ("bench.rs", "fn f() {\n    super::plot::svg();\n}\n"),
+            ("rows.rs", ""),
+        ]
+        .iter()
+        .map(|(rel, text)| SourceFile::new("conlab/src", rel, text))
+        .collect();
+        assert_eq!(
+            check_sources(&[], Some(&cli)),
+            ["conlab/src/bench.rs:2: bench imports plot, and plot imports bench \
+              (conlab/src/plot.rs:1): sibling modules may not import each other"]
+        );
+        // ... and with the rows in a module of their own, no cycle.
+        let mut cli = cli;
+        cli[1] = SourceFile::new("conlab/src", "plot.rs", "use super::rows::Row;\n");
+        assert!(check_sources(&[], Some(&cli)).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::consensus::stall::StallState;
 use crate::consensus::stall::StalledInstance;
 use crate::consensus::{Consensus, ConsensusError, Proposals};
 use crate::sync::{thread, yield_now};
+use crate::threads::median;
 use std::time::{Duration, Instant};
 
 /// Runs `f` on a new scoped thread named after thread id `t`.
@@ -95,14 +96,6 @@ pub(super) fn instance(
 /// the other threads within the stall.
 pub(super) const MAX_RERUNS: usize = 10;
 
-pub(super) fn median(sorted: &[Duration]) -> Duration {
-    match sorted.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
 /// One decide by a fresh thread alone on a fresh registry instance, with the
 /// id the others use: the median over `samples`.
 pub(super) fn uncontended(
@@ -128,6 +121,5 @@ pub(super) fn uncontended(
             times.push(took);
         }
     }
-    times.sort();
-    Ok(median(&times))
+    Ok(median(&mut times))
 }

@@ -49,7 +49,8 @@ use crate::consensus::protocol::{Params, ProtocolInfo, StallPlan};
 use crate::consensus::stall::{StallPoint, Stalled, StalledInstance};
 use crate::consensus::{ConsensusError, Progress};
 use crate::registry::{self, Entry, PROTOCOLS};
-use instance::{instance, median, uncontended, MAX_RERUNS};
+use crate::threads::median;
+use instance::{instance, uncontended, MAX_RERUNS};
 use std::time::Duration;
 
 /// Where the stalled thread pauses.
@@ -362,8 +363,7 @@ pub fn run_one(sel: &Selected, cfg: &StallConfig) -> Result<Row, ConsensusError>
             }
         }
     }
-    times.sort();
-    let med = median(&times);
+    let med = median(&mut times);
     let verdict = if !errors.is_empty() {
         Verdict::Failed
     } else if med > cfg.pause / 2 {

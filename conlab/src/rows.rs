@@ -1,0 +1,66 @@
+//! The rows of `conlab bench`: what `bench` measures and `plot` draws, in a
+//! module of their own so that neither of the two imports the other's data.
+
+use consensus_lab::bench::{Group, Stats};
+use std::time::Duration;
+
+/// One measured figure.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Row {
+    /// What it is of; serialized as its name: `protocol` (through
+    /// `Consensus::decide`), `handles` (the same protocol through proposer
+    /// handles), `baseline`, or `primitive/shared` / `primitive/padded`.
+    pub group: Group,
+    /// The protocol, baseline or primitive.
+    pub name: String,
+    /// Threads.
+    pub threads: usize,
+    /// More threads than cores.
+    pub oversubscribed: bool,
+    /// Median ns per decision (per instance, all threads deciding) or per op.
+    pub median_ns: f64,
+    /// Fastest run.
+    pub min_ns: f64,
+    /// Slowest run.
+    pub max_ns: f64,
+    /// Decisions (or operations) per second, all threads together.
+    pub per_second: f64,
+    /// Median over the reference in the same run at the same thread count:
+    /// `raw-cas` for protocols and baselines, `cas-success` on the same layout
+    /// for primitives.
+    pub ratio: Option<f64>,
+    /// For a protocol held to its own raw sequence (`raw-tas` for
+    /// `test-and-set`, `mutex-parking-lot` for `lock-parking-lot`, ...): its name.
+    pub raw: Option<String>,
+    /// Median over that raw sequence's, same run, same threads: the target ratio.
+    pub raw_ratio: Option<f64>,
+}
+
+/// The row of `s`, measured at `threads` threads on `cores` cores: the times
+/// per unit (`per`: instances, each decided by all threads, or operations per
+/// thread) and `units` (decisions or operations, all threads together) per
+/// second; no ratios yet.
+pub fn row(
+    group: Group,
+    name: &str,
+    threads: usize,
+    cores: usize,
+    per: usize,
+    units: f64,
+    s: Stats,
+) -> Row {
+    let ns = |d: Duration| d.as_nanos() as f64 / per.max(1) as f64;
+    Row {
+        group,
+        name: name.into(),
+        threads,
+        oversubscribed: threads > cores,
+        median_ns: ns(s.median),
+        min_ns: ns(s.min),
+        max_ns: ns(s.max),
+        per_second: units / s.median.as_secs_f64().max(1e-12),
+        ratio: None,
+        raw: None,
+        raw_ratio: None,
+    }
+}
