@@ -95,6 +95,31 @@ impl ModelReport {
     }
 }
 
+impl ModelReport {
+    /// Whether the model really raced: every thread of `must_win` won in some
+    /// execution, and some execution had every thread decide. A resumed run
+    /// passes (its counts cover only the executions since the resume).
+    ///
+    /// # Errors
+    /// What did not happen, in words.
+    pub fn raced(&self, must_win: &[usize]) -> Result<(), String> {
+        if self.resumed {
+            return Ok(());
+        }
+        if let Some(&t) = must_win.iter().find(|&&t| self.winners.get(t).is_none_or(|&w| w == 0)) {
+            return Err(format!(
+                "t{t}'s proposal was never decided in {} executions: the protocol never lets \
+                 it win, or the threads never really race",
+                self.executions
+            ));
+        }
+        if self.all_decided == 0 {
+            return Err(format!("no execution of {} had every thread decide", self.executions));
+        }
+        Ok(())
+    }
+}
+
 /// The label of a report of a run resumed from a checkpoint.
 const RESUMED: &str = "resumed (not a full exploration from the start)";
 

@@ -77,28 +77,10 @@ fn judge(
     must_win: &[usize],
 ) -> Result<String, Failure> {
     match (plan.expect, report) {
-        // The counts of a resumed run cover only the executions since the
-        // resume: whether every thread won, or all decided, is not known.
-        (Expect::Holds, Ok(r)) if r.resumed => Ok(r.to_string()),
-        (Expect::Holds, Ok(r)) => {
-            if let Some(&t) = must_win.iter().find(|&&t| r.winners.get(t) == Some(&0)) {
-                return Err(Failure::Violation {
-                    message: format!(
-                        "t{t}'s proposal was never decided in {} executions: the protocol never \
-                         lets it win, or the threads never really race",
-                        r.executions
-                    ),
-                    trace: None,
-                });
-            }
-            if r.all_decided == 0 {
-                return Err(Failure::Violation {
-                    message: format!("no execution of {} had every thread decide", r.executions),
-                    trace: None,
-                });
-            }
-            Ok(r.to_string())
-        }
+        (Expect::Holds, Ok(r)) => match r.raced(must_win) {
+            Ok(()) => Ok(r.to_string()),
+            Err(message) => Err(Failure::Violation { message, trace: None }),
+        },
         (Expect::Holds, Err(cx)) => Err(counterexample_failure(cx)),
         (Expect::Counterexample, Ok(r)) => Err(Failure::NoCounterexample(format!(
             "the protocol held in all {} executions ({})",
