@@ -41,7 +41,7 @@ mod benches {
         g.sample_size(20);
     }
 
-    pub fn protocols(c: &mut Criterion) {
+    pub(crate) fn protocols(c: &mut Criterion) {
         for t in threads() {
             let mut g = c.benchmark_group(format!("decide/{}", label(t)));
             short(&mut g);
@@ -72,7 +72,7 @@ mod benches {
         }
     }
 
-    pub fn primitives(c: &mut Criterion) {
+    pub(crate) fn primitives(c: &mut Criterion) {
         for t in threads() {
             for layout in Layout::ALL {
                 // Criterion's group names, kept as they were (saved baselines
@@ -99,8 +99,14 @@ mod benches {
     }
 }
 
+// criterion_group! defines a `pub fn consensus` it gives no doc comment.
 #[cfg(not(loom))]
-criterion::criterion_group!(consensus, benches::protocols, benches::primitives);
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(consensus, super::benches::protocols, super::benches::primitives);
+}
+#[cfg(not(loom))]
+use group::consensus;
 #[cfg(not(loom))]
 criterion::criterion_main!(consensus);
 

@@ -59,8 +59,6 @@
 //! assert_eq!(slot.decide(0, "right").unwrap(), &"left");
 //! ```
 
-#![warn(missing_docs)]
-
 pub mod check;
 pub mod consensus;
 pub mod objects;

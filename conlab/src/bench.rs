@@ -69,7 +69,10 @@ pub struct BenchArgs {
 ///
 /// # Errors
 /// A failure of a workload.
-pub fn measure(args: &BenchArgs, cores: usize) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+pub(crate) fn measure(
+    args: &BenchArgs,
+    cores: usize,
+) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let progress = Progress::new(args);
     let (k, ops, repeat, batch) = (
         usize::try_from(args.instances)?,
@@ -155,7 +158,7 @@ fn reference_of(group: Group) -> (Group, &'static str) {
 ///
 /// # Errors
 /// A failure of the run.
-pub fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::error::Error>> {
+pub(crate) fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::error::Error>> {
     if args.suite == Suite::Primitives {
         return Ok(Vec::new());
     }

@@ -73,7 +73,7 @@ use conlab_exercise_catalog as catalog;
 
 /// One build of the exercises binary, then one run of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// Whether it is the loom build.
     pub loom: bool,
     /// Cargo's arguments for the build.
@@ -85,7 +85,7 @@ pub struct Invocation {
 }
 
 /// The builds and runs `check` needs, in order.
-pub fn invocations(name: &str, solution: bool, stage: Stages) -> Vec<Invocation> {
+pub(crate) fn invocations(name: &str, solution: bool, stage: Stages) -> Vec<Invocation> {
     let make = |loom: bool| {
         let mut build: Vec<String> = ["build", "--quiet", "--release", "-p", "conlab-exercises"]
             .iter()

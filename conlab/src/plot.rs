@@ -24,7 +24,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The chart of the protocol and baseline rows (primitives are left out).
-pub fn svg(rows: &[Row], title: &str) -> String {
+pub(crate) fn svg(rows: &[Row], title: &str) -> String {
     let series_rows: Vec<&Row> = rows
         .iter()
         .filter(|r| matches!(r.group, Group::Protocol(Path::Decide) | Group::Baseline))

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// One measured figure.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     /// What it is of; serialized as its name: `protocol` (through
     /// `Consensus::decide`), `handles` (the same protocol through proposer
     /// handles), `baseline`, or `primitive/shared` / `primitive/padded`.
@@ -40,7 +40,7 @@ pub struct Row {
 /// per unit (`per`: instances, each decided by all threads, or operations per
 /// thread) and `units` (decisions or operations, all threads together) per
 /// second; no ratios yet.
-pub fn row(
+pub(crate) fn row(
     group: Group,
     name: &str,
     threads: usize,

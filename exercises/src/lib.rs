@@ -78,6 +78,7 @@ pub enum Target {
 }
 
 /// One exercise: its catalog entry and its check.
+#[derive(Debug)]
 pub struct Exercise {
     /// Name, file, title, hints.
     pub info: &'static catalog::Info,

@@ -29,7 +29,7 @@ mod suite {
     /// in 29 executions that 5.5 million exhaustive ones had not reached yet.
     const QUICK_BOUND: usize = 2;
 
-    pub fn main() {
+    pub(crate) fn main() {
         let args = Arguments::from_args();
         // Every panic inside a model is caught and reported by the harness with
         // the protocol trace (and libtest-mimic reports any other panic's

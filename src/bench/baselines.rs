@@ -48,6 +48,7 @@ fn announce_words(threads: usize) -> Box<[AtomicU64]> {
 }
 
 /// Store announce, CAS, load winner.
+#[derive(Debug)]
 pub struct RawCas {
     winner: AtomicUsize,
     announce: Box<[AtomicU64]>,
@@ -74,6 +75,7 @@ impl Baseline for RawCas {
 
 /// Store announce, one first-mover operation (test&set, swap, fetch&add), load
 /// the winner's announce.
+#[derive(Debug)]
 pub struct RawFirst<O> {
     object: O,
     announce: Box<[AtomicU64]>,
@@ -97,6 +99,7 @@ impl<O: FirstOp> Baseline for RawFirst<O> {
 }
 
 /// `OnceNonZeroUsize::set` + `get`.
+#[derive(Debug)]
 pub struct OnceNonZero(OnceNonZeroUsize);
 
 impl Baseline for OnceNonZero {
@@ -112,6 +115,7 @@ impl Baseline for OnceNonZero {
 }
 
 /// `OnceBox::set` + `get` (one allocation per `set`).
+#[derive(Debug)]
 pub struct OnceBoxed(OnceBox<u64>);
 
 impl Baseline for OnceBoxed {
@@ -126,6 +130,7 @@ impl Baseline for OnceBoxed {
 }
 
 /// `OnceLock::set` + `get`.
+#[derive(Debug)]
 pub struct OnceLocked(OnceLock<u64>);
 
 impl Baseline for OnceLocked {
@@ -140,6 +145,7 @@ impl Baseline for OnceLocked {
 }
 
 /// A raw std mutex lock + unlock.
+#[derive(Debug)]
 pub struct RawStdMutex(StdMutex<()>);
 
 impl Baseline for RawStdMutex {
@@ -153,6 +159,7 @@ impl Baseline for RawStdMutex {
 }
 
 /// A raw parking_lot mutex lock + unlock.
+#[derive(Debug)]
 pub struct RawParkingMutex(ParkingMutex<()>);
 
 impl Baseline for RawParkingMutex {
@@ -196,6 +203,7 @@ pub fn time<B: Baseline>(
 }
 
 /// A baseline by name.
+#[derive(Debug)]
 pub struct BaselineEntry {
     /// Its name in tables.
     pub name: &'static str,

@@ -234,6 +234,7 @@ pub fn check_object<O: Workload>(
 }
 
 /// A checkable object by name, for `conlab run --object`.
+#[derive(Debug)]
 pub struct ObjectEntry {
     /// The name on the command line.
     pub name: &'static str,

@@ -35,7 +35,7 @@ use std::path::Path;
 /// lowest layer first: this table IS the rule (docs/src/architecture.md links
 /// here). A module may use only modules in layers below its own (and itself).
 /// Names with no module yet (`rsm`, `byzantine`) are fine.
-pub const LAYERS: &[&[&str]] = &[
+pub(crate) const LAYERS: &[&[&str]] = &[
     &["sync"],
     &["trace", "threads"],
     &["objects"],
@@ -54,7 +54,7 @@ fn layer_of(module: &str) -> Option<usize> {
 }
 
 /// One source file of a crate.
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// The path shown in messages, e.g. `src/consensus/cas.rs`.
     display: String,
     /// Its module path in the crate: `["consensus", "cas"]`; empty for a crate root.
@@ -65,7 +65,7 @@ pub struct SourceFile {
 impl SourceFile {
     /// `rel` is the path under the crate's source directory `src_dir`
     /// (`consensus/cas.rs` under `src`).
-    pub fn new(src_dir: &str, rel: &str, text: &str) -> Self {
+    pub(crate) fn new(src_dir: &str, rel: &str, text: &str) -> Self {
         let mut module: Vec<String> = rel.split('/').map(str::to_string).collect();
         if let Some(last) = module.last_mut() {
             if let Some(stem) = last.strip_suffix(".rs") {
@@ -85,7 +85,7 @@ impl SourceFile {
 }
 
 /// The outcome of a check.
-pub struct Report {
+pub(crate) struct Report {
     /// How many files were scanned.
     pub files: usize,
     /// One line per violation, `file:line: message`.
@@ -94,7 +94,7 @@ pub struct Report {
 
 /// Checks the tree at `root` (the workspace root): the library in `src/`, and
 /// the CLI crate in `conlab/src/` if that directory exists.
-pub fn check_tree(root: &Path) -> Result<Report, String> {
+pub(crate) fn check_tree(root: &Path) -> Result<Report, String> {
     let lib = load_dir(root, "src")?;
     let cli_dir = root.join("conlab/src");
     let cli = if cli_dir.is_dir() { Some(load_dir(root, "conlab/src")?) } else { None };
@@ -134,7 +134,7 @@ fn load_dir(root: &Path, sub: &str) -> Result<Vec<SourceFile>, String> {
 
 /// Both checks on sources already in memory: `lib` is the library (`src/`),
 /// `cli` the CLI crate (`conlab/src/`) if there is one.
-pub fn check_sources(lib: &[SourceFile], cli: Option<&[SourceFile]>) -> Vec<String> {
+pub(crate) fn check_sources(lib: &[SourceFile], cli: Option<&[SourceFile]>) -> Vec<String> {
     let mut out = layer_violations(lib);
     out.extend(sibling_cycles(lib, 1));
     if let Some(cli) = cli {
