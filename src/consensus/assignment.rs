@@ -53,44 +53,14 @@ use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::assignment::{Assignment, MAX_REGISTERS};
 use crate::objects::{ConsensusNumber, Object};
 use crate::trace_step;
+use arrayvec::ArrayVec;
 
 /// A fixed-capacity list on the stack: `decide` allocates nothing (the
-/// wait-free protocols promise no allocation and no system call).
-#[derive(Clone, Copy)]
-struct Small<T: Copy + Default> {
-    buf: [T; MAX_REGISTERS],
-    len: usize,
-}
-
-impl<T: Copy + Default> Small<T> {
-    fn new() -> Self {
-        Small { buf: [T::default(); MAX_REGISTERS], len: 0 }
-    }
-
-    /// Appends; the callers never exceed [`MAX_REGISTERS`] (an object's size,
-    /// checked when the object is built).
-    fn push(&mut self, x: T) {
-        debug_assert!(self.len < MAX_REGISTERS, "more entries than an object has registers");
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = x;
-            self.len += 1;
-        }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        &self.buf[..self.len]
-    }
-}
-
-impl<T: Copy + Default> FromIterator<T> for Small<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut s = Small::new();
-        for x in iter {
-            s.push(x);
-        }
-        s
-    }
-}
+/// wait-free protocols promise no allocation and no system call). Every list
+/// holds at most one entry per register of one object, and an object's size is
+/// checked against [`MAX_REGISTERS`] when it is built, so `collect` (which
+/// panics past the capacity) never overflows.
+type Small<T> = ArrayVec<T, MAX_REGISTERS>;
 
 /// The index of pair register `r_ab` (a ≠ b) among n threads' registers: after
 /// the n own registers, in the order (0,1), (0,2), ..., (1,2), ...
@@ -145,7 +115,7 @@ impl<const M: usize> AssignmentConsensus<M> {
         let writes: Small<(usize, usize)> = std::iter::once((me, me))
             .chain((0..n).filter(|&j| j != me).map(|j| (pair(n, me, j), me)))
             .collect();
-        self.regs.assign(self.trace_base + me, writes.as_slice())?;
+        self.regs.assign(self.trace_base + me, &writes)?;
         Ok(self.first(me))
     }
 
@@ -154,7 +124,6 @@ impl<const M: usize> AssignmentConsensus<M> {
         let (n, t) = (self.threads, self.trace_base + me);
         let candidates: Small<usize> =
             (0..n).filter(|&j| j == me || self.regs.read(t, j).is_some()).collect();
-        let candidates = candidates.as_slice();
         let mut w = candidates[0];
         for &b in &candidates[1..] {
             // r_wb = w: w assigned after b, so b precedes w.
@@ -257,9 +226,8 @@ impl<const M: usize> AssignmentGroups<M> {
         }
         let (c0, c1): (Small<usize>, Small<usize>) = (cand(0).collect(), cand(1).collect());
         // Group 0 wins iff one of its candidates precedes all of group 1's.
-        let zero_first = c0.as_slice().iter().any(|&a| {
-            c1.as_slice().iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b))
-        });
+        let zero_first =
+            c0.iter().any(|&a| c1.iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b)));
         usize::from(!zero_first)
     }
 }
@@ -283,12 +251,11 @@ impl<const M: usize> IdConsensus for AssignmentGroups<M> {
             let other = (1 - group) * g..(2 - group) * g;
             std::iter::once((me, value)).chain(other.map(|b| (self.cross(me, b), me))).collect()
         };
-        self.regs.assign(me, writes.as_slice())?;
+        self.regs.assign(me, &writes)?;
         let written: Small<Option<usize>> = (0..self.threads)
             .map(|j| if j == me { Some(value) } else { self.regs.read(me, j) })
             .collect();
-        let written = written.as_slice();
-        let winners = self.first_group(me, written);
+        let winners = self.first_group(me, &written);
         let winner = (winners * g..(winners + 1) * g)
             .find_map(|j| written[j])
             .ok_or(ConsensusError::InvalidWinner { winner: winners * g })?;
