@@ -11,7 +11,8 @@
 //! and, unlike a locked `assign` beside unlocked loads of separate atomics, a
 //! `read` can never see one register of an assignment without the others. The
 //! CAS loop is inside the object: the protocols use only `assign` and `read`.
-//! The loop is lock-free (a retry means another assignment landed).
+//! The loop is lock-free (a retry means another assignment landed, so it backs
+//! off with [`Backoff::spin`](crate::sync::Backoff)).
 //!
 //! Orderings: `assign`'s CAS is `AcqRel` on success (publish the assigner's
 //! announce; acquire what earlier assigners published, which later reads of
@@ -20,7 +21,7 @@
 
 use super::{ConsensusNumber, ObjectError};
 use super::{Object, ObjectInfo, Spec};
-use crate::sync::{spin_loop, AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Backoff, Ordering};
 use crate::trace_step;
 
 /// Registers one object holds.
@@ -122,6 +123,10 @@ impl Assignment {
             bits |= (v as u64) << (4 * r);
         }
         let mut cur = self.word.load(Ordering::Relaxed);
+        // A failed CAS means another assignment landed: back off exponentially
+        // (crossbeam's `spin`, never a yield: the loop is lock-free). Under loom,
+        // one loom yield per retry, as the plain `spin_loop` it replaces.
+        let backoff = Backoff::new();
         loop {
             // AcqRel on success, Relaxed on failure: see the module docs.
             match self.word.compare_exchange(
@@ -133,7 +138,7 @@ impl Assignment {
                 Ok(_) => break,
                 Err(found) => {
                     cur = found;
-                    spin_loop();
+                    backoff.spin();
                 }
             }
         }

@@ -5,7 +5,7 @@ use crate::consensus::protocol::Params;
 use crate::consensus::stall::StallState;
 use crate::consensus::stall::StalledInstance;
 use crate::consensus::{Consensus, ConsensusError, Proposals};
-use crate::sync::{thread, yield_now};
+use crate::sync::{thread, Backoff};
 use std::time::{Duration, Instant};
 
 /// Runs `f` on a new scoped thread named after thread id `t`.
@@ -56,6 +56,9 @@ pub(super) fn instance(
         .ok_or_else(|| ConsensusError::InvalidConfig("the instance has no stall".into()))?;
     thread::scope(|s| {
         let stalled = spawn(s, who, move || slot.decide(who, who as u64).copied())?;
+        // Waiting for another thread to reach a point: crossbeam's `snooze`
+        // (spin a little, then yield the core).
+        let wait = Backoff::new();
         while gate.state() == StallState::Waiting {
             if stalled.is_finished() {
                 let r = join(stalled);
@@ -63,7 +66,7 @@ pub(super) fn instance(
                     "t{who} decided ({r:?}) without reaching its stall point"
                 )));
             }
-            yield_now();
+            wait.snooze();
         }
         let handles = (0..cfg.threads)
             .filter(|&t| t != who)
