@@ -44,6 +44,15 @@
 //! `n − 1` pair reads); the groups protocol: its phase 1, then 1 assignment,
 //! `n − 1` reads and at most `(m − 1)²` cross-pair reads.
 //!
+//! A step is one operation on the assignment object, as Herlihy counts them
+//! (see [`Progress::WaitFree`]): an `assign` of up to m registers is **one**
+//! step, as the object's specification makes it one atomic operation, whatever
+//! its implementation costs. That implementation
+//! ([`objects::assignment`](crate::objects::assignment)) is a load and a CAS
+//! loop; each thread assigns once per object here, so a CAS fails only when
+//! another thread's assignment landed, and an `assign` takes at most n
+//! attempts. The bounds above are in steps, not in instructions.
+//!
 //! **Orderings**: all in the [`Assignment`] object: assignments `AcqRel`, reads
 //! `Acquire`, all on one word, so a value read from a register carries its
 //! writer's announce (phase 1 hands it on through the group's object).

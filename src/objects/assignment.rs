@@ -14,6 +14,15 @@
 //! The loop is lock-free (a retry means another assignment landed, so it backs
 //! off with [`Backoff::spin`](crate::sync::Backoff)).
 //!
+//! **Steps.** To a protocol built on this object, an `assign` is one step (one
+//! operation on a shared object, as Herlihy counts them, and one traced
+//! `Assign` step) and so is a `read`, whatever the implementation costs in
+//! instructions: an `assign` is a load and up to k CAS attempts when k
+//! assignments race (each failure means another one landed), so at most n for
+//! n threads that each assign once, as in the assignment consensus protocols.
+//! Their step bounds (`Progress::WaitFree` in the consensus layer) count
+//! operations, not instructions.
+//!
 //! Orderings: `assign`'s CAS is `AcqRel` on success (publish the assigner's
 //! announce; acquire what earlier assigners published, which later reads of
 //! this word then carry along) and `Relaxed` on failure (the loop retries on the
