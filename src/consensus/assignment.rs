@@ -378,4 +378,13 @@ mod tests {
         assert!(AssignmentGroups::<3>::new(3).is_err());
         assert!(AssignmentGroups::<4>::new(6).is_ok());
     }
+
+    #[test]
+    fn zero_threads_are_errors() {
+        assert!(matches!(AssignmentConsensus::<3>::new(0), Err(ConsensusError::InvalidConfig(_))));
+        assert!(matches!(AssignmentGroups::<3>::new(0), Err(ConsensusError::InvalidConfig(_))));
+        // The smallest sizes each serves are fine.
+        assert!(AssignmentConsensus::<3>::new(1).is_ok());
+        assert!(AssignmentGroups::<3>::new(2).is_ok());
+    }
 }
