@@ -18,18 +18,26 @@
 //! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) |
 //! | [`yield_now`] | `std::thread::yield_now` | `loom::thread::yield_now` |
 //! | [`sleep`] | `std::thread::sleep` | one `loom::thread::yield_now` (loom has no clock) |
+//! | [`Backoff`] | `crossbeam_utils::Backoff` | the same API; every `spin` and `snooze` is one loom yield |
 //! | [`CachePadded`] | `crossbeam_utils::CachePadded` in both worlds (it is only alignment) |
 //!
 //! Known loom facts the protocols are written around (see `docs/src/architecture.md`):
 //! loom treats SeqCst loads and stores as AcqRel but models `fence(SeqCst)`, never
 //! fails `compare_exchange_weak` spuriously, and only switches threads at the
 //! operations above, so every spin or retry loop must call [`spin_loop`] or
-//! [`yield_now`].
+//! [`yield_now`], or back off with [`Backoff`].
+//!
+//! crossbeam's `Backoff` calls std's `spin_loop` and `yield_now` directly, which
+//! loom cannot see (a loop backing off with it would never let loom switch
+//! threads), so the loom build has its own: one loom yield per call, like the
+//! single [`spin_loop`] it replaces in a retry loop, so that a loop's loom
+//! executions are the same whichever of the two it uses.
 
 pub use crossbeam_utils::CachePadded;
 
 #[cfg(loom)]
 mod imp {
+    pub use self::backoff::Backoff;
     pub use loom::cell::UnsafeCell;
     pub use loom::hint::spin_loop;
     pub use loom::sync::atomic::{
@@ -44,6 +52,63 @@ mod imp {
     pub fn sleep(pause: std::time::Duration) {
         let _ = pause;
         loom::thread::yield_now();
+    }
+
+    mod backoff {
+        use std::cell::Cell;
+
+        /// Where crossbeam's `Backoff` stops spinning and starts yielding.
+        const SPIN_LIMIT: u32 = 6;
+        /// Where crossbeam's `Backoff` reports completion.
+        const YIELD_LIMIT: u32 = 10;
+
+        /// `crossbeam_utils::Backoff`'s API for loom models: each [`spin`] and
+        /// [`snooze`] is exactly one loom yield (loom explores the interleavings;
+        /// more spins would only add executions), and the step count follows
+        /// crossbeam's, so [`is_completed`] turns true after as many calls.
+        ///
+        /// [`spin`]: Backoff::spin
+        /// [`snooze`]: Backoff::snooze
+        /// [`is_completed`]: Backoff::is_completed
+        #[derive(Debug, Default)]
+        pub struct Backoff {
+            step: Cell<u32>,
+        }
+
+        impl Backoff {
+            /// A fresh backoff.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Starts over.
+            pub fn reset(&self) {
+                self.step.set(0);
+            }
+
+            /// Backs off in a lock-free retry loop (another thread made
+            /// progress): one `loom::hint::spin_loop`.
+            pub fn spin(&self) {
+                loom::hint::spin_loop();
+                if self.step.get() <= SPIN_LIMIT {
+                    self.step.set(self.step.get() + 1);
+                }
+            }
+
+            /// Backs off in a loop that waits for another thread: one
+            /// `loom::thread::yield_now`.
+            pub fn snooze(&self) {
+                loom::thread::yield_now();
+                if self.step.get() <= YIELD_LIMIT {
+                    self.step.set(self.step.get() + 1);
+                }
+            }
+
+            /// Whether a waiting loop should block rather than snooze on.
+            pub fn is_completed(&self) -> bool {
+                self.step.get() > YIELD_LIMIT
+            }
+        }
     }
 
     /// parking_lot's `Mutex` API over loom's mutex, so that the parking_lot-based
@@ -71,6 +136,7 @@ mod imp {
 
 #[cfg(not(loom))]
 mod imp {
+    pub use crossbeam_utils::Backoff;
     pub use parking_lot::{Mutex as ParkingMutex, MutexGuard as ParkingMutexGuard};
     pub use std::hint::spin_loop;
     pub use std::sync::atomic::{

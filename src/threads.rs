@@ -12,17 +12,19 @@
 //! runs on while the others are still being woken, and decides most of the next
 //! batch alone (measured: with 2 threads and batches of 64, only 9 of 3,125
 //! batches had both threads winning something). Spinning keeps the threads in
-//! lockstep, so they really race on the same instances. Waiters spin
-//! (`crossbeam_utils::Backoff`'s spin-then-yield would do too, but its yield
-//! starts after 2^6 spins, far too soon to keep two cores in lockstep), then
-//! yield, so oversubscribed runs (more threads than cores) still make progress.
+//! lockstep, so they really race on the same instances. Waiters spin 4,096
+//! times (`SPINS`), then yield, so oversubscribed runs (more threads than
+//! cores) still make progress. `crossbeam_utils::Backoff` is spin-then-yield
+//! too, but does not fit: its `snooze` starts yielding after 127 spins (1, 2,
+//! ..., 64), far too soon to keep two cores in lockstep.
 //!
 //! Progress: blocking (a barrier waits for everyone, by definition).
 
 use crate::sync::{spin_loop, yield_now, AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Spins this many times before yielding the core.
+/// Spins this many times before yielding the core (hand-rolled on purpose, not
+/// `crossbeam_utils::Backoff`: see the module docs).
 const SPINS: u32 = 1 << 12;
 
 /// A reusable barrier for `n` threads that spins instead of sleeping.

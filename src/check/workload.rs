@@ -124,19 +124,16 @@ impl Workload for Assignment {
     }
 }
 
-/// splitmix64: a tiny, well-mixed generator for the operation mix.
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A history of operations of specification `S`.
 pub type HistoryOf<S> = History<<S as Spec>::Op, <S as Spec>::Ret>;
 
 /// Records one history of `threads × per_thread` operations on `object`.
+///
+/// The operation mix is reproducible: `seed` seeds one [`fastrand::Rng`], which
+/// draws one seed per thread before the threads start, and thread `t`'s `k`-th
+/// operation is `sample(t, k, r)` with the `k`-th number `r` of its own
+/// generator. The same seed gives the same operations (not the same
+/// interleaving: that is the real cores').
 ///
 /// # Errors
 /// A thread that cannot be started.
@@ -149,12 +146,14 @@ pub fn record<O: Object>(
 ) -> Result<HistoryOf<O::Spec>, ConsensusError> {
     let clock = AtomicU64::new(0);
     let barrier = SpinBarrier::new(threads);
+    let mut seeds = fastrand::Rng::with_seed(seed);
+    let seeds: Vec<u64> = (0..threads).map(|_| seeds.u64(..)).collect();
     let per: Vec<Vec<Operation<_, _>>> = race(threads, |t| {
-        let mut rng = seed ^ (t as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        let mut rng = fastrand::Rng::with_seed(seeds[t]);
         let mut out = Vec::with_capacity(per_thread);
         barrier.wait();
         for k in 0..per_thread {
-            let op = sample(t, k, splitmix(&mut rng));
+            let op = sample(t, k, rng.u64(..));
             // SeqCst: the two stamps of every operation, across all threads, fall
             // in one total order consistent with real time.
             let call = clock.fetch_add(1, Ordering::SeqCst);
@@ -256,6 +255,18 @@ pub static OBJECTS: &[ObjectEntry] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_seed_records_the_same_operations() {
+        let ops = |seed| {
+            let history = record(&Register::fresh(), 2, 50, seed, Register::sample).unwrap();
+            // Thread by thread, each in its own order (the stamps, the
+            // interleaving, are the cores' and differ from run to run).
+            history.ops.into_iter().map(|o| (o.thread, o.op)).collect::<Vec<_>>()
+        };
+        assert_eq!(ops(7), ops(7));
+        assert_ne!(ops(7), ops(8));
+    }
 
     #[test]
     fn every_object_is_linearizable_at_2_and_4_threads() {

@@ -51,11 +51,17 @@ use crate::consensus::{check_id, Consensus, ConsensusError, IdConsensus};
 use crate::sync::{AtomicU8, Ordering, UnsafeCell};
 use crate::trace_step;
 
-/// Shared-memory steps [`Proposals::decide`] adds to the id protocol's
-/// `decide_id` and counts against a step bound: the announce and the read of the
-/// winner's slot. The claim (a compare&swap on the caller's own slot, which no
-/// other id touches) is a misuse guard and is not counted: a `decide` is at most
-/// `steps + ANNOUNCE_STEPS + 1` shared-memory instructions.
+/// Steps [`Proposals::decide`] adds to the id protocol's `decide_id` and
+/// counts against a step bound: the announce and the read of the winner's slot.
+///
+/// A *step* is one operation on one shared object, as Herlihy counts them (see
+/// [`Progress::WaitFree`](crate::consensus::Progress::WaitFree)): here a store
+/// and a load of a slot's state, each one instruction. It is not a count of
+/// machine instructions in general: an `assign` of the m-register assignment
+/// object is one step, although it is implemented as a load and a CAS loop.
+/// The claim (a compare&swap on the caller's own slot, which no other id
+/// touches) is a misuse guard and is not counted, so a `decide` takes at most
+/// `steps + ANNOUNCE_STEPS + 1` steps, `steps` being the id protocol's bound.
 pub const ANNOUNCE_STEPS: usize = 2;
 
 const EMPTY: u8 = 0;

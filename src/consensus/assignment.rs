@@ -44,6 +44,15 @@
 //! `n − 1` pair reads); the groups protocol: its phase 1, then 1 assignment,
 //! `n − 1` reads and at most `(m − 1)²` cross-pair reads.
 //!
+//! A step is one operation on the assignment object, as Herlihy counts them
+//! (see [`Progress::WaitFree`]): an `assign` of up to m registers is **one**
+//! step, as the object's specification makes it one atomic operation, whatever
+//! its implementation costs. That implementation
+//! ([`objects::assignment`](crate::objects::assignment)) is a load and a CAS
+//! loop; each thread assigns once per object here, so a CAS fails only when
+//! another thread's assignment landed, and an `assign` takes at most n
+//! attempts. The bounds above are in steps, not in instructions.
+//!
 //! **Orderings**: all in the [`Assignment`] object: assignments `AcqRel`, reads
 //! `Acquire`, all on one word, so a value read from a register carries its
 //! writer's announce (phase 1 hands it on through the group's object).
@@ -53,44 +62,14 @@ use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::assignment::{Assignment, MAX_REGISTERS};
 use crate::objects::{ConsensusNumber, Object};
 use crate::trace_step;
+use arrayvec::ArrayVec;
 
 /// A fixed-capacity list on the stack: `decide` allocates nothing (the
-/// wait-free protocols promise no allocation and no system call).
-#[derive(Clone, Copy)]
-struct Small<T: Copy + Default> {
-    buf: [T; MAX_REGISTERS],
-    len: usize,
-}
-
-impl<T: Copy + Default> Small<T> {
-    fn new() -> Self {
-        Small { buf: [T::default(); MAX_REGISTERS], len: 0 }
-    }
-
-    /// Appends; the callers never exceed [`MAX_REGISTERS`] (an object's size,
-    /// checked when the object is built).
-    fn push(&mut self, x: T) {
-        debug_assert!(self.len < MAX_REGISTERS, "more entries than an object has registers");
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = x;
-            self.len += 1;
-        }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        &self.buf[..self.len]
-    }
-}
-
-impl<T: Copy + Default> FromIterator<T> for Small<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut s = Small::new();
-        for x in iter {
-            s.push(x);
-        }
-        s
-    }
-}
+/// wait-free protocols promise no allocation and no system call). Every list
+/// holds at most one entry per register of one object, and an object's size is
+/// checked against [`MAX_REGISTERS`] when it is built, so `collect` (which
+/// panics past the capacity) never overflows.
+type Small<T> = ArrayVec<T, MAX_REGISTERS>;
 
 /// The index of pair register `r_ab` (a ≠ b) among n threads' registers: after
 /// the n own registers, in the order (0,1), (0,2), ..., (1,2), ...
@@ -145,7 +124,7 @@ impl<const M: usize> AssignmentConsensus<M> {
         let writes: Small<(usize, usize)> = std::iter::once((me, me))
             .chain((0..n).filter(|&j| j != me).map(|j| (pair(n, me, j), me)))
             .collect();
-        self.regs.assign(self.trace_base + me, writes.as_slice())?;
+        self.regs.assign(self.trace_base + me, &writes)?;
         Ok(self.first(me))
     }
 
@@ -154,7 +133,6 @@ impl<const M: usize> AssignmentConsensus<M> {
         let (n, t) = (self.threads, self.trace_base + me);
         let candidates: Small<usize> =
             (0..n).filter(|&j| j == me || self.regs.read(t, j).is_some()).collect();
-        let candidates = candidates.as_slice();
         let mut w = candidates[0];
         for &b in &candidates[1..] {
             // r_wb = w: w assigned after b, so b precedes w.
@@ -257,9 +235,8 @@ impl<const M: usize> AssignmentGroups<M> {
         }
         let (c0, c1): (Small<usize>, Small<usize>) = (cand(0).collect(), cand(1).collect());
         // Group 0 wins iff one of its candidates precedes all of group 1's.
-        let zero_first = c0.as_slice().iter().any(|&a| {
-            c1.as_slice().iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b))
-        });
+        let zero_first =
+            c0.iter().any(|&a| c1.iter().all(|&b| self.regs.read(me, self.cross(a, b)) == Some(b)));
         usize::from(!zero_first)
     }
 }
@@ -283,12 +260,11 @@ impl<const M: usize> IdConsensus for AssignmentGroups<M> {
             let other = (1 - group) * g..(2 - group) * g;
             std::iter::once((me, value)).chain(other.map(|b| (self.cross(me, b), me))).collect()
         };
-        self.regs.assign(me, writes.as_slice())?;
+        self.regs.assign(me, &writes)?;
         let written: Small<Option<usize>> = (0..self.threads)
             .map(|j| if j == me { Some(value) } else { self.regs.read(me, j) })
             .collect();
-        let written = written.as_slice();
-        let winners = self.first_group(me, written);
+        let winners = self.first_group(me, &written);
         let winner = (winners * g..(winners + 1) * g)
             .find_map(|j| written[j])
             .ok_or(ConsensusError::InvalidWinner { winner: winners * g })?;
@@ -401,5 +377,14 @@ mod tests {
         assert!(AssignmentGroups::<3>::new(6).is_err());
         assert!(AssignmentGroups::<3>::new(3).is_err());
         assert!(AssignmentGroups::<4>::new(6).is_ok());
+    }
+
+    #[test]
+    fn zero_threads_are_errors() {
+        assert!(matches!(AssignmentConsensus::<3>::new(0), Err(ConsensusError::InvalidConfig(_))));
+        assert!(matches!(AssignmentGroups::<3>::new(0), Err(ConsensusError::InvalidConfig(_))));
+        // The smallest sizes each serves are fine.
+        assert!(AssignmentConsensus::<3>::new(1).is_ok());
+        assert!(AssignmentGroups::<3>::new(2).is_ok());
     }
 }

@@ -138,8 +138,20 @@ pub fn check_id(me: usize, threads: usize) -> Result<(), ConsensusError> {
 pub enum Progress {
     /// Every call finishes in at most `steps` of its own shared-memory steps,
     /// whatever the other threads do (including stopping).
+    ///
+    /// A *step* is one operation on one shared object, as Herlihy counts them:
+    /// a load or a store of a register, one test&set, swap, fetch&add or
+    /// compare&swap, one `assign` or `read` of an m-register assignment
+    /// object. It is what the protocol traces (one [`trace_step!`] each, and
+    /// the loom harness checks the bound on the trace), not a count of machine
+    /// instructions: an `assign` is one step whatever its implementation costs
+    /// (a load and a CAS loop of up to n attempts in
+    /// [`objects::assignment`](crate::objects::assignment)).
+    ///
+    /// [`trace_step!`]: crate::trace_step
     WaitFree {
-        /// Bound on the shared-memory steps of one `decide_id` call.
+        /// Bound on the steps (operations on shared objects) of one `decide_id`
+        /// call.
         steps: usize,
     },
     /// Some call finishes in a finite number of steps of the system.

@@ -14,7 +14,6 @@
 //! is wanted (loom models, which must be finite).
 
 use crate::consensus::ConsensusError;
-use std::cell::Cell;
 
 /// The sequence numbers of one thread.
 #[derive(Clone, Copy, Debug)]
@@ -113,41 +112,24 @@ pub fn retry(
     }
 }
 
-std::thread_local! {
-    static RNG: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A per-OS-thread xorshift64* generator, seeded from std's random hasher keys.
-#[cfg_attr(loom, allow(dead_code))]
-fn next_random() -> u64 {
-    RNG.with(|state| {
-        let mut x = state.get();
-        if x == 0 {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(&x as *const u64 as usize);
-            x = h.finish() | 1;
-        }
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        state.set(x);
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    })
-}
-
 /// Randomized exponential backoff after `failed` failed attempts: spins for a
 /// random count below `2^min(failed, 10) × 16`, and yields the core from the
 /// sixth failure on (oversubscribed threads need the overruling one to run).
+/// The count comes from `fastrand`'s per-thread generator (seeded randomly for
+/// each OS thread).
 ///
-/// Under loom it does nothing: a loom model bounds the rounds instead, and spins
-/// would only add executions.
+/// Not `crossbeam_utils::Backoff`: its spins are a fixed function of the
+/// attempt, so two proposers overruling each other would back off alike and
+/// could stay in step; the random count is what breaks the symmetry.
+///
+/// Under loom it does nothing (and draws no number): a loom model bounds the
+/// rounds instead, and spins would only add executions.
 #[inline]
 pub fn backoff(failed: usize) {
     #[cfg(not(loom))]
     {
         let cap = 16u64 << failed.min(10);
-        let spins = next_random() % cap;
+        let spins = fastrand::u64(..cap);
         for _ in 0..spins {
             crate::sync::spin_loop();
         }
@@ -206,6 +188,5 @@ mod tests {
         for failed in 0..12 {
             backoff(failed);
         }
-        assert_ne!(next_random(), next_random());
     }
 }

@@ -215,7 +215,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::consensus::cas::CasConsensus;
     use crate::consensus::{Consensus, Proposals};
-    use crate::sync::yield_now;
+    use crate::sync::Backoff;
 
     /// Runs `stalled` on one thread and, once it is inside its stall, `other`
     /// on another; returns `other`'s result and whether the stalled thread was
@@ -227,8 +227,9 @@ pub(crate) mod tests {
     ) -> (R, bool) {
         std::thread::scope(|s| {
             s.spawn(stalled);
+            let wait = Backoff::new();
             while gate.state() == StallState::Waiting {
-                yield_now();
+                wait.snooze();
             }
             let r = other();
             (r, gate.state() == StallState::Inside)

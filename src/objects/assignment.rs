@@ -11,7 +11,17 @@
 //! and, unlike a locked `assign` beside unlocked loads of separate atomics, a
 //! `read` can never see one register of an assignment without the others. The
 //! CAS loop is inside the object: the protocols use only `assign` and `read`.
-//! The loop is lock-free (a retry means another assignment landed).
+//! The loop is lock-free (a retry means another assignment landed, so it backs
+//! off with [`Backoff::spin`](crate::sync::Backoff)).
+//!
+//! **Steps.** To a protocol built on this object, an `assign` is one step (one
+//! operation on a shared object, as Herlihy counts them, and one traced
+//! `Assign` step) and so is a `read`, whatever the implementation costs in
+//! instructions: an `assign` is a load and up to k CAS attempts when k
+//! assignments race (each failure means another one landed), so at most n for
+//! n threads that each assign once, as in the assignment consensus protocols.
+//! Their step bounds (`Progress::WaitFree` in the consensus layer) count
+//! operations, not instructions.
 //!
 //! Orderings: `assign`'s CAS is `AcqRel` on success (publish the assigner's
 //! announce; acquire what earlier assigners published, which later reads of
@@ -20,7 +30,7 @@
 
 use super::{ConsensusNumber, ObjectError};
 use super::{Object, ObjectInfo, Spec};
-use crate::sync::{spin_loop, AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Backoff, Ordering};
 use crate::trace_step;
 
 /// Registers one object holds.
@@ -122,6 +132,10 @@ impl Assignment {
             bits |= (v as u64) << (4 * r);
         }
         let mut cur = self.word.load(Ordering::Relaxed);
+        // A failed CAS means another assignment landed: back off exponentially
+        // (crossbeam's `spin`, never a yield: the loop is lock-free). Under loom,
+        // one loom yield per retry, as the plain `spin_loop` it replaces.
+        let backoff = Backoff::new();
         loop {
             // AcqRel on success, Relaxed on failure: see the module docs.
             match self.word.compare_exchange(
@@ -133,7 +147,7 @@ impl Assignment {
                 Ok(_) => break,
                 Err(found) => {
                     cur = found;
-                    spin_loop();
+                    backoff.spin();
                 }
             }
         }

@@ -151,15 +151,6 @@ mod tests {
     use super::*;
     use crate::paxos::{Crash, MutexAcceptor, PackedAcceptor};
 
-    /// A tiny deterministic generator for the random fault plans.
-    fn splitmix(x: &mut u64) -> u64 {
-        *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// A random plan for instance `i`: up to `max_acceptors` acceptors and up to
     /// `proposers - 1` proposers crash, each at a random point.
     fn random_plan(
@@ -168,8 +159,9 @@ mod tests {
         proposers: usize,
         max_acceptors: usize,
     ) -> FaultPlan {
-        let mut x = i as u64;
-        let mut pick = |n: usize| (splitmix(&mut x) % n as u64) as usize;
+        // Seeded by the instance: the same instance always gets the same plan.
+        let mut rng = fastrand::Rng::with_seed(i as u64);
+        let mut pick = |n: usize| rng.usize(..n);
         let mut plan = FaultPlan::none();
         for _ in 0..pick(max_acceptors + 1) {
             let who = pick(acceptors);

@@ -5,7 +5,7 @@ use crate::consensus::protocol::Params;
 use crate::consensus::stall::StallState;
 use crate::consensus::stall::StalledInstance;
 use crate::consensus::{Consensus, ConsensusError, Proposals};
-use crate::sync::{thread, yield_now};
+use crate::sync::{thread, Backoff};
 use crate::threads::median;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ fn spawn<'scope, R: Send + 'scope>(
     thread::Builder::new()
         .name(format!("conlab-stall-t{t}"))
         .spawn_scoped(s, f)
-        .map_err(|e| ConsensusError::InvalidConfig(format!("cannot start thread {t}: {e}")))
+        .map_err(|source| crate::threads::Error::Spawn { thread: t, source }.into())
 }
 
 fn join<R>(h: thread::ScopedJoinHandle<'_, R>) -> R {
@@ -57,6 +57,9 @@ pub(super) fn instance(
         .ok_or_else(|| ConsensusError::InvalidConfig("the instance has no stall".into()))?;
     thread::scope(|s| {
         let stalled = spawn(s, who, move || slot.decide(who, who as u64).copied())?;
+        // Waiting for another thread to reach a point: crossbeam's `snooze`
+        // (spin a little, then yield the core).
+        let wait = Backoff::new();
         while gate.state() == StallState::Waiting {
             if stalled.is_finished() {
                 let r = join(stalled);
@@ -64,7 +67,7 @@ pub(super) fn instance(
                     "t{who} decided ({r:?}) without reaching its stall point"
                 )));
             }
-            yield_now();
+            wait.snooze();
         }
         let handles = (0..cfg.threads)
             .filter(|&t| t != who)
