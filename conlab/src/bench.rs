@@ -184,7 +184,7 @@ impl Progress {
         let protocols = |t: usize| {
             let baselines = BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m));
             let correct = PROTOCOLS.iter().filter(|e| e.info().broken.is_none());
-            baselines.count() + correct.filter(|e| e.build(&Params::threads(t)).is_ok()).count()
+            baselines.count() + correct.filter(|e| e.check(&Params::threads(t)).is_ok()).count()
         };
         let primitives = Layout::ALL.len() * Primitive::ALL.len();
         let per_thread = |t: usize| match args.suite {
