@@ -94,7 +94,7 @@ fn cargo_with(args: &[&str], loom: bool, env: &[(&str, String)]) -> Result<(), S
 }
 
 fn test(loom_filter: &[String]) -> Result<(), String> {
-    cargo(&["test", "--workspace", "--exclude", "xtask"], false)?;
+    cargo(&["test", "--workspace"], false)?;
     let mut args = vec![
         "test",
         "-p",
