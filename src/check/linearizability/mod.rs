@@ -51,8 +51,12 @@
 //! `tests/linearizability.rs`. Measured figures are in
 //! `docs/src/linearizability.md`.
 
+#[cfg(not(loom))]
+pub mod generate;
 mod memo;
 pub mod model;
+#[cfg(not(loom))]
+pub mod models;
 #[cfg(not(loom))]
 mod partition;
 mod search;
@@ -151,3 +155,5 @@ fn verdict<Op: Clone, Ret: Clone>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, not(loom)))]
+mod tests_external;
