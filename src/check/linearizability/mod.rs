@@ -52,6 +52,10 @@
 //! `docs/src/linearizability.md`.
 
 #[cfg(not(loom))]
+pub mod edn;
+#[cfg(not(loom))]
+pub mod events;
+#[cfg(not(loom))]
 pub mod generate;
 mod memo;
 pub mod model;
@@ -157,3 +161,5 @@ fn verdict<Op: Clone, Ret: Clone>(
 mod tests;
 #[cfg(all(test, not(loom)))]
 mod tests_external;
+#[cfg(all(test, not(loom)))]
+mod tests_files;
