@@ -211,6 +211,7 @@ fn event(pairs: Vec<(Edn, Edn)>, line: usize) -> Result<Event, ParseError> {
         time: None,
     };
     let mut kind = None;
+    let mut has_process = false;
     for (k, v) in pairs {
         let Edn::Text(k) = k else { continue };
         match (k.as_str(), v) {
@@ -223,8 +224,8 @@ fn event(pairs: Vec<(Edn, Edn)>, line: usize) -> Result<Event, ParseError> {
             ("type", v) => return err(line, format!(":type must be a keyword, found {v:?}")),
             ("f", Edn::Text(f)) => ev.f = f,
             ("f", v) => return err(line, format!(":f must be a keyword, found {v:?}")),
-            ("process", Edn::Int(p)) => ev.process = Some(p),
-            ("process", _) => ev.process = None,
+            ("process", Edn::Int(p)) => (ev.process, has_process) = (Some(p), true),
+            ("process", _) => has_process = true,
             ("time", Edn::Int(t)) => ev.time = Some(t),
             ("time", v) => return err(line, format!(":time must be an integer, found {v:?}")),
             ("value", v) => ev.value = to_value(v, line)?,
@@ -233,6 +234,9 @@ fn event(pairs: Vec<(Edn, Edn)>, line: usize) -> Result<Event, ParseError> {
         }
     }
     ev.kind = kind.ok_or_else(|| ParseError { line, message: "an event with no :type".into() })?;
+    if !has_process {
+        return err(line, "an event with no :process");
+    }
     if ev.f.is_empty() && ev.process.is_some() {
         return err(line, "an event with no :f");
     }

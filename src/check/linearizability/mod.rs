@@ -57,6 +57,7 @@ pub mod edn;
 pub mod events;
 #[cfg(not(loom))]
 pub mod generate;
+pub mod html;
 mod memo;
 pub mod model;
 #[cfg(not(loom))]

@@ -126,6 +126,7 @@ pub(super) fn search<M: Model>(
             if !is_done(&done, i) && may_come_next(i) {
                 let (_, o) = ops[i];
                 let mut cows = Vec::new();
+                stats.steps += 1;
                 model.successors(&state, &o.op, o.ret.as_ref().map(|(_, r)| r), &mut cows);
                 successors.clear();
                 successors.extend(cows.into_iter().map(|c| match c {
@@ -135,7 +136,6 @@ pub(super) fn search<M: Model>(
                 }));
                 done[i / 64] |= 1 << (i % 64);
                 for (j, s) in successors.iter().enumerate().skip(k) {
-                    stats.steps += 1;
                     if memo.insert(&done, s) {
                         pick = Some((i, j, Rc::clone(s)));
                         break;

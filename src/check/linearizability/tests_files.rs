@@ -62,6 +62,7 @@ fn bad_edn_says_which_line_and_what() {
         ("{:type :ok :f :read :value #inst \"2020\" :process 0}", 1, "#inst"),
         ("{:type :ok :value 1 :process 0}\n)", 1, "no :f"),
         ("\n)", 2, "unexpected ')'"),
+        ("{:type :ok :f :read}", 1, "no :process"),
     ] {
         let e = edn::parse(text).unwrap_err();
         assert_eq!(e.line, line, "{text}: {e}");

@@ -53,7 +53,7 @@ pub struct Options {
 /// What a check explored. Present in every verdict.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
-    /// Model steps tried (an operation applied to a state).
+    /// Model steps tried (an operation offered to a state).
     pub steps: u64,
     /// Memo entries at the end (explored (linearized set, state) pairs).
     pub states: usize,
