@@ -10,6 +10,7 @@
 //! when Paxos found no quorum.
 
 mod bench;
+mod check_history;
 mod demo;
 mod exercise;
 mod hierarchy;
@@ -69,6 +70,9 @@ pub enum Command {
     /// protocol; how long the others take to decide shows blocking, wait-free
     /// and obstruction-free progress.
     Demo(demo::DemoArgs),
+    /// Check a recorded history (JSON lines or Jepsen EDN) for linearizability
+    /// against a model. Exits 1 if not linearizable, 4 if undecided in time.
+    CheckHistory(check_history::CheckHistoryArgs),
 }
 
 /// Output formats.
@@ -115,6 +119,7 @@ where
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),
         Command::Demo(args) => demo::demo(args, out, err),
+        Command::CheckHistory(args) => check_history::check_history(args, out),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,7 @@
 //! the linearizability checker needs). The history goes to
 //! [`linearizability::check`] against the object's specification.
 
-use crate::check::linearizability::{self, History, NotLinearizable, Operation};
+use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::consensus::ConsensusError;
 use crate::objects::assignment::{AssignOp, Assignment};
 use crate::objects::queue::{Queue, QueueOp};
@@ -179,7 +179,10 @@ pub struct LinearizabilityReport {
     pub histories: usize,
     /// Histories that were not linearizable (must be 0).
     pub violations: usize,
-    /// The first violation, rendered.
+    /// Histories the checker could not decide within its default budget
+    /// (a 1 GiB memo).
+    pub unknown: usize,
+    /// The first violation (or undecided history), rendered.
     pub example: Option<String>,
     /// Time spent checking (not recording).
     #[serde(serialize_with = "crate::threads::serialize_millis")]
@@ -214,6 +217,7 @@ pub fn check_object<O: Workload>(
         ops,
         histories,
         violations: 0,
+        unknown: 0,
         example: None,
         check_time: Duration::ZERO,
     };
@@ -221,12 +225,18 @@ pub fn check_object<O: Workload>(
         let object = O::fresh();
         let history = record(&object, threads, ops / threads, h as u64, O::sample)?;
         let start = Instant::now();
-        let verdict: Result<_, NotLinearizable<_, _>> =
-            linearizability::check(&object.spec(), &history);
+        let verdict = linearizability::check(&object.spec(), &history);
         report.check_time += start.elapsed();
-        if let Err(e) = verdict {
-            report.violations += 1;
-            report.example.get_or_insert_with(|| e.to_string());
+        match verdict {
+            Verdict::Linearizable(_) => {}
+            Verdict::NotLinearizable(e) => {
+                report.violations += 1;
+                report.example.get_or_insert_with(|| e.to_string());
+            }
+            Verdict::Unknown(u) => {
+                report.unknown += 1;
+                report.example.get_or_insert_with(|| Verdict::<(), ()>::Unknown(u).to_string());
+            }
         }
     }
     Ok(report)
