@@ -29,12 +29,25 @@ pub struct Params {
     pub acceptors: Option<usize>,
     /// [`Knob::Crashed`]: acceptors crashed from the start (the first ones).
     pub crashed: usize,
+    /// [`Knob::Crashed`]: how many operations each crashed acceptor answers
+    /// before it crashes (0: crashed from the start).
+    pub crash_after: usize,
+    /// [`Knob::ProposerCrash`]: proposer `.0` crashes after its `.0`-th step
+    /// (`(who, after)`; a step is one prepare or accept it sends).
+    pub proposer_crash: Option<(usize, usize)>,
 }
 
 impl Params {
     /// Just a thread count.
     pub const fn threads(threads: usize) -> Self {
-        Params { threads, rounds: None, acceptors: None, crashed: 0 }
+        Params {
+            threads,
+            rounds: None,
+            acceptors: None,
+            crashed: 0,
+            crash_after: 0,
+            proposer_crash: None,
+        }
     }
 
     /// The knobs these parameters set.
@@ -42,7 +55,8 @@ impl Params {
         [
             (self.rounds.is_some(), Knob::Rounds),
             (self.acceptors.is_some(), Knob::Acceptors),
-            (self.crashed > 0, Knob::Crashed),
+            (self.crashed > 0 || self.crash_after > 0, Knob::Crashed),
+            (self.proposer_crash.is_some(), Knob::ProposerCrash),
         ]
         .into_iter()
         .filter_map(|(set, k)| set.then_some(k))
@@ -57,8 +71,11 @@ pub enum Knob {
     Rounds,
     /// The number of acceptors ([`Params::acceptors`]).
     Acceptors,
-    /// Acceptors crashed from the start ([`Params::crashed`]).
+    /// Acceptors that crash, from the start or after some operations
+    /// ([`Params::crashed`], [`Params::crash_after`]).
     Crashed,
+    /// A proposer that crashes after some of its steps ([`Params::proposer_crash`]).
+    ProposerCrash,
 }
 
 impl fmt::Display for Knob {
@@ -67,6 +84,7 @@ impl fmt::Display for Knob {
             Knob::Rounds => "a round limit",
             Knob::Acceptors => "acceptors (--acceptors)",
             Knob::Crashed => "crashed acceptors",
+            Knob::ProposerCrash => "crashed proposers",
         })
     }
 }
@@ -157,6 +175,23 @@ impl LoomModel {
         LoomModel { params: Params { acceptors: Some(acceptors), crashed, ..self.params }, ..self }
     }
 
+    /// The same model with its crashed acceptors (see [`acceptors`](Self::acceptors))
+    /// answering `k` operations each before they crash, instead of none.
+    pub const fn crash_after(self, k: usize) -> Self {
+        LoomModel { params: Params { crash_after: k, ..self.params }, ..self }
+    }
+
+    /// The same model with proposer `who` crashing after its `after`-th step.
+    pub const fn proposer_crash(self, who: usize, after: usize) -> Self {
+        LoomModel { params: Params { proposer_crash: Some((who, after)), ..self.params }, ..self }
+    }
+
+    /// The threads of this model that may fail to decide on purpose (a
+    /// crashing proposer): the suite does not require them to win or decide.
+    pub fn crashing(&self) -> Option<usize> {
+        self.params.proposer_crash.map(|(who, _)| who)
+    }
+
     /// The threads taking part.
     pub const fn threads(&self) -> usize {
         self.params.threads
@@ -171,6 +206,12 @@ impl LoomModel {
         }
         if p.crashed > 0 {
             s.push_str(&format!("/crashed-{}", p.crashed));
+        }
+        if p.crash_after > 0 {
+            s.push_str(&format!("-after-{}", p.crash_after));
+        }
+        if let Some((who, after)) = p.proposer_crash {
+            s.push_str(&format!("/proposer-{who}-crashes-after-{after}"));
         }
         if let Some(r) = p.rounds {
             s.push_str(&format!("/rounds-{r}"));
@@ -350,5 +391,14 @@ mod tests {
         assert_eq!(Params::threads(2).knobs().count(), 0);
         let p = LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).params;
         assert_eq!(p.knobs().collect::<Vec<_>>(), [Knob::Rounds, Knob::Acceptors, Knob::Crashed]);
+        let m =
+            LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).crash_after(2).proposer_crash(1, 2);
+        assert_eq!(
+            m.label(),
+            "2/acceptors-3/crashed-1-after-2/proposer-1-crashes-after-2/rounds-2"
+        );
+        assert_eq!(m.params.knobs().last(), Some(Knob::ProposerCrash));
+        let after_alone = Params { crash_after: 1, ..Params::threads(2) };
+        assert_eq!(after_alone.knobs().collect::<Vec<_>>(), [Knob::Crashed]);
     }
 }
