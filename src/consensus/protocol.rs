@@ -220,6 +220,79 @@ impl LoomModel {
     }
 }
 
+/// Which of shuttle's schedulers explores a [`ShuttleModel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShuttleScheduler {
+    /// Probabilistic concurrency testing at this depth `d`: each iteration
+    /// finds a given bug of depth ≤ `d` (one that needs `d − 1` particular
+    /// thread switches at particular points) with probability at least
+    /// `1 / (n · k^(d − 1))`, for `n` threads and `k` scheduling steps.
+    Pct {
+        /// The bug depth aimed at (2 or 3 in the lab).
+        depth: usize,
+    },
+    /// A uniformly random thread at every scheduling point.
+    Random,
+}
+
+/// One shuttle model the shuttle suite runs for a protocol: an instance, a
+/// scheduler and a fixed iteration budget (shuttle samples schedules; it does
+/// not enumerate them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShuttleModel {
+    /// The instance: threads (any count the protocol serves), rounds,
+    /// acceptors, crashes, as for a [`LoomModel`].
+    pub params: Params,
+    /// The scheduler.
+    pub scheduler: ShuttleScheduler,
+    /// Schedules tried (for a broken protocol: the budget within which PCT
+    /// must find the violation).
+    pub iterations: usize,
+}
+
+impl ShuttleModel {
+    /// PCT at `depth` on `threads` threads for `iterations` schedules.
+    pub const fn pct(threads: usize, depth: usize, iterations: usize) -> Self {
+        ShuttleModel {
+            params: Params::threads(threads),
+            scheduler: ShuttleScheduler::Pct { depth },
+            iterations,
+        }
+    }
+
+    /// The random scheduler on `threads` threads for `iterations` schedules.
+    pub const fn random(threads: usize, iterations: usize) -> Self {
+        ShuttleModel {
+            params: Params::threads(threads),
+            scheduler: ShuttleScheduler::Random,
+            iterations,
+        }
+    }
+
+    /// The same with at most `rounds` attempts per thread (see [`LoomModel::rounds`]).
+    pub const fn rounds(self, rounds: usize) -> Self {
+        ShuttleModel { params: Params { rounds: Some(rounds), ..self.params }, ..self }
+    }
+
+    /// The same with `acceptors` acceptors, the first `crashed` crashed from the start.
+    pub const fn acceptors(self, acceptors: usize, crashed: usize) -> Self {
+        ShuttleModel {
+            params: Params { acceptors: Some(acceptors), crashed, ..self.params },
+            ..self
+        }
+    }
+
+    /// A name: the instance's [`LoomModel::label`], then the scheduler:
+    /// `8/pct-3`, `16/random`.
+    pub fn label(&self) -> String {
+        let instance = LoomModel { params: self.params, preemption_bound: None }.label();
+        match self.scheduler {
+            ShuttleScheduler::Pct { depth } => format!("{instance}/pct-{depth}"),
+            ShuttleScheduler::Random => format!("{instance}/random"),
+        }
+    }
+}
+
 /// What a protocol says about itself, without building one.
 #[derive(Clone, Copy, Debug)]
 pub struct ProtocolInfo {
@@ -241,6 +314,10 @@ pub struct ProtocolInfo {
     /// The models the loom suite runs (for a broken protocol: where it must find
     /// the counterexample).
     pub loom: &'static [LoomModel],
+    /// The models the shuttle suite runs (for a broken protocol: where PCT must
+    /// find the violation within the budget; empty where shuttle cannot see
+    /// it, with the reason beside the protocol's models).
+    pub shuttle: &'static [ShuttleModel],
     /// Where a thread can be paused inside it (beyond the announce point every
     /// protocol has), for the stall demonstration; see
     /// [`Protocol::build_stalled`].
@@ -383,6 +460,15 @@ mod tests {
         assert_eq!(
             LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).label(),
             "2/acceptors-3/crashed-1/rounds-2"
+        );
+    }
+
+    #[test]
+    fn shuttle_model_labels_name_their_scheduler() {
+        assert_eq!(ShuttleModel::pct(8, 3, 100).label(), "8/pct-3");
+        assert_eq!(
+            ShuttleModel::random(2, 10).rounds(2).acceptors(3, 0).label(),
+            "2/acceptors-3/rounds-2/random"
         );
     }
 

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::consensus::acceptor_state::MAX_VALUES;
 use crate::consensus::protocol::{
-    Knob, LoomModel, Params, Protocol, ProtocolInfo, StallPlan, Threads,
+    Knob, LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, StallPlan, Threads,
 };
 use crate::consensus::stall::{StallGate, StallPoint, StalledInstance};
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
@@ -75,6 +75,14 @@ const MODELS: &[LoomModel] = &[
     LoomModel::exhaustive(2).acceptors(3, 1).crash_after(2).rounds(2),
     LoomModel::exhaustive(2).acceptors(3, 0).proposer_crash(1, 2).rounds(2),
     LoomModel::exhaustive(2).acceptors(3, 0).proposer_crash(0, 2).rounds(2),
+];
+
+/// Beyond loom: 8 proposers × 3 acceptors and 16 proposers × 5 acceptors (2
+/// crashed from the start), 3 ballots each, PCT depth 3; 8 × 3 random.
+const SHUTTLE: &[ShuttleModel] = &[
+    ShuttleModel::pct(8, 3, 5_000).acceptors(3, 0).rounds(3),
+    ShuttleModel::pct(16, 3, 2_000).acceptors(5, 2).rounds(3),
+    ShuttleModel::random(8, 5_000).acceptors(3, 0).rounds(3),
 ];
 
 /// Proposer `who`'s stall point: its steps before the pause, and the point in
@@ -172,6 +180,7 @@ macro_rules! paxos_protocol {
                 threads: Threads::AtMost(MAX_VALUES),
                 knobs: KNOBS,
                 loom: MODELS,
+                shuttle: SHUTTLE,
                 stall: Some(StallPoint::PaxosPhase),
                 broken: None,
             };
