@@ -70,7 +70,8 @@ pub mod trace;
 
 #[cfg(not(loom))]
 pub mod bench;
-#[cfg(not(loom))]
+// Real threads with names and scopes, which shuttle's threads do not offer.
+#[cfg(not(any(loom, shuttle)))]
 pub mod demo;
 
 pub use consensus::{Consensus, ConsensusError, IdConsensus, Progress, Proposals};

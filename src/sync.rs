@@ -3,23 +3,29 @@
 //! Every protocol in the lab imports its atomics, cells, locks and threads from
 //! here and from nowhere else. Built normally, these are the real primitives
 //! (std, parking_lot, crossbeam-utils); built with `RUSTFLAGS="--cfg loom"`, they
-//! are loom's models of them. That is what makes the code the stress runner and
-//! the benches run the very code the loom suite model-checks.
+//! are loom's models of them; built with `RUSTFLAGS="--cfg shuttle"`, shuttle's.
+//! That is what makes the code the stress runner and the benches run the very
+//! code the loom and shuttle suites check. (`cfg(loom)` wins if both are set.)
 //!
-//! What differs between the two worlds, and how the facade hides it:
+//! What differs between the three worlds, and how the facade hides it:
 //!
-//! | item | real | `cfg(loom)` |
-//! |---|---|---|
-//! | atomics, `fence`, `Ordering` | `std::sync::atomic` | `loom::sync::atomic` |
-//! | [`UnsafeCell`] | a wrapper over `std::cell::UnsafeCell` with loom's closure API | `loom::cell::UnsafeCell` |
-//! | [`StdMutex`] | `std::sync::Mutex` (poisoning) | `loom::sync::Mutex` (same API) |
-//! | [`ParkingMutex`] | `parking_lot::Mutex` (no poisoning) | the loom mutex behind parking_lot's API |
-//! | [`Arc`], [`thread`] | std | loom |
-//! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) |
-//! | [`yield_now`] | `std::thread::yield_now` | `loom::thread::yield_now` |
-//! | [`sleep`] | `std::thread::sleep` | one `loom::thread::yield_now` (loom has no clock) |
-//! | [`Backoff`] | `crossbeam_utils::Backoff` | the same API; every `spin` and `snooze` is one loom yield |
-//! | [`CachePadded`] | `crossbeam_utils::CachePadded` in both worlds (it is only alignment) |
+//! | item | real | `cfg(loom)` | `cfg(shuttle)` |
+//! |---|---|---|---|
+//! | atomics, `fence`, `Ordering` | `std::sync::atomic` | `loom::sync::atomic` | `shuttle::sync::atomic` (sequentially consistent) |
+//! | [`UnsafeCell`] | a wrapper over `std::cell::UnsafeCell` with loom's closure API | `loom::cell::UnsafeCell` | the real world's wrapper (shuttle has no race detector) |
+//! | [`StdMutex`] | `std::sync::Mutex` (poisoning) | `loom::sync::Mutex` (same API) | `shuttle::sync::Mutex` (same API) |
+//! | [`ParkingMutex`] | `parking_lot::Mutex` (no poisoning) | the loom mutex behind parking_lot's API | the shuttle mutex behind it |
+//! | [`Arc`], [`thread`] | std | loom | std's `Arc`, shuttle's threads |
+//! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) | `shuttle::hint::spin_loop` (a shuttle yield) |
+//! | [`yield_now`] | `std::thread::yield_now` | `loom::thread::yield_now` | `shuttle::thread::yield_now` |
+//! | [`sleep`] | `std::thread::sleep` | one `loom::thread::yield_now` (loom has no clock) | one shuttle yield |
+//! | [`Backoff`] | `crossbeam_utils::Backoff` | the same API; every `spin` and `snooze` is one loom yield | the same, one shuttle yield |
+//! | [`CachePadded`] | `crossbeam_utils::CachePadded` in all worlds (it is only alignment) |
+//!
+//! Shuttle explores interleavings of sequentially consistent operations under
+//! a randomized scheduler (PCT or uniform random): it sees no weak memory and
+//! no data race on an [`UnsafeCell`], but any number of threads. What each
+//! world cannot see is in `docs/src/checking.md`.
 //!
 //! Known loom facts the protocols are written around (see `docs/src/architecture.md`):
 //! loom treats SeqCst loads and stores as AcqRel but models `fence(SeqCst)`, never
@@ -134,8 +140,102 @@ mod imp {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(all(shuttle, not(loom)))]
 mod imp {
+    pub use self::backoff::Backoff;
+    pub use super::real_cell::UnsafeCell;
+    pub use shuttle::hint::spin_loop;
+    pub use shuttle::sync::atomic::{
+        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
+    pub use shuttle::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use shuttle::thread;
+    pub use shuttle::thread::yield_now;
+    pub use std::sync::Arc;
+
+    /// A pause (the stall demonstration's): one shuttle yield, shuttle's
+    /// schedulers decide who runs meanwhile.
+    pub fn sleep(pause: std::time::Duration) {
+        let _ = pause;
+        shuttle::thread::yield_now();
+    }
+
+    mod backoff {
+        use std::cell::Cell;
+
+        /// Where crossbeam's `Backoff` stops spinning and starts yielding.
+        const SPIN_LIMIT: u32 = 6;
+        /// Where crossbeam's `Backoff` reports completion.
+        const YIELD_LIMIT: u32 = 10;
+
+        /// `crossbeam_utils::Backoff`'s API for shuttle: each [`spin`] and
+        /// [`snooze`] is one shuttle yield, and the step count follows
+        /// crossbeam's (as the loom build's).
+        ///
+        /// [`spin`]: Backoff::spin
+        /// [`snooze`]: Backoff::snooze
+        #[derive(Debug, Default)]
+        pub struct Backoff {
+            step: Cell<u32>,
+        }
+
+        impl Backoff {
+            /// A fresh backoff.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Starts over.
+            pub fn reset(&self) {
+                self.step.set(0);
+            }
+
+            /// Backs off in a lock-free retry loop: one shuttle yield.
+            pub fn spin(&self) {
+                shuttle::hint::spin_loop();
+                if self.step.get() <= SPIN_LIMIT {
+                    self.step.set(self.step.get() + 1);
+                }
+            }
+
+            /// Backs off in a loop that waits for another thread: one shuttle yield.
+            pub fn snooze(&self) {
+                shuttle::thread::yield_now();
+                if self.step.get() <= YIELD_LIMIT {
+                    self.step.set(self.step.get() + 1);
+                }
+            }
+
+            /// Whether a waiting loop should block rather than snooze on.
+            pub fn is_completed(&self) -> bool {
+                self.step.get() > YIELD_LIMIT
+            }
+        }
+    }
+
+    /// parking_lot's `Mutex` API over shuttle's mutex (as the loom build's).
+    #[derive(Debug, Default)]
+    pub struct ParkingMutex<T>(shuttle::sync::Mutex<T>);
+
+    /// The guard of a [`ParkingMutex`].
+    pub type ParkingMutexGuard<'a, T> = shuttle::sync::MutexGuard<'a, T>;
+
+    impl<T> ParkingMutex<T> {
+        /// A new unlocked mutex holding `value`.
+        pub fn new(value: T) -> Self {
+            Self(shuttle::sync::Mutex::new(value))
+        }
+
+        /// Blocks until the lock is held; never reports poisoning.
+        pub fn lock(&self) -> ParkingMutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+}
+
+#[cfg(not(any(loom, shuttle)))]
+mod imp {
+    pub use super::real_cell::UnsafeCell;
     pub use crossbeam_utils::Backoff;
     pub use parking_lot::{Mutex as ParkingMutex, MutexGuard as ParkingMutexGuard};
     pub use std::hint::spin_loop;
@@ -146,7 +246,11 @@ mod imp {
     pub use std::thread;
     pub use std::thread::sleep;
     pub use std::thread::yield_now;
+}
 
+/// The real-world cell, shared by the real and the shuttle builds.
+#[cfg(not(loom))]
+mod real_cell {
     /// `std::cell::UnsafeCell` behind loom's closure API (`with`, `with_mut`), so
     /// that protocol code reads the same in both worlds and every access to shared
     /// non-atomic data is visible to loom's data-race detector when model-checked.

@@ -390,15 +390,17 @@ macro_rules! trace_step {
     }};
 }
 
-/// Whether [`trace_step!`](crate::trace_step) records: only in loom builds.
-pub const RECORDING: bool = cfg!(loom);
+/// Whether [`trace_step!`](crate::trace_step) records: only in loom and
+/// shuttle builds (both run every modelled thread on the OS thread that
+/// explores, so one thread-local log holds an execution's steps).
+pub const RECORDING: bool = cfg!(any(loom, shuttle));
 
-/// Does nothing outside loom builds (see [`RECORDING`]).
-#[cfg(not(loom))]
+/// Does nothing outside loom and shuttle builds (see [`RECORDING`]).
+#[cfg(not(any(loom, shuttle)))]
 #[inline(always)]
 pub fn record(_thread: usize, _step: Step) {}
 
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 mod log {
     use super::{Event, Step, Trace};
     use std::cell::RefCell;
@@ -423,7 +425,7 @@ mod log {
     }
 }
 
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 pub use log::{record, snapshot, start};
 
 #[cfg(test)]

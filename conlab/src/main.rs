@@ -90,6 +90,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_VIOLATION: i32 = 1;
 /// Exit code for a Paxos run in which no proposer could reach a majority.
 pub const EXIT_NO_QUORUM: i32 = 3;
+/// Exit code for an inconclusive run: no violation, but nothing was really
+/// tested (the threads never raced, 1 thread, no overlapping operations, or a
+/// broken protocol whose violation the run did not find).
+pub const EXIT_INCONCLUSIVE: i32 = 4;
 
 /// Runs the CLI on `args` (including the program name); returns the exit code.
 pub fn main_with<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32

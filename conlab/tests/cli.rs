@@ -16,7 +16,9 @@ fn conlab(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn run_all_reports_zero_violations_and_the_machine() {
     let (code, out, _) = conlab(&["run", "all", "--threads", "2", "--instances", "2000"]);
-    assert_eq!(code, 0, "{out}");
+    // 4: some protocol's threads did not race enough within its budget on a
+    // busy machine, and the output says which.
+    assert!(code == 0 || code == 4, "{out}");
     assert!(out.contains("machine:") && out.contains("cores available"), "{out}");
     let correct: Vec<_> = consensus_lab::registry::PROTOCOLS
         .iter()
@@ -26,13 +28,17 @@ fn run_all_reports_zero_violations_and_the_machine() {
     for name in &correct {
         assert!(out.contains(name), "{name} missing:\n{out}");
     }
-    assert!(out.contains(&format!("OK: {} protocols, 0 violations", correct.len())), "{out}");
+    let verdict = if code == 0 { "OK" } else { "INCONCLUSIVE" };
+    assert!(
+        out.contains(&format!("{verdict}: {} protocols, 0 violations", correct.len())),
+        "{out}"
+    );
 }
 
 #[test]
 fn oversubscribed_runs_work_and_say_so() {
     let (code, out, _) = conlab(&["run", "cas", "--threads", "8", "--instances", "2000"]);
-    assert_eq!(code, 0, "{out}");
+    assert!(code == 0 || code == 4, "{out}");
     let cores = std::thread::available_parallelism().unwrap().get();
     if cores < 8 {
         assert!(out.contains("OVERSUBSCRIBED"), "{out}");
@@ -59,10 +65,13 @@ fn bad_input_never_panics() {
 #[test]
 fn a_broken_protocol_run_by_name_reports_through_the_exit_code() {
     // Real cores rarely hit the bad interleaving; whatever happens, the exit code
-    // must match the report: 0 with "0 violations", 1 otherwise.
-    let (code, out, _) = conlab(&["run", "read-write", "--threads", "2", "--instances", "20000"]);
+    // must match the report: 4 (inconclusive, never a plain 0) with "0
+    // violations", 1 otherwise.
+    let (code, out, _) =
+        conlab(&["run", "read-write", "--threads", "2", "--instances", "20000", "--budget", "2"]);
     if out.contains(" 0 violations") {
-        assert_eq!(code, 0, "{out}");
+        assert_eq!(code, 4, "{out}");
+        assert!(out.contains("INCONCLUSIVE"), "{out}");
     } else {
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("agreement violated"), "{out}");

@@ -18,7 +18,7 @@ fn main() {
 #[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{
-        check, check_invisible_winner, find_counterexample, ModelConfig,
+        check, check_invisible_winner, check_same_id, find_counterexample, ModelConfig,
     };
     use consensus_lab::consensus::protocol::{LoomModel, Shows};
     use consensus_lab::registry::{Entry, PROTOCOLS};
@@ -35,10 +35,14 @@ mod suite {
         // the protocol trace (and libtest-mimic reports any other panic's
         // message), so the default hook's output would only repeat it as noise.
         std::panic::set_hook(Box::new(|_| {}));
-        let mut trials = vec![Trial::test(
-            "announce/2/race-free-under-a-relaxed-protocol",
-            announce_slots_stay_race_free,
-        )];
+        let mut trials = vec![
+            Trial::test(
+                "announce/2/race-free-under-a-relaxed-protocol",
+                announce_slots_stay_race_free,
+            ),
+            Trial::test("harness/refuses-a-one-execution-model", refuses_a_one_execution_model),
+            Trial::test("announce/3/same-id-callers", same_id_callers),
+        ];
         for &entry in PROTOCOLS {
             let info = entry.info();
             for &model in info.loom {
@@ -122,8 +126,11 @@ mod suite {
     }
 
     /// A correct protocol: every execution must satisfy every property; every
-    /// thread must win in some execution (else the model never really raced); and
-    /// with bounded rounds, some execution must have every thread decide.
+    /// thread must win in some execution (else the model never really raced),
+    /// but for a proposer the model crashes on purpose; with bounded rounds,
+    /// some execution must have every thread decide; and a wait-free
+    /// protocol's claimed step bound must be tight: some thread of some
+    /// execution takes exactly that many steps (announce included).
     fn holds(entry: Entry, model: LoomModel, cfg: ModelConfig) -> Result<(), Failed> {
         let name = entry.info().name;
         match check(builder(entry, model), cfg) {
@@ -133,8 +140,10 @@ mod suite {
                     // Its counts cover only the executions since the resume.
                     println!("  (resumed: whether every thread won is not checked)");
                 }
-                let every: Vec<usize> = (0..cfg.threads).collect();
-                report.raced(&every).map_err(Failed::from)
+                let must_win: Vec<usize> =
+                    (0..cfg.threads).filter(|&t| Some(t) != model.crashing()).collect();
+                report.raced(&must_win)?;
+                report.tight().map_err(Failed::from)
             }
             Err(cx) => Err(format!("{name} at {} threads: {cx}", cfg.threads).into()),
         }
@@ -170,6 +179,61 @@ mod suite {
                 Ok(())
             }
             Err(why) => Err(format!("{name} is registered as broken, but {why}").into()),
+        }
+    }
+
+    /// The harness's minimal rule (`MIN_EXECUTIONS`): a model of 2 threads or
+    /// more that explored a single execution explored nothing, and fails even
+    /// if every property held in it.
+    fn refuses_a_one_execution_model() -> Result<(), Failed> {
+        use consensus_lab::check::model::{ModelReport, MIN_EXECUTIONS};
+        let report = |executions| ModelReport {
+            executions,
+            elapsed: std::time::Duration::ZERO,
+            winners: vec![executions; 2],
+            preemption_bound: None,
+            all_decided: executions,
+            max_steps: vec![3; 2],
+            step_bound: Some(3),
+            invisible_winner: 0,
+            resumed: false,
+        };
+        match report(1).raced(&[0, 1]) {
+            Err(why) if why.contains("harness bug") => {}
+            other => return Err(format!("a 1-execution model passed: {other:?}").into()),
+        }
+        report(MIN_EXECUTIONS).raced(&[0, 1]).map_err(Failed::from)
+    }
+
+    /// The claim of the announce slots, raced: two callers with the same id
+    /// (model threads 0 and 1, both id 0) and one with id 1, over compare&swap
+    /// for 2 ids. Every execution: one id-0 caller refused with
+    /// `AlreadyProposed`, the other two agreeing, no data race on a slot; and
+    /// each caller's value decided in some execution (each id-0 caller wins the
+    /// claim in some execution).
+    fn same_id_callers() -> Result<(), Failed> {
+        use consensus_lab::consensus::cas::CasConsensus;
+
+        let cfg = ModelConfig { threads: 3, preemption_bound: None, rounds_bounded: false };
+        match check_same_id(|| CasConsensus::new(2), cfg) {
+            Ok(report) => {
+                println!("announce/3/same-id-callers: {report}");
+                if report.resumed {
+                    return Ok(());
+                }
+                if let Some(t) = report.winners.iter().position(|&w| w == 0) {
+                    return Err(format!(
+                        "caller {t}'s value was never decided in {} executions: the claim \
+                         was not really raced",
+                        report.executions
+                    )
+                    .into());
+                }
+                Ok(())
+            }
+            Err(cx) => {
+                Err(format!("two callers with one id broke the announce slots: {cx}").into())
+            }
         }
     }
 

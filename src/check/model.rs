@@ -69,8 +69,15 @@ pub struct ModelReport {
     /// The preemption bound in force (the model's, or `LOOM_MAX_PREEMPTIONS`).
     pub preemption_bound: Option<usize>,
     /// Executions in which every thread decided (all of them unless rounds are
-    /// bounded).
+    /// bounded), a thread crashed by its fault plan counting as decided.
     pub all_decided: usize,
+    /// `max_steps[t]`: the most shared-memory steps thread `t` took in one
+    /// execution (announce included), over all executions: a wait-free
+    /// protocol's claimed bound is tight when some thread reaches it.
+    pub max_steps: Vec<usize>,
+    /// The step bound every execution was checked against (announce
+    /// included), for a wait-free subject.
+    pub step_bound: Option<usize>,
     /// Executions in which a thread was told a winner whose announce it could
     /// not see and got [`ConsensusError::InvalidWinner`] (counted by
     /// [`check_invisible_winner`] only; 0 for every other model).
@@ -96,15 +103,29 @@ impl ModelReport {
 }
 
 impl ModelReport {
-    /// Whether the model really raced: every thread of `must_win` won in some
-    /// execution, and some execution had every thread decide. A resumed run
-    /// passes (its counts cover only the executions since the resume).
+    /// Whether the model really raced: it explored at least
+    /// [`MIN_EXECUTIONS`] executions for 2 threads or more, every thread of
+    /// `must_win` won in some execution, and some execution had every thread
+    /// decide. A resumed run passes (its counts cover only the executions since
+    /// the resume).
     ///
     /// # Errors
     /// What did not happen, in words.
     pub fn raced(&self, must_win: &[usize]) -> Result<(), String> {
         if self.resumed {
             return Ok(());
+        }
+        let threads = self.winners.len();
+        if threads >= 2 && self.executions < MIN_EXECUTIONS {
+            return Err(format!(
+                "{} execution{} of {threads} threads: no two threads ever touched one object \
+                 (loom orders two operations both ways whenever they do), so nothing \
+                 concurrent was tested; a model of 2 threads or more must explore at least \
+                 {MIN_EXECUTIONS} executions (a harness bug, or a model whose threads run on \
+                 disjoint memory)",
+                self.executions,
+                if self.executions == 1 { "" } else { "s" }
+            ));
         }
         if let Some(&t) = must_win.iter().find(|&&t| self.winners.get(t).is_none_or(|&w| w == 0)) {
             return Err(format!(
@@ -120,6 +141,42 @@ impl ModelReport {
     }
 }
 
+/// The fewest executions a model of 2 threads or more must explore: the
+/// minimal rule of [`ModelReport::raced`]. Loom reduces by partial order: it
+/// explores another order of two operations only when they touch one location,
+/// so a model of several threads with a single execution is one in which no
+/// two threads ever touched the same object, and it tested no concurrency at
+/// all (a harness that never spawned its threads, or whose threads run on
+/// disjoint memory: a Paxos proposer that crashes after its first fast-path
+/// accept, on an acceptor the other proposer does not reach first, was such a
+/// model). Stronger rules follow from the others: every thread winning some
+/// execution needs at least as many executions as threads.
+pub const MIN_EXECUTIONS: usize = 2;
+
+impl ModelReport {
+    /// Whether a wait-free protocol's claimed step bound
+    /// ([`step_bound`](Self::step_bound), announce included) is tight: some
+    /// thread took exactly that many shared-memory steps in some execution.
+    /// (The harness fails any execution above it.) A subject without a bound
+    /// and a resumed run pass (the latter's maximum covers only the executions
+    /// since the resume).
+    ///
+    /// # Errors
+    /// The bound was never reached: the claim is loose.
+    pub fn tight(&self) -> Result<(), String> {
+        let most = self.max_steps.iter().copied().max().unwrap_or(0);
+        let Some(bound) = self.step_bound else { return Ok(()) };
+        if self.resumed || most == bound {
+            return Ok(());
+        }
+        Err(format!(
+            "the claimed bound of {bound} steps (announce included) is loose: no thread took \
+             more than {most} in {} executions (most per thread {:?})",
+            self.executions, self.max_steps
+        ))
+    }
+}
+
 /// The label of a report of a run resumed from a checkpoint.
 const RESUMED: &str = "resumed (not a full exploration from the start)";
 
@@ -127,7 +184,8 @@ impl fmt::Display for ModelReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} executions in {:.2} s{}; every thread decided in {}; wins per thread {:?}",
+            "{} executions in {:.2} s{}; every thread decided in {}; wins per thread {:?}; \
+             most steps per thread {:?}",
             self.executions,
             self.elapsed.as_secs_f64(),
             // "(exhaustive)", but ", resumed (not a full exploration ...)".
@@ -137,7 +195,8 @@ impl fmt::Display for ModelReport {
                 format!(" ({})", self.scope())
             },
             self.all_decided,
-            self.winners
+            self.winners,
+            self.max_steps
         )
     }
 }
@@ -210,6 +269,8 @@ std::thread_local! {
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
     static ALL_DECIDED: Cell<usize> = const { Cell::new(0) };
     static WINNERS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static MAX_STEPS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static STEP_BOUND: Cell<Option<usize>> = const { Cell::new(None) };
     static INVISIBLE_WINNER: Cell<usize> = const { Cell::new(0) };
     // A counterexample kept while looking for a sequentially consistent one.
     static PENDING: RefCell<Option<(Violation, Trace, usize)>> = const { RefCell::new(None) };
@@ -254,6 +315,16 @@ trait Subject: Sync + Send + 'static {
     fn step_bound(&self) -> Option<usize>;
     /// The protocol's own invariant over the trace.
     fn check_invariant(&self, trace: &Trace) -> Result<(), String>;
+    /// Judges one execution's results: agreement, validity and no error,
+    /// unless the subject says otherwise.
+    fn judge(
+        &self,
+        proposals: &[Self::Value],
+        results: &[Result<Self::Value, ConsensusError>],
+        undecided: Undecided,
+    ) -> Result<(), Violation> {
+        check_decisions(proposals, results, undecided)
+    }
 }
 
 /// An id protocol behind announce slots, `String` proposals.
@@ -272,6 +343,61 @@ impl<C: IdConsensus + Send + 'static> Subject for Ids<C> {
     }
     fn check_invariant(&self, trace: &Trace) -> Result<(), String> {
         self.0.ids().check_invariant(trace)
+    }
+}
+
+/// Two callers with the same id on announce slots: model thread 0 and model
+/// thread 1 both propose as id 0, model thread 2 as id 1 (see
+/// [`check_same_id`]).
+struct SameId<C>(Proposals<String, C>);
+
+impl<C> SameId<C> {
+    /// The id model thread `t` proposes as.
+    fn id(t: usize) -> usize {
+        t.saturating_sub(1)
+    }
+}
+
+impl<C: IdConsensus + Send + 'static> Subject for SameId<C> {
+    type Value = String;
+    fn proposal(&self, t: usize) -> String {
+        format!("value of caller {t} (id {})", Self::id(t))
+    }
+    fn decide(&self, t: usize) -> Result<String, ConsensusError> {
+        self.0.decide(Self::id(t), self.proposal(t)).cloned()
+    }
+    fn step_bound(&self) -> Option<usize> {
+        // The trace counts steps per id, and two callers share id 0.
+        None
+    }
+    fn check_invariant(&self, trace: &Trace) -> Result<(), String> {
+        self.0.ids().check_invariant(trace)
+    }
+    fn judge(
+        &self,
+        proposals: &[String],
+        results: &[Result<String, ConsensusError>],
+        _undecided: Undecided,
+    ) -> Result<(), Violation> {
+        let refused =
+            |t: usize| results[t] == Err(ConsensusError::AlreadyProposed { id: Self::id(t) });
+        // Exactly one of the two id-0 callers wins the claim; the other is
+        // refused; everyone else is judged as usual.
+        let loser = match (refused(0), refused(1)) {
+            (true, false) => 0,
+            (false, true) => 1,
+            (both, _) => {
+                return Err(Violation::Invariant(format!(
+                    "two callers with id 0: {} refused (exactly one must be), results {results:?}",
+                    if both { "both were" } else { "neither was" }
+                )))
+            }
+        };
+        let keep = |t: &usize| *t != loser;
+        let live: Vec<String> =
+            (0..results.len()).filter(keep).map(|t| proposals[t].clone()).collect();
+        let got: Vec<_> = (0..results.len()).filter(keep).map(|t| results[t].clone()).collect();
+        check_decisions(&live, &got, Undecided::IsViolation)
     }
 }
 
@@ -313,6 +439,28 @@ where
     F: Fn() -> C + Send + Sync + 'static,
 {
     explore(move || Ids(Proposals::new(build())), cfg, StopAt::First, undecided(cfg))
+}
+
+/// Model-checks the claim of the announce slots ([`Proposals`]) with two
+/// callers of the same id, over the id protocol that `build` makes for 2 ids:
+/// model threads 0 and 1 both propose as id 0 (different values), thread 2 as
+/// id 1. In every execution exactly one of the two id-0 callers must get
+/// [`ConsensusError::AlreadyProposed`], the other two must agree on a value one
+/// of them proposed, and no slot may be accessed racily (loom's `UnsafeCell`).
+/// `winners[t]` counts the executions that decided caller `t`'s value; the
+/// report's `all_decided` stays 0 (one caller is always refused). The step
+/// bound is not checked (the trace counts steps per id, and two callers share
+/// one).
+///
+/// # Errors
+/// The first counterexample loom finds.
+pub fn check_same_id<C, F>(build: F, cfg: ModelConfig) -> Result<ModelReport, Counterexample>
+where
+    C: IdConsensus + Send + 'static,
+    F: Fn() -> C + Send + Sync + 'static,
+{
+    assert_eq!(cfg.threads, 3, "the same-id model has 3 callers: two of id 0, one of id 1");
+    explore(move || SameId(Proposals::new(build())), cfg, StopAt::First, Undecided::IsViolation)
 }
 
 /// Like [`check`], but on a violation keeps exploring for a sequentially
@@ -415,6 +563,8 @@ where
     ALL_DECIDED.with(|e| e.set(0));
     INVISIBLE_WINNER.with(|e| e.set(0));
     WINNERS.with(|w| *w.borrow_mut() = vec![0; n]);
+    MAX_STEPS.with(|m| *m.borrow_mut() = vec![0; n]);
+    STEP_BOUND.with(|b| b.set(None));
     PENDING.with(|p| *p.borrow_mut() = None);
 
     // `Builder::new` reads LOOM_MAX_PREEMPTIONS, LOOM_CHECKPOINT_FILE, LOOM_LOG...;
@@ -459,6 +609,7 @@ where
             trace::start();
             let subject = Arc::new(build());
             let bound = subject.step_bound();
+            STEP_BOUND.with(|b| b.set(bound));
             let handles: Vec<_> = (1..n)
                 .map(|t| {
                     let subject = Arc::clone(&subject);
@@ -468,12 +619,19 @@ where
             let mut results = vec![subject.decide(0)];
             results.extend(handles.into_iter().map(|h| h.join().expect("a model thread panicked")));
             let proposals: Vec<S::Value> = (0..n).map(|t| subject.proposal(t)).collect();
-            let all_decided = results.iter().all(Result::is_ok);
+            let all_decided =
+                results.iter().all(|r| matches!(r, Ok(_) | Err(ConsensusError::Crashed { .. })));
             if all_decided {
                 ALL_DECIDED.with(|e| e.set(e.get() + 1));
             }
             let trace = trace::snapshot();
-            let verdict = check_decisions(&proposals, &results, undecided)
+            MAX_STEPS.with(|m| {
+                for (t, most) in m.borrow_mut().iter_mut().enumerate() {
+                    *most = (*most).max(trace.memory_steps(t));
+                }
+            });
+            let verdict = subject
+                .judge(&proposals, &results, undecided)
                 .and_then(|()| match bound {
                     Some(steps) => check_step_bound(&trace, n, steps),
                     None => Ok(()),
@@ -525,6 +683,8 @@ where
             winners: WINNERS.with(|w| w.borrow().clone()),
             preemption_bound: effective_bound,
             all_decided: ALL_DECIDED.with(Cell::get),
+            max_steps: MAX_STEPS.with(|m| m.borrow().clone()),
+            step_bound: STEP_BOUND.with(Cell::get),
             invisible_winner: INVISIBLE_WINNER.with(Cell::get),
             resumed,
         }),

@@ -5,10 +5,29 @@
 //! of instances. To keep them racing on the *same* instance rather than drifting
 //! apart (free-running threads soon look uncontended), they meet at a spinning
 //! [`SpinBarrier`] before every batch of `batch` instances, and the report says
-//! how many batches were really contended (won by more than one thread). Thread `t` proposes
+//! how many batches were really contended: won by more than one thread, or with
+//! an instance on which two threads' calls overlapped in time (each call is
+//! timed; a protocol whose first arrival keeps the lead, like Paxos, where the
+//! follower spends as long learning the decision as the leader deciding it,
+//! wins whole batches by one thread even when the threads race). Thread `t` proposes
 //! `instance × threads + t` on each instance, so a value from the wrong instance
 //! fails validity. After the run every instance is checked with
 //! [`check_decisions`]: agreement, validity, no error.
+//!
+//! **No vacuous verdicts.** A run in which the threads did not really race
+//! proves nothing, so the report's [`Verdict`] is
+//! [`Inconclusive`](Verdict::Inconclusive) unless at least [`MIN_CONTENDED`]
+//! (one in four) of its batches were contended: a share that every correct
+//! protocol reaches at 2 threads on 2 loaded cores within a round or two, and
+//! that a run whose threads took turns (another process holding a core, one
+//! thread finishing its batch before the next arrived) stays far below. When a
+//! round falls short, the runner starts another round of as many fresh
+//! instances, and so on until the share is reached over the whole run or the
+//! time budget ([`StressConfig::budget`], [`DEFAULT_BUDGET`] by default) is
+//! spent. A run of 1 thread is inconclusive at once: nothing could race. A
+//! protocol that is broken on purpose ([`run_entry`] knows) is conclusive only
+//! when its violation was found: a run that did not find it showed nothing, and
+//! rounds continue until it does or the budget is spent.
 //!
 //! The elapsed time covers only the racing phase (barriers included), not
 //! allocation or verification. It is a sanity figure: benchmarks live in
@@ -22,26 +41,61 @@ use crate::threads::{check_size, cores, race, SpinBarrier};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
+/// The least share of contended batches (won by more than one thread) for a
+/// conclusive run: one in four. See the module doc.
+pub const MIN_CONTENDED: f64 = 0.25;
+
+/// How long a run keeps starting new rounds, by default, until enough of its
+/// batches were contended.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
+
 /// What to run.
 #[derive(Clone, Copy, Debug)]
 pub struct StressConfig {
     /// Racing threads (ids `0..threads`).
     pub threads: usize,
-    /// Fresh instances decided, each by all threads.
+    /// Fresh instances decided per round, each by all threads.
     pub instances: usize,
     /// Instances between two barriers.
     pub batch: usize,
+    /// Whether the threads meet at a barrier before every batch (always, but
+    /// for tests that force an uncontended run).
+    pub barrier: bool,
+    /// Wall time (racing phases) after which no new round starts: a run that
+    /// has not reached [`MIN_CONTENDED`] by then is inconclusive.
+    /// `Duration::ZERO`: one round only.
+    pub budget: Duration,
 }
 
 impl StressConfig {
-    /// `threads` threads on `instances` instances, a barrier every 64 instances.
+    /// `threads` threads on `instances` instances per round, a barrier every 64
+    /// instances, the [`DEFAULT_BUDGET`].
     pub fn new(threads: usize, instances: usize) -> Self {
-        StressConfig { threads, instances, batch: 64 }
+        StressConfig { threads, instances, batch: 64, barrier: true, budget: DEFAULT_BUDGET }
+    }
+
+    /// The same with another time budget.
+    pub fn budget(self, budget: Duration) -> Self {
+        StressConfig { budget, ..self }
     }
 }
 
 /// At most this many violations are kept as examples.
 const EXAMPLES: usize = 5;
+
+/// What a stress run showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No violation, and enough batches were contended: the threads raced.
+    Passed,
+    /// Some instance violated a property.
+    Violated,
+    /// No violation, but nothing was really tested: too few contended batches
+    /// (1 thread, threads taking turns), or a broken protocol whose violation
+    /// this run did not find. [`StressReport::inconclusive`] says why.
+    Inconclusive,
+}
 
 /// The outcome of a stress run.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -55,8 +109,11 @@ pub struct StressReport {
     /// Whether `threads > cores`: threads then take turns on cores, and races
     /// happen at preemptions rather than truly in parallel.
     pub oversubscribed: bool,
-    /// Instances decided.
+    /// Instances decided (over all rounds).
     pub instances: usize,
+    /// Rounds run: 1, plus one for each time the run fell short of
+    /// [`MIN_CONTENDED`] within its budget.
+    pub rounds: usize,
     /// Instances on which some property failed (must be 0).
     pub violations: usize,
     /// The first few violations, as `instance N: ...`.
@@ -65,10 +122,17 @@ pub struct StressReport {
     pub wins: Vec<u64>,
     /// Batches run (threads meet at a barrier before each).
     pub batches: usize,
-    /// Batches won by more than one thread: a sign the threads really raced
-    /// rather than one deciding a whole batch before the others arrived.
+    /// Batches won by more than one thread, or in which two threads' calls on
+    /// one instance overlapped in time: a sign the threads really raced rather
+    /// than one deciding a whole batch before the others arrived.
     pub contended_batches: usize,
-    /// Wall time of the racing phase.
+    /// The share of contended batches a conclusive run needs ([`MIN_CONTENDED`]).
+    pub min_contended: f64,
+    /// What the run showed.
+    pub verdict: Verdict,
+    /// For an inconclusive run, why, in words.
+    pub inconclusive: Option<String>,
+    /// Wall time of the racing phases.
     #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
 }
@@ -78,10 +142,63 @@ impl StressReport {
     pub fn ns_per_instance(&self) -> f64 {
         self.elapsed.as_nanos() as f64 / self.instances.max(1) as f64
     }
+
+    /// The share of batches that were contended.
+    pub fn contended_share(&self) -> f64 {
+        self.contended_batches as f64 / self.batches.max(1) as f64
+    }
+
+    /// Sets [`verdict`](Self::verdict) and [`inconclusive`](Self::inconclusive)
+    /// from the counts; `broken`: the protocol is broken on purpose.
+    fn judge(&mut self, broken: bool) {
+        let why = if self.violations > 0 {
+            None
+        } else if self.threads < 2 {
+            Some("1 thread: nothing could race".to_string())
+        } else if self.contended_share() < MIN_CONTENDED {
+            Some(format!(
+                "only {} of {} batches were contended ({:.0} %, fewer than the {:.0} % a \
+                 conclusive run needs): the threads mostly took turns",
+                self.contended_batches,
+                self.batches,
+                100.0 * self.contended_share(),
+                100.0 * MIN_CONTENDED
+            ))
+        } else if broken {
+            Some(format!(
+                "{} is broken on purpose and this run did not find its violation",
+                self.protocol
+            ))
+        } else {
+            None
+        };
+        self.verdict = match (&why, self.violations) {
+            (_, 1..) => Verdict::Violated,
+            (Some(_), 0) => Verdict::Inconclusive,
+            (None, 0) => Verdict::Passed,
+        };
+        self.inconclusive = why;
+    }
+
+    /// Adds a later round's counts.
+    fn absorb(&mut self, round: StressReport) {
+        self.instances += round.instances;
+        self.rounds += 1;
+        self.violations += round.violations;
+        let room = EXAMPLES.saturating_sub(self.examples.len());
+        self.examples.extend(round.examples.into_iter().take(room));
+        for (w, r) in self.wins.iter_mut().zip(round.wins) {
+            *w += r;
+        }
+        self.batches += round.batches;
+        self.contended_batches += round.contended_batches;
+        self.elapsed += round.elapsed;
+    }
 }
 
 /// [`run`] on fresh instances of `entry`'s protocol built from `params`,
-/// monomorphized through the registry's visitor.
+/// monomorphized through the registry's visitor. A protocol broken on purpose
+/// is conclusive only once its violation is found (see the module doc).
 ///
 /// # Errors
 /// Parameters the protocol refuses, and the errors of [`run`].
@@ -96,7 +213,10 @@ pub fn run_entry(
         fn visit<P: Protocol>(self) -> Self::Output {
             let Stress(params, cfg) = self;
             protocol::check::<P>(params)?;
-            run(P::INFO.name, || P::build(params), cfg)
+            let threads = cfg.threads;
+            let make = || P::build(params).map(Proposals::new);
+            let proposal = |i: usize, t: usize| (i * threads + t) as u64;
+            rounds(P::INFO.name, make, proposal, cfg, P::INFO.broken.is_some())
         }
     }
     entry.visit(Stress(params, cfg))
@@ -122,7 +242,9 @@ where
 
 /// Runs the stress test on [`Consensus<T>`] instances built by `make`: thread
 /// `t` proposes `proposal(instance, t)` on each. The win counts go to the
-/// first thread whose proposal equals the decision.
+/// first thread whose proposal equals the decision. Rounds of `cfg.instances`
+/// fresh instances follow each other until the run is conclusive or its budget
+/// is spent (see the module doc).
 ///
 /// # Errors
 /// A zero thread or instance count, or a failure of `make`.
@@ -138,7 +260,54 @@ where
     F: Fn() -> Result<S, ConsensusError>,
     P: Fn(usize, usize) -> T + Sync,
 {
-    let StressConfig { threads, instances, batch } = *cfg;
+    rounds(protocol, make, proposal, cfg, false)
+}
+
+/// Rounds until conclusive or out of budget; `broken`: only a violation is
+/// conclusive.
+fn rounds<T, S, F, P>(
+    protocol: &str,
+    make: F,
+    proposal: P,
+    cfg: &StressConfig,
+    broken: bool,
+) -> Result<StressReport, ConsensusError>
+where
+    T: Clone + PartialEq + std::fmt::Debug + Send + Sync,
+    S: Consensus<T>,
+    F: Fn() -> Result<S, ConsensusError>,
+    P: Fn(usize, usize) -> T + Sync,
+{
+    let mut report = round(protocol, &make, &proposal, cfg, 0)?;
+    report.judge(broken);
+    // 1 thread: more rounds cannot make anything race.
+    while report.verdict == Verdict::Inconclusive
+        && report.threads > 1
+        && report.elapsed < cfg.budget
+    {
+        let next = round(protocol, &make, &proposal, cfg, report.instances)?;
+        report.absorb(next);
+        report.judge(broken);
+    }
+    Ok(report)
+}
+
+/// One round: `cfg.instances` fresh instances, numbered from `first` (so that
+/// the proposals of every round differ).
+fn round<T, S, F, P>(
+    protocol: &str,
+    make: &F,
+    proposal: &P,
+    cfg: &StressConfig,
+    first: usize,
+) -> Result<StressReport, ConsensusError>
+where
+    T: Clone + PartialEq + std::fmt::Debug + Send + Sync,
+    S: Consensus<T>,
+    F: Fn() -> Result<S, ConsensusError>,
+    P: Fn(usize, usize) -> T + Sync,
+{
+    let StressConfig { threads, instances, batch, barrier: use_barrier, .. } = *cfg;
     if threads == 0 || instances == 0 || batch == 0 {
         return Err(ConsensusError::InvalidConfig(
             "threads, instances and batch must all be at least 1".into(),
@@ -157,13 +326,22 @@ where
 
     let barrier = SpinBarrier::new(threads);
     let start = Instant::now();
-    let per_thread: Vec<Vec<Result<T, ConsensusError>>> = race(threads, |t| {
+    // Per instance and thread: the result, and when the call started and ended
+    // (nanoseconds since `start`; after the proposal is made, so that only the
+    // call itself counts).
+    let per_thread: Vec<Vec<Timed<T>>> = race(threads, |t| {
         let mut out = Vec::with_capacity(instances);
+        let now = || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         for (b, chunk) in slots.chunks(batch).enumerate() {
-            barrier.wait();
+            if use_barrier {
+                barrier.wait();
+            }
             for (k, slot) in chunk.iter().enumerate() {
-                let i = b * batch + k;
-                out.push(slot.decide(t, proposal(i, t)).cloned());
+                let i = first + b * batch + k;
+                let value = proposal(i, t);
+                let called = now();
+                let result = slot.decide(t, value).cloned();
+                out.push((result, called, now()));
             }
         }
         out
@@ -174,8 +352,8 @@ where
     let verdicts: Vec<Result<usize, (Violation, Vec<T>)>> = (0..instances)
         .into_par_iter()
         .map(|i| {
-            let proposals: Vec<T> = (0..threads).map(|t| proposal(i, t)).collect();
-            let results: Vec<_> = per_thread.iter().map(|r| r[i].clone()).collect();
+            let proposals: Vec<T> = (0..threads).map(|t| proposal(first + i, t)).collect();
+            let results: Vec<_> = per_thread.iter().map(|r| r[i].0.clone()).collect();
             check_decisions(&proposals, &results, Undecided::IsViolation)
                 .map_err(|v| (v, proposals.clone()))?;
             // Every result is Ok and valid now: the winner is whoever proposed it.
@@ -187,11 +365,14 @@ where
     let mut examples = Vec::new();
     let mut wins = vec![0u64; threads];
     let mut contended_batches = 0;
-    for chunk in verdicts.chunks(batch) {
+    for (b, chunk) in verdicts.chunks(batch).enumerate() {
         let mut winners = chunk.iter().filter_map(|v| v.as_ref().ok());
-        if let Some(first) = winners.next() {
-            contended_batches += usize::from(winners.any(|w| w != first));
-        }
+        let split = winners.next().is_some_and(|first| winners.any(|w| w != first));
+        let overlapped = (b * batch..b * batch + chunk.len()).any(|i| {
+            let spans: Vec<(u64, u64)> = per_thread.iter().map(|r| (r[i].1, r[i].2)).collect();
+            calls_overlap(spans)
+        });
+        contended_batches += usize::from(split || overlapped);
     }
     for (i, verdict) in verdicts.iter().enumerate() {
         match verdict {
@@ -199,7 +380,7 @@ where
             Err((v, proposals)) => {
                 violations += 1;
                 if examples.len() < EXAMPLES {
-                    examples.push(format!("instance {i}: {}", describe(v, proposals)));
+                    examples.push(format!("instance {}: {}", first + i, describe(v, proposals)));
                 }
             }
         }
@@ -211,13 +392,35 @@ where
         cores,
         oversubscribed: threads > cores,
         instances,
+        rounds: 1,
         violations,
         examples,
         wins,
         batches: instances.div_ceil(batch),
         contended_batches,
+        min_contended: MIN_CONTENDED,
+        verdict: Verdict::Inconclusive,
+        inconclusive: None,
         elapsed,
     })
+}
+
+/// One call's result, and when it started and ended (nanoseconds).
+type Timed<T> = (Result<T, ConsensusError>, u64, u64);
+
+/// Whether two of these calls `(started, ended)` overlapped in time. (Sorted by
+/// start, a call overlaps an earlier one exactly when it started before the
+/// latest end so far.)
+fn calls_overlap(mut spans: Vec<(u64, u64)>) -> bool {
+    spans.sort_unstable();
+    let mut latest_end: Option<u64> = None;
+    for (started, ended) in spans {
+        if latest_end.is_some_and(|e| started < e) {
+            return true;
+        }
+        latest_end = Some(latest_end.map_or(ended, |e| e.max(ended)));
+    }
+    false
 }
 
 /// Renders a violation with each decided value named by the thread that
@@ -247,9 +450,12 @@ mod tests {
     #[test]
     fn every_correct_protocol_passes_a_short_stress_run() {
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-            let r = run_entry(*e, &Params::threads(2), &StressConfig::new(2, 2_000)).unwrap();
+            let cfg = StressConfig::new(2, 2_000).budget(Duration::from_secs(1));
+            let r = run_entry(*e, &Params::threads(2), &cfg).unwrap();
             assert_eq!(r.violations, 0, "{}: {:?}", r.protocol, r.examples);
-            assert_eq!(r.wins.iter().sum::<u64>(), 2_000);
+            assert_ne!(r.verdict, Verdict::Violated);
+            assert_eq!(r.instances, 2_000 * r.rounds);
+            assert_eq!(r.wins.iter().sum::<u64>(), r.instances as u64);
         }
     }
 
@@ -271,8 +477,67 @@ mod tests {
         }
         let r = run("selfish", || Ok(Selfish), &StressConfig::new(2, 100)).unwrap();
         assert_eq!(r.violations, 100);
+        assert_eq!((r.verdict, r.rounds), (Verdict::Violated, 1));
         assert!(r.examples[0].contains("agreement violated"), "{:?}", r.examples);
         assert!(r.examples[0].contains("t0's proposal"), "{:?}", r.examples);
+    }
+
+    #[test]
+    fn an_uncontended_run_is_inconclusive_and_says_why() {
+        // The threads take turns: thread 1 makes its proposal for instance i
+        // (before its call, so outside it) only once thread 0 has made its
+        // proposal for instance i + 1, so has returned from i. No barrier. No
+        // two calls overlap and thread 0 wins everything but the last instance
+        // of a round, which thread 1 may enter without waiting: at most 1
+        // contended batch of 10 per round.
+        let (threads, per_round) = (2, 640);
+        let progress = crate::sync::AtomicUsize::new(0);
+        let proposal = |i: usize, t: usize| {
+            if t == 0 {
+                // Release: pairs with the Acquire below (thread 0 left i - 1).
+                progress.fetch_max(i, crate::sync::Ordering::Release);
+            } else if (i + 1) % per_round != 0 {
+                // Acquire: pairs with the Release above.
+                while progress.load(crate::sync::Ordering::Acquire) <= i {
+                    crate::sync::spin_loop();
+                }
+            }
+            (i * threads + t) as u64
+        };
+        let make = || {
+            Ok(Proposals::new(protocol::make::<crate::consensus::cas::CasConsensus>(
+                &Params::threads(threads),
+            )?))
+        };
+        let cfg = StressConfig { barrier: false, ..StressConfig::new(threads, per_round) }
+            .budget(Duration::from_millis(50));
+        let r = run_values("cas, taking turns", make, proposal, &cfg).unwrap();
+        assert_eq!(r.violations, 0);
+        assert!(r.contended_batches <= r.rounds, "{r:?}");
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert!(r.rounds > 1, "it kept running for its budget: {r:?}");
+        let why = r.inconclusive.unwrap();
+        assert!(why.contains("batches were contended") && why.contains("25 %"), "{why}");
+    }
+
+    #[test]
+    fn one_thread_is_inconclusive_at_once() {
+        let r = run_entry(find("cas").unwrap(), &Params::threads(1), &StressConfig::new(1, 200))
+            .unwrap();
+        assert_eq!((r.verdict, r.rounds, r.violations), (Verdict::Inconclusive, 1, 0));
+        assert!(r.inconclusive.unwrap().contains("nothing could race"));
+    }
+
+    #[test]
+    fn a_broken_protocol_without_its_violation_is_inconclusive() {
+        let cfg = StressConfig::new(2, 64).budget(Duration::ZERO);
+        let mut r = run_entry(find("cas").unwrap(), &Params::threads(2), &cfg).unwrap();
+        r.contended_batches = r.batches;
+        r.judge(true);
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert!(r.inconclusive.as_deref().unwrap().contains("did not find its violation"));
+        r.judge(false);
+        assert_eq!((r.verdict, r.inconclusive), (Verdict::Passed, None));
     }
 
     #[test]

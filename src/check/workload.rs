@@ -6,6 +6,13 @@
 //! word: its order is a total order consistent with real time, which is what
 //! the linearizability checker needs). The history goes to
 //! [`linearizability::check`] against the object's specification.
+//!
+//! A history without two overlapping operations is sequential: it is
+//! linearizable exactly when the specification accepts it in real-time order,
+//! so checking it tests the object's sequential behaviour and nothing of its
+//! concurrency. The report counts the histories that had an overlap
+//! ([`LinearizabilityReport::overlapping`]); with none (1 thread, or threads
+//! that took turns), [`LinearizabilityReport::inconclusive`] says so.
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::consensus::ConsensusError;
@@ -182,6 +189,9 @@ pub struct LinearizabilityReport {
     /// Histories the checker could not decide within its default budget
     /// (a 1 GiB memo).
     pub unknown: usize,
+    /// Histories in which at least two operations overlapped (one invoked
+    /// before the other returned): only those test concurrency.
+    pub overlapping: usize,
     /// The first violation (or undecided history), rendered.
     pub example: Option<String>,
     /// Time spent checking (not recording).
@@ -194,6 +204,43 @@ impl LinearizabilityReport {
     pub fn ops_per_second(&self) -> f64 {
         (self.histories * self.ops) as f64 / self.check_time.as_secs_f64().max(1e-9)
     }
+
+    /// Why the check tested no concurrency, if it did not: no violation and no
+    /// history with overlapping operations.
+    pub fn inconclusive(&self) -> Option<String> {
+        if self.violations > 0 || self.overlapping > 0 {
+            return None;
+        }
+        Some(if self.threads < 2 {
+            "1 thread: no two operations could overlap, only the sequential \
+             specification was tested"
+                .to_string()
+        } else {
+            format!(
+                "none of the {} histories had overlapping operations (the threads took \
+                 turns): only the sequential specification was tested",
+                self.histories
+            )
+        })
+    }
+}
+
+/// Whether two operations of `history` overlap: one was invoked before the
+/// other returned. (Sorted by invocation, an operation overlaps an earlier one
+/// exactly when it was invoked before the latest return so far; operations of
+/// one thread never overlap each other, so that return is another thread's.)
+pub fn has_overlap<Op, Ret>(history: &History<Op, Ret>) -> bool {
+    let mut spans: Vec<(u64, u64)> =
+        history.ops.iter().map(|o| (o.call, o.ret.as_ref().map_or(u64::MAX, |r| r.0))).collect();
+    spans.sort_unstable();
+    let mut latest_return = None;
+    for (call, ret) in spans {
+        if latest_return.is_some_and(|r| call < r) {
+            return true;
+        }
+        latest_return = Some(latest_return.map_or(ret, |r: u64| r.max(ret)));
+    }
+    false
 }
 
 /// Records and checks `histories` histories of a fresh `O` each.
@@ -218,12 +265,14 @@ pub fn check_object<O: Workload>(
         histories,
         violations: 0,
         unknown: 0,
+        overlapping: 0,
         example: None,
         check_time: Duration::ZERO,
     };
     for h in 0..histories {
         let object = O::fresh();
         let history = record(&object, threads, ops / threads, h as u64, O::sample)?;
+        report.overlapping += usize::from(has_overlap(&history));
         let start = Instant::now();
         let verdict = linearizability::check(&object.spec(), &history);
         report.check_time += start.elapsed();
@@ -276,6 +325,18 @@ mod tests {
         };
         assert_eq!(ops(7), ops(7));
         assert_ne!(ops(7), ops(8));
+    }
+
+    #[test]
+    fn a_history_without_overlap_is_inconclusive() {
+        let op = |thread, call, ret| Operation { thread, op: (), call, ret: Some((ret, ())) };
+        let sequential = History { ops: vec![op(0, 0, 1), op(1, 2, 3), op(0, 4, 5)] };
+        assert!(!has_overlap(&sequential));
+        let overlapping = History { ops: vec![op(0, 0, 3), op(1, 1, 2)] };
+        assert!(has_overlap(&overlapping));
+        let r = check_object::<Register>(1, 100, 3).unwrap();
+        assert_eq!((r.violations, r.overlapping), (0, 0));
+        assert!(r.inconclusive().unwrap().contains("1 thread"), "{r:?}");
     }
 
     #[test]

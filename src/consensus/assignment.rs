@@ -57,7 +57,9 @@
 //! `Acquire`, all on one word, so a value read from a register carries its
 //! writer's announce (phase 1 hands it on through the group's object).
 
-use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, Threads};
+use crate::consensus::protocol::{
+    LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::assignment::{Assignment, MAX_REGISTERS};
 use crate::objects::{ConsensusNumber, Object};
@@ -289,6 +291,7 @@ impl Protocol for AssignmentConsensus<2> {
         threads: Threads::AtMost(2),
         knobs: &[],
         loom: &[LoomModel::exhaustive(2)],
+        shuttle: &[ShuttleModel::pct(2, 2, 20_000), ShuttleModel::random(2, 20_000)],
         stall: None,
         broken: None,
     };
@@ -309,6 +312,7 @@ impl Protocol for AssignmentConsensus<3> {
         knobs: &[],
         // Exhaustive at 3 threads: 4.2 million executions in about 230 s on 2 vCPUs.
         loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)],
+        shuttle: &[ShuttleModel::pct(3, 3, 40_000), ShuttleModel::random(3, 40_000)],
         stall: None,
         broken: None,
     };
@@ -331,6 +335,9 @@ impl Protocol for AssignmentGroups<3> {
         // out of reach (a prototype over a mutex-based object had not finished after
         // 3.7 million executions; bound 3 took it 1.6 million).
         loom: &[LoomModel::exhaustive(2), LoomModel::bounded(4, 2)],
+        // Loom reaches 4 threads only at ≤ 2 preemptions; PCT at depth 3 samples
+        // schedules with more switches.
+        shuttle: &[ShuttleModel::pct(4, 3, 40_000), ShuttleModel::random(4, 40_000)],
         stall: None,
         broken: None,
     };

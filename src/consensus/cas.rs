@@ -22,7 +22,9 @@
 //! Weakening either to `Relaxed` lets a loser read the winner's slot before the
 //! announce is visible; the loom suite then fails (see `docs/src/consensus.md`).
 
-use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, Threads};
+use crate::consensus::protocol::{
+    LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::rmw::CompareAndSwap;
 use crate::objects::{ConsensusNumber, Object};
@@ -101,6 +103,13 @@ impl Protocol for CasConsensus {
         threads: Threads::Any,
         knobs: &[],
         loom: &[LoomModel::exhaustive(2), LoomModel::exhaustive(3), LoomModel::exhaustive(4)],
+        // Beyond loom's 5 threads: PCT depth 3 and random at 8 and 16 threads, PCT at 64.
+        shuttle: &[
+            ShuttleModel::pct(8, 3, 10_000),
+            ShuttleModel::pct(16, 3, 10_000),
+            ShuttleModel::random(16, 10_000),
+            ShuttleModel::pct(64, 3, 1_000),
+        ],
         stall: None,
         broken: None,
     };

@@ -29,7 +29,9 @@
 //! other two won (see [`broken::test_and_set_3`](crate::consensus::broken::test_and_set_3)
 //! and `docs/src/hierarchy.md`).
 
-use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, Threads};
+use crate::consensus::protocol::{
+    LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, Threads,
+};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::queue::Queue;
 use crate::objects::rmw::{FetchAdd, Swap, TestAndSet};
@@ -143,6 +145,9 @@ impl<O: FirstOp> IdConsensus for FirstMover<O> {
 
 /// The 2-thread protocols from consensus-number-2 objects: exhaustive at 2.
 const TWO: &[LoomModel] = &[LoomModel::exhaustive(2)];
+/// 2 threads (their limit), PCT depth 2 and random.
+const TWO_SHUTTLE: &[ShuttleModel] =
+    &[ShuttleModel::pct(2, 2, 20_000), ShuttleModel::random(2, 20_000)];
 
 macro_rules! first_mover {
     ($ty:ty, $object:ty, $name:literal, $primitive:literal, $summary:literal) => {
@@ -156,6 +161,7 @@ macro_rules! first_mover {
                 threads: Threads::AtMost(2),
                 knobs: &[],
                 loom: TWO,
+                shuttle: TWO_SHUTTLE,
                 stall: None,
                 broken: None,
             };

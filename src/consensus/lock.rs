@@ -22,7 +22,9 @@
 //! plugs in [`StallAt`] to pause a thread
 //! while it holds the lock.
 
-use crate::consensus::protocol::{LoomModel, Params, Protocol, ProtocolInfo, StallPlan, Threads};
+use crate::consensus::protocol::{
+    LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, StallPlan, Threads,
+};
 use crate::consensus::stall::{StallAt, StallGate, StallPoint, StalledInstance};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::{ConsensusNumber, MUTEX};
@@ -161,6 +163,9 @@ impl<L: DecisionLock> StalledInstance for LockConsensus<L, StallAt> {
 
 /// Both lock protocols: exhaustive at 2 and 3 threads.
 const LOCK_MODELS: &[LoomModel] = &[LoomModel::exhaustive(2), LoomModel::exhaustive(3)];
+/// The lock protocols beyond loom's thread counts: PCT depth 3 at 8 and 16 threads.
+const LOCK_SHUTTLE: &[ShuttleModel] =
+    &[ShuttleModel::pct(8, 3, 10_000), ShuttleModel::pct(16, 3, 5_000)];
 
 macro_rules! lock_protocol {
     ($lock:ty, $name:literal, $primitive:literal, $summary:literal) => {
@@ -174,6 +179,7 @@ macro_rules! lock_protocol {
                 threads: Threads::Any,
                 knobs: &[],
                 loom: LOCK_MODELS,
+                shuttle: LOCK_SHUTTLE,
                 stall: Some(StallPoint::Lock),
                 broken: None,
             };

@@ -29,12 +29,25 @@ pub struct Params {
     pub acceptors: Option<usize>,
     /// [`Knob::Crashed`]: acceptors crashed from the start (the first ones).
     pub crashed: usize,
+    /// [`Knob::Crashed`]: how many operations each crashed acceptor answers
+    /// before it crashes (0: crashed from the start).
+    pub crash_after: usize,
+    /// [`Knob::ProposerCrash`]: proposer `.0` crashes after its `.0`-th step
+    /// (`(who, after)`; a step is one prepare or accept it sends).
+    pub proposer_crash: Option<(usize, usize)>,
 }
 
 impl Params {
     /// Just a thread count.
     pub const fn threads(threads: usize) -> Self {
-        Params { threads, rounds: None, acceptors: None, crashed: 0 }
+        Params {
+            threads,
+            rounds: None,
+            acceptors: None,
+            crashed: 0,
+            crash_after: 0,
+            proposer_crash: None,
+        }
     }
 
     /// The knobs these parameters set.
@@ -42,7 +55,8 @@ impl Params {
         [
             (self.rounds.is_some(), Knob::Rounds),
             (self.acceptors.is_some(), Knob::Acceptors),
-            (self.crashed > 0, Knob::Crashed),
+            (self.crashed > 0 || self.crash_after > 0, Knob::Crashed),
+            (self.proposer_crash.is_some(), Knob::ProposerCrash),
         ]
         .into_iter()
         .filter_map(|(set, k)| set.then_some(k))
@@ -57,8 +71,11 @@ pub enum Knob {
     Rounds,
     /// The number of acceptors ([`Params::acceptors`]).
     Acceptors,
-    /// Acceptors crashed from the start ([`Params::crashed`]).
+    /// Acceptors that crash, from the start or after some operations
+    /// ([`Params::crashed`], [`Params::crash_after`]).
     Crashed,
+    /// A proposer that crashes after some of its steps ([`Params::proposer_crash`]).
+    ProposerCrash,
 }
 
 impl fmt::Display for Knob {
@@ -67,6 +84,7 @@ impl fmt::Display for Knob {
             Knob::Rounds => "a round limit",
             Knob::Acceptors => "acceptors (--acceptors)",
             Knob::Crashed => "crashed acceptors",
+            Knob::ProposerCrash => "crashed proposers",
         })
     }
 }
@@ -157,6 +175,23 @@ impl LoomModel {
         LoomModel { params: Params { acceptors: Some(acceptors), crashed, ..self.params }, ..self }
     }
 
+    /// The same model with its crashed acceptors (see [`acceptors`](Self::acceptors))
+    /// answering `k` operations each before they crash, instead of none.
+    pub const fn crash_after(self, k: usize) -> Self {
+        LoomModel { params: Params { crash_after: k, ..self.params }, ..self }
+    }
+
+    /// The same model with proposer `who` crashing after its `after`-th step.
+    pub const fn proposer_crash(self, who: usize, after: usize) -> Self {
+        LoomModel { params: Params { proposer_crash: Some((who, after)), ..self.params }, ..self }
+    }
+
+    /// The threads of this model that may fail to decide on purpose (a
+    /// crashing proposer): the suite does not require them to win or decide.
+    pub fn crashing(&self) -> Option<usize> {
+        self.params.proposer_crash.map(|(who, _)| who)
+    }
+
     /// The threads taking part.
     pub const fn threads(&self) -> usize {
         self.params.threads
@@ -172,10 +207,89 @@ impl LoomModel {
         if p.crashed > 0 {
             s.push_str(&format!("/crashed-{}", p.crashed));
         }
+        if p.crash_after > 0 {
+            s.push_str(&format!("-after-{}", p.crash_after));
+        }
+        if let Some((who, after)) = p.proposer_crash {
+            s.push_str(&format!("/proposer-{who}-crashes-after-{after}"));
+        }
         if let Some(r) = p.rounds {
             s.push_str(&format!("/rounds-{r}"));
         }
         s
+    }
+}
+
+/// Which of shuttle's schedulers explores a [`ShuttleModel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShuttleScheduler {
+    /// Probabilistic concurrency testing at this depth `d`: each iteration
+    /// finds a given bug of depth ≤ `d` (one that needs `d − 1` particular
+    /// thread switches at particular points) with probability at least
+    /// `1 / (n · k^(d − 1))`, for `n` threads and `k` scheduling steps.
+    Pct {
+        /// The bug depth aimed at (2 or 3 in the lab).
+        depth: usize,
+    },
+    /// A uniformly random thread at every scheduling point.
+    Random,
+}
+
+/// One shuttle model the shuttle suite runs for a protocol: an instance, a
+/// scheduler and a fixed iteration budget (shuttle samples schedules; it does
+/// not enumerate them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShuttleModel {
+    /// The instance: threads (any count the protocol serves), rounds,
+    /// acceptors, crashes, as for a [`LoomModel`].
+    pub params: Params,
+    /// The scheduler.
+    pub scheduler: ShuttleScheduler,
+    /// Schedules tried (for a broken protocol: the budget within which PCT
+    /// must find the violation).
+    pub iterations: usize,
+}
+
+impl ShuttleModel {
+    /// PCT at `depth` on `threads` threads for `iterations` schedules.
+    pub const fn pct(threads: usize, depth: usize, iterations: usize) -> Self {
+        ShuttleModel {
+            params: Params::threads(threads),
+            scheduler: ShuttleScheduler::Pct { depth },
+            iterations,
+        }
+    }
+
+    /// The random scheduler on `threads` threads for `iterations` schedules.
+    pub const fn random(threads: usize, iterations: usize) -> Self {
+        ShuttleModel {
+            params: Params::threads(threads),
+            scheduler: ShuttleScheduler::Random,
+            iterations,
+        }
+    }
+
+    /// The same with at most `rounds` attempts per thread (see [`LoomModel::rounds`]).
+    pub const fn rounds(self, rounds: usize) -> Self {
+        ShuttleModel { params: Params { rounds: Some(rounds), ..self.params }, ..self }
+    }
+
+    /// The same with `acceptors` acceptors, the first `crashed` crashed from the start.
+    pub const fn acceptors(self, acceptors: usize, crashed: usize) -> Self {
+        ShuttleModel {
+            params: Params { acceptors: Some(acceptors), crashed, ..self.params },
+            ..self
+        }
+    }
+
+    /// A name: the instance's [`LoomModel::label`], then the scheduler:
+    /// `8/pct-3`, `16/random`.
+    pub fn label(&self) -> String {
+        let instance = LoomModel { params: self.params, preemption_bound: None }.label();
+        match self.scheduler {
+            ShuttleScheduler::Pct { depth } => format!("{instance}/pct-{depth}"),
+            ShuttleScheduler::Random => format!("{instance}/random"),
+        }
     }
 }
 
@@ -200,6 +314,10 @@ pub struct ProtocolInfo {
     /// The models the loom suite runs (for a broken protocol: where it must find
     /// the counterexample).
     pub loom: &'static [LoomModel],
+    /// The models the shuttle suite runs (for a broken protocol: where PCT must
+    /// find the violation within the budget; empty where shuttle cannot see
+    /// it, with the reason beside the protocol's models).
+    pub shuttle: &'static [ShuttleModel],
     /// Where a thread can be paused inside it (beyond the announce point every
     /// protocol has), for the stall demonstration; see
     /// [`Protocol::build_stalled`].
@@ -346,9 +464,27 @@ mod tests {
     }
 
     #[test]
+    fn shuttle_model_labels_name_their_scheduler() {
+        assert_eq!(ShuttleModel::pct(8, 3, 100).label(), "8/pct-3");
+        assert_eq!(
+            ShuttleModel::random(2, 10).rounds(2).acceptors(3, 0).label(),
+            "2/acceptors-3/rounds-2/random"
+        );
+    }
+
+    #[test]
     fn params_name_the_knobs_they_set() {
         assert_eq!(Params::threads(2).knobs().count(), 0);
         let p = LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).params;
         assert_eq!(p.knobs().collect::<Vec<_>>(), [Knob::Rounds, Knob::Acceptors, Knob::Crashed]);
+        let m =
+            LoomModel::exhaustive(2).rounds(2).acceptors(3, 1).crash_after(2).proposer_crash(1, 2);
+        assert_eq!(
+            m.label(),
+            "2/acceptors-3/crashed-1-after-2/proposer-1-crashes-after-2/rounds-2"
+        );
+        assert_eq!(m.params.knobs().last(), Some(Knob::ProposerCrash));
+        let after_alone = Params { crash_after: 1, ..Params::threads(2) };
+        assert_eq!(after_alone.knobs().collect::<Vec<_>>(), [Knob::Crashed]);
     }
 }

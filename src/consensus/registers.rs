@@ -68,7 +68,9 @@
 //! 2^24 − 1, then [`ConsensusError::Overflow`]).
 
 use crate::consensus::acceptor_state::{self, AcceptorState};
-use crate::consensus::protocol::{Knob, LoomModel, Params, Protocol, ProtocolInfo, Threads};
+use crate::consensus::protocol::{
+    Knob, LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, Threads,
+};
 use crate::consensus::rounds::{retry, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::register::Register;
@@ -192,6 +194,10 @@ impl Protocol for RegistersConsensus {
         // attempt is 2(n-1) reads and 2 writes, all conflicting); ≤4 preemptions:
         // 187 thousand executions in 10 s, ≤5: 3.5 million in 200 s on 2 vCPUs.
         loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 4).rounds(2)],
+        shuttle: &[
+            ShuttleModel::pct(8, 3, 10_000).rounds(3),
+            ShuttleModel::random(16, 5_000).rounds(3),
+        ],
         stall: None,
         broken: None,
     };

@@ -122,11 +122,11 @@ pub fn retry(
 /// attempt, so two proposers overruling each other would back off alike and
 /// could stay in step; the random count is what breaks the symmetry.
 ///
-/// Under loom it does nothing (and draws no number): a loom model bounds the
+/// Under loom and shuttle it does nothing (and draws no number): a model bounds the
 /// rounds instead, and spins would only add executions.
 #[inline]
 pub fn backoff(failed: usize) {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     {
         let cap = 16u64 << failed.min(10);
         let spins = fastrand::u64(..cap);
@@ -137,7 +137,7 @@ pub fn backoff(failed: usize) {
             crate::sync::yield_now();
         }
     }
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     let _ = failed;
 }
 

@@ -57,7 +57,9 @@
 //! at most 65 535 threads and versions up to 2^48 − 1; a sequence number beyond
 //! that is [`ConsensusError::Overflow`], never a wrap.
 
-use crate::consensus::protocol::{Knob, LoomModel, Params, Protocol, ProtocolInfo, Threads};
+use crate::consensus::protocol::{
+    Knob, LoomModel, Params, Protocol, ProtocolInfo, ShuttleModel, Threads,
+};
 use crate::consensus::rounds::{retry, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::rmw::CompareAndSwap;
@@ -210,6 +212,7 @@ impl Protocol for VersionedConsensus {
         // bound grows the executions about 3× a step (≤5: 67 thousand in 3.4 s,
         // ≤6: 242 thousand in 12 s, ≤7: 749 thousand in 38 s on 2 vCPUs).
         loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 7).rounds(2)],
+        shuttle: &[ShuttleModel::pct(8, 3, 10_000).rounds(3), ShuttleModel::random(16, 5_000).rounds(3)],
         stall: None,
         broken: None,
     };

@@ -18,7 +18,7 @@ use super::protocol;
 use crate::consensus::acceptor_state::AcceptorState;
 use crate::consensus::acceptor_state::MAX_VALUES;
 use crate::consensus::protocol::{
-    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, ShuttleModel, Threads,
 };
 use crate::consensus::ConsensusError;
 use crate::objects::rmw::CompareAndSwap;
@@ -118,6 +118,12 @@ pub type MinorityPaxos = PaxosConsensus<PackedAcceptor, Minority>;
 
 /// Where the broken variants must be caught: 2 proposers × 3 acceptors.
 const BROKEN_MODELS: &[LoomModel] = &[LoomModel::exhaustive(2).acceptors(3, 0).rounds(2)];
+/// PCT must find each broken variant's violation where loom does (2
+/// proposers × 3 acceptors) and with 4 proposers.
+const BROKEN_SHUTTLE: &[ShuttleModel] = &[
+    ShuttleModel::pct(2, 2, 1_000).acceptors(3, 0).rounds(2),
+    ShuttleModel::pct(4, 3, 1_000).acceptors(3, 0).rounds(2),
+];
 
 /// A broken Paxos variant: its name, summary, object and flaw.
 macro_rules! broken_paxos {
@@ -133,6 +139,7 @@ macro_rules! broken_paxos {
                 threads: Threads::AtMost(MAX_VALUES),
                 knobs: protocol::KNOBS,
                 loom: BROKEN_MODELS,
+                shuttle: BROKEN_SHUTTLE,
                 stall: None,
                 broken: Some(Broken { flaw: $flaw, shows: $shows }),
             };

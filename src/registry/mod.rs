@@ -169,6 +169,19 @@ mod tests {
     }
 
     #[test]
+    fn every_shuttle_model_builds_and_only_relaxed_cas_has_none() {
+        for &e in PROTOCOLS {
+            let info = e.info();
+            // relaxed-cas's flaw is weak memory, which shuttle cannot see.
+            assert_eq!(info.shuttle.is_empty(), info.name == "relaxed-cas", "{}", info.name);
+            for m in info.shuttle {
+                assert!(m.iterations > 0, "{}: {m:?}", info.name);
+                assert!(e.build(&m.params).is_ok(), "{} cannot build {m:?}", info.name);
+            }
+        }
+    }
+
+    #[test]
     fn check_agrees_with_build() {
         // Whatever check accepts builds, and whatever it refuses does not.
         for &e in PROTOCOLS {
@@ -205,6 +218,8 @@ mod tests {
                 (Knob::Rounds, Params { rounds: Some(2), ..p }),
                 (Knob::Acceptors, Params { acceptors: Some(3), ..p }),
                 (Knob::Crashed, Params { acceptors: Some(3), crashed: 1, ..p }),
+                (Knob::Crashed, Params { acceptors: Some(3), crashed: 1, crash_after: 1, ..p }),
+                (Knob::ProposerCrash, Params { proposer_crash: Some((0, 1)), ..p }),
             ] {
                 let wanted = set.knobs().all(|k| info.knobs.contains(&k));
                 assert_eq!(e.check(&set).is_ok(), wanted, "{} with {knob:?}", info.name);

@@ -15,6 +15,16 @@
 //!   `cargo doc` with rustdoc warnings as errors (a broken doc link is a defect),
 //!   each for the normal build and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
+//! * `cargo xtask shuttle [FILTER…]`: the shuttle suite alone (built with
+//!   `--cfg shuttle` in `target/shuttle`) with 10 times its iteration budget
+//!   (`SHUTTLE_SCALE=10`); `cargo xtask shuttle --replay FILE MODEL` replays a
+//!   failing schedule that the suite saved (under `target/shuttle/schedules/`)
+//!   on that one model and prints its protocol trace. `cargo xtask test` runs
+//!   the suite too, at its own budget.
+//! * `cargo xtask miri`: opt-in, not part of `ci`: the library's unit tests
+//!   of the code with `unsafe` blocks (the announce slots) and of the trace
+//!   under `cargo +nightly miri test`; it skips, with a message and success,
+//!   where nightly or its Miri component is missing.
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
 //! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
@@ -37,12 +47,23 @@ fn main() -> ExitCode {
         "layers" => layers(),
         "lint" => lint(),
         "ci" => lint().and_then(|()| test(&[])),
+        "shuttle" => shuttle(rest),
+        "miri" => miri(),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci>");
+            println!(
+                "usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci | shuttle [FILTER] \
+                 | shuttle --replay FILE MODEL | miri>"
+            );
             println!("  layers: the layer check alone (lint runs it first)");
+            println!(
+                "  shuttle: the shuttle suite with 10 times its budget; --replay: one schedule"
+            );
+            println!("  miri: the unsafe code's unit tests under Miri (opt-in; skips without it)");
             Ok(())
         }
-        other => Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci)")),
+        other => {
+            Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci, shuttle, miri)"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,13 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The RUSTFLAGS of the loom build: the caller's, plus `--cfg loom`.
-fn loom_rustflags() -> String {
+/// The RUSTFLAGS of a model build: the caller's, plus `--cfg <world>`.
+fn model_rustflags(world: &str) -> String {
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     if !flags.is_empty() {
         flags.push(' ');
     }
-    flags.push_str("--cfg loom");
+    flags.push_str("--cfg ");
+    flags.push_str(world);
     flags
 }
 
@@ -69,15 +91,25 @@ fn cargo(args: &[&str], loom: bool) -> Result<(), String> {
 
 /// [`cargo`] with extra environment variables for the child.
 fn cargo_with(args: &[&str], loom: bool, env: &[(&str, String)]) -> Result<(), String> {
+    cargo_in(args, loom.then_some("loom"), env)
+}
+
+/// [`cargo`] in a model world (`Some("loom")`, `Some("shuttle")`) or the real
+/// one, with extra environment variables for the child.
+fn cargo_in(args: &[&str], world: Option<&str>, env: &[(&str, String)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args(args);
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    if loom {
-        cmd.env("RUSTFLAGS", loom_rustflags());
+    if let Some(world) = world {
+        cmd.env("RUSTFLAGS", model_rustflags(world));
     }
-    let shown =
-        format!("{}cargo {}", if loom { "RUSTFLAGS=\"--cfg loom\" " } else { "" }, args.join(" "));
+    let shown = format!(
+        "{}{}cargo {}",
+        env.iter().map(|(k, v)| format!("{k}={v} ")).collect::<String>(),
+        world.map_or(String::new(), |w| format!("RUSTFLAGS=\"--cfg {w}\" ")),
+        args.join(" ")
+    );
     eprintln!("xtask: running {shown}");
     let start = Instant::now();
     let status = cmd.status().map_err(|e| format!("could not start cargo: {e}"))?;
@@ -123,7 +155,94 @@ fn test(loom_filter: &[String]) -> Result<(), String> {
             "stubs_and_solutions",
         ],
         true,
-    )
+    )?;
+    // The shuttle suite at its own budget (a few seconds here).
+    cargo_in(&shuttle_args(&[]), Some("shuttle"), &[])
+}
+
+/// `cargo test` of the shuttle suite, with arguments for the suite.
+fn shuttle_args<'a>(suite: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "test",
+        "-p",
+        "shuttle-tests",
+        "--release",
+        "--target-dir",
+        "target/shuttle",
+        "--test",
+        "shuttle",
+    ];
+    if !suite.is_empty() {
+        args.push("--");
+        args.extend_from_slice(suite);
+    }
+    args
+}
+
+/// `cargo xtask shuttle [FILTER…]` and `cargo xtask shuttle --replay FILE MODEL`.
+fn shuttle(rest: &[String]) -> Result<(), String> {
+    match rest {
+        [flag, file, model] if flag == "--replay" => {
+            let file = std::fs::canonicalize(file)
+                .map_err(|e| format!("cannot read the schedule file {file}: {e}"))?;
+            let file = file.to_string_lossy().into_owned();
+            cargo_in(
+                &shuttle_args(&["--exact", model]),
+                Some("shuttle"),
+                &[("SHUTTLE_REPLAY", file)],
+            )
+        }
+        [flag, ..] if flag == "--replay" => {
+            Err("usage: cargo xtask shuttle --replay FILE MODEL (a model name from the suite, \
+                 e.g. read-write/8/pct-3)"
+                .into())
+        }
+        filters => {
+            let filters: Vec<&str> = filters.iter().map(String::as_str).collect();
+            cargo_in(&shuttle_args(&filters), Some("shuttle"), &[("SHUTTLE_SCALE", "10".into())])
+        }
+    }
+}
+
+/// The library's unit tests of code with `unsafe` blocks (the announce slots)
+/// and of the trace, under Miri; skipped where nightly or Miri is missing.
+fn miri() -> Result<(), String> {
+    let probe = Command::new("cargo").args(["+nightly", "miri", "--version"]).output();
+    match probe {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let why = String::from_utf8_lossy(&out.stderr);
+            println!(
+                "xtask: miri skipped: `cargo +nightly miri` is not available here ({}); install \
+                 it with `rustup +nightly component add miri`",
+                why.lines().next().unwrap_or("no reason given").trim()
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            println!("xtask: miri skipped: cannot run cargo +nightly ({e})");
+            return Ok(());
+        }
+    }
+    let cargo = "cargo";
+    let args =
+        ["+nightly", "miri", "test", "-p", "consensus-lab", "--lib", "--", "announce", "trace"];
+    eprintln!("xtask: running {cargo} {}", args.join(" "));
+    let start = Instant::now();
+    let status = Command::new(cargo)
+        .args(args)
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    eprintln!(
+        "xtask: miri: {} in {:.1} s",
+        if status.success() { "ok" } else { "FAILED" },
+        start.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("miri failed ({status})"))
+    }
 }
 
 /// The layer check on the workspace this xtask belongs to.
@@ -168,6 +287,25 @@ fn lint() -> Result<(), String> {
             "warnings",
         ],
         true,
+    )?;
+    cargo_in(
+        &[
+            "clippy",
+            "-p",
+            "consensus-lab",
+            "-p",
+            "shuttle-tests",
+            "--lib",
+            "--tests",
+            "--release",
+            "--target-dir",
+            "target/shuttle",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        Some("shuttle"),
+        &[],
     )?;
     // The library's docs teach: a broken intra-doc link is a defect, in both builds.
     doc(false)?;

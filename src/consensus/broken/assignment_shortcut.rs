@@ -16,7 +16,7 @@
 
 use crate::consensus::assignment::AssignmentGroups;
 use crate::consensus::protocol::{
-    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, ShuttleModel, Threads,
 };
 use crate::consensus::{ConsensusError, IdConsensus, Progress};
 use crate::objects::assignment::Assignment;
@@ -58,6 +58,7 @@ impl Protocol for AssignmentShortcut<3> {
         threads: Threads::EvenUpTo(4),
         knobs: &[],
         loom: &[LoomModel::bounded(4, 1)],
+        shuttle: &[ShuttleModel::pct(4, 3, 2_000)],
         stall: None,
         broken: Some(Broken {
             flaw: "one shared register orders two assignments, not two groups of them",

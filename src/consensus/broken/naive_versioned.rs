@@ -37,7 +37,7 @@
 
 use crate::consensus::cas::NONE;
 use crate::consensus::protocol::{
-    Broken, Knob, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+    Broken, Knob, LoomModel, Params, Protocol, ProtocolInfo, Shows, ShuttleModel, Threads,
 };
 use crate::consensus::rounds::{backoff, Ballots, RoundLimit};
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
@@ -121,6 +121,10 @@ impl Protocol for NaiveVersionedConsensus {
         threads: Threads::Any,
         knobs: &[Knob::Rounds],
         loom: &[LoomModel::exhaustive(2).rounds(2)],
+        shuttle: &[
+            ShuttleModel::pct(2, 2, 1_000).rounds(2),
+            ShuttleModel::pct(8, 3, 1_000).rounds(2),
+        ],
         stall: None,
         broken: Some(Broken {
             flaw: "both attempts pass the version check and read X = ⊥, then both write X",

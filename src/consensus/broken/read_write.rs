@@ -29,7 +29,7 @@
 //! load), so what loom finds is an agreement violation, not a data race.
 
 use crate::consensus::protocol::{
-    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, ShuttleModel, Threads,
 };
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::register::Register;
@@ -91,6 +91,8 @@ impl Protocol for ReadWriteConsensus {
         threads: Threads::Any,
         knobs: &[],
         loom: &[LoomModel::exhaustive(2)],
+        // PCT finds it at loom's 2 threads and beyond.
+        shuttle: &[ShuttleModel::pct(2, 2, 1_000), ShuttleModel::pct(8, 3, 1_000)],
         stall: None,
         broken: Some(Broken {
             flaw: "two threads both read ⊥, then both write: each decides itself",

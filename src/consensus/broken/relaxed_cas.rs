@@ -73,6 +73,9 @@ impl Protocol for RelaxedCasConsensus {
         threads: Threads::Any,
         knobs: &[],
         loom: &[LoomModel::exhaustive(2)],
+        // None: its flaw is a stale read (weak memory), and shuttle runs every
+        // atomic sequentially consistent, so no schedule of it ever fails.
+        shuttle: &[],
         stall: None,
         broken: Some(Broken {
             flaw: "the loser learns who won but may not see what the winner announced",

@@ -12,7 +12,7 @@
 //! cannot tell who went first).
 
 use crate::consensus::protocol::{
-    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, Threads,
+    Broken, LoomModel, Params, Protocol, ProtocolInfo, Shows, ShuttleModel, Threads,
 };
 use crate::consensus::{check_id, ConsensusError, IdConsensus, Progress};
 use crate::objects::rmw::TestAndSet;
@@ -82,6 +82,7 @@ impl Protocol for TestAndSet3 {
         threads: Threads::Any,
         knobs: &[],
         loom: &[LoomModel::exhaustive(3)],
+        shuttle: &[ShuttleModel::pct(3, 3, 1_000), ShuttleModel::pct(8, 3, 1_000)],
         stall: None,
         broken: Some(Broken {
             flaw: "a loser learns that it lost, not to whom: with 3 threads it guesses wrong",
