@@ -6,20 +6,24 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
-use consensus_lab::bench::{repeated, time_entry, Group, Path};
-use consensus_lab::consensus::protocol::Params;
+use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
+use consensus_lab::consensus::protocol::{Knob, Params};
+use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::PROTOCOLS;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Output formats of `conlab bench`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum BenchFormat {
     /// A table for people.
     Text,
-    /// JSON for programs.
+    /// JSON for programs (every repeat's sample, the run's metadata).
     Json,
-    /// CSV for spreadsheets.
+    /// CSV for spreadsheets: a header row, then one row per figure.
     Csv,
+    /// A Markdown report: the run's metadata and the table.
+    Markdown,
 }
 
 /// What to measure.
@@ -54,15 +58,127 @@ pub struct BenchArgs {
     /// Instances between two barriers of the racing threads.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch: u32,
-    /// Output format.
+    /// Output format (of standard output, or of --out).
     #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
     pub format: BenchFormat,
-    /// Write the output to this file instead of standard output.
-    #[arg(long)]
-    pub out: Option<std::path::PathBuf>,
-    /// Also draw throughput against threads, one line per protocol, as SVG.
-    #[arg(long)]
-    pub plot: Option<std::path::PathBuf>,
+    /// Write the --format output to this file instead of standard output (`-`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the JSON report to FILE (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the CSV table to FILE (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the Markdown report to FILE (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Also draw throughput against threads (two thread counts or more), one
+    /// line per protocol, as SVG (a path ending in .svg).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// The flags given on the command line (filled by `main_with`).
+    #[arg(skip)]
+    pub given: Vec<String>,
+    /// The command line, for the exports (filled by `main_with`).
+    #[arg(skip)]
+    pub command_line: String,
+}
+
+/// Where each output of a run goes, checked before any work.
+struct Destinations {
+    /// (format, path, flag) for every output; `-` is standard output.
+    outputs: Vec<(BenchFormat, PathBuf, &'static str)>,
+}
+
+/// Checks everything in `args` that can be checked before measuring: thread
+/// counts, flags that do not apply to the suite, every path.
+fn check(args: &BenchArgs) -> Result<Destinations, String> {
+    let mut seen = Vec::new();
+    for &t in &args.threads {
+        if seen.contains(&t) {
+            return Err(format!(
+                "--threads: {t} is given twice (each thread count is measured once)"
+            ));
+        }
+        seen.push(t);
+    }
+    match args.suite {
+        Suite::Primitives => super::refuse_flags(
+            &args.given,
+            &["instances", "batch"],
+            "to `bench primitives` (it is for the protocols)",
+            "--threads, --ops, --repeat and the outputs",
+        )?,
+        Suite::Protocols => super::refuse_flags(
+            &args.given,
+            &["ops"],
+            "to `bench protocols` (it is for the primitives)",
+            "--threads, --instances, --repeat, --batch and the outputs",
+        )?,
+        Suite::All => {}
+    }
+    let mut outputs = vec![(
+        args.format,
+        args.out.clone().unwrap_or_else(|| PathBuf::from("-")),
+        if args.out.is_some() { "--out" } else { "the --format output" },
+    )];
+    for (format, path, flag) in [
+        (BenchFormat::Json, &args.export_json, "--export-json"),
+        (BenchFormat::Csv, &args.export_csv, "--export-csv"),
+        (BenchFormat::Markdown, &args.export_markdown, "--export-markdown"),
+    ] {
+        if let Some(p) = path {
+            outputs.push((format, p.clone(), flag));
+        }
+    }
+    let mut files: Vec<(&Path, &str)> =
+        outputs.iter().map(|(_, p, flag)| (p.as_path(), *flag)).collect();
+    if let Some(plot) = &args.plot {
+        if args.suite == Suite::Primitives {
+            return Err("--plot draws protocols and baselines; `bench primitives` measures \
+                        neither (use `bench protocols` or `bench all`)"
+                .into());
+        }
+        if plot.extension().is_none_or(|e| e != "svg") {
+            return Err(format!(
+                "--plot {}: the plot is SVG; give a path ending in .svg",
+                plot.display()
+            ));
+        }
+        if seen.len() < 2 {
+            return Err("--plot draws a line across thread counts: give --threads at least two \
+                        (for example --threads 1,2)"
+                .into());
+        }
+        files.push((plot, "--plot"));
+    }
+    let stdout: Vec<&str> =
+        files.iter().filter(|(p, _)| super::is_stdout(p)).map(|(_, f)| *f).collect();
+    if stdout.len() > 1 {
+        return Err(format!(
+            "{} both write to standard output: give one of them a file (--out FILE for the \
+             --format output)",
+            stdout.join(" and ")
+        ));
+    }
+    for (i, (p, flag)) in files.iter().enumerate() {
+        super::check_writable(flag, p)?;
+        let same = |q: &Path| {
+            !super::is_stdout(q)
+                && std::path::absolute(p)
+                    .ok()
+                    .zip(std::path::absolute(q).ok())
+                    .is_some_and(|(a, b)| a == b)
+        };
+        if let Some((_, other)) = files[..i].iter().find(|(q, _)| same(q)) {
+            return Err(format!(
+                "{other} and {flag} both write {}: give each its own file",
+                p.display()
+            ));
+        }
+    }
+    Ok(Destinations { outputs })
 }
 
 /// Measures what `args` asks for.
@@ -96,9 +212,13 @@ pub(crate) fn measure(
                     continue; // more threads than the protocol serves
                 }
                 progress.show(e.info().name, t);
-                for path in Path::ALL {
+                let acceptors =
+                    e.info().knobs.contains(&Knob::Acceptors).then_some(DEFAULT_ACCEPTORS);
+                for path in BenchPath::ALL {
                     let s = repeated(repeat, || time_entry(*e, &params, path, k, batch))?;
-                    rows.push(row(Group::Protocol(path), e.info().name, t, cores, k, dec, s));
+                    let mut r = row(Group::Protocol(path), e.info().name, t, cores, k, dec, s);
+                    r.acceptors = acceptors;
+                    rows.push(r);
                 }
             }
         }
@@ -213,16 +333,60 @@ impl Progress {
     }
 }
 
+/// Who made a report, when, where and how: every output of `conlab bench`
+/// carries it.
+#[derive(serde::Serialize)]
+struct Meta {
+    /// `conlab`'s version.
+    version: &'static str,
+    /// The git commit it was built from (`None`: not built from a git
+    /// checkout; uncommitted changes are not recorded).
+    git_revision: Option<&'static str>,
+    /// The command line, quoted for a POSIX shell.
+    command_line: String,
+    /// When the run started, UTC (RFC 3339).
+    timestamp: String,
+    machine: Machine,
+    /// Whether the benchmark threads are pinned to cores.
+    pinning: &'static str,
+}
+
+/// What `pinning` says: `conlab bench` does not pin its threads yet.
+const PINNING: &str = "off: threads are not pinned to cores (the OS schedules them)";
+
 #[derive(serde::Serialize)]
 struct Output<'a> {
-    machine: Machine,
+    #[serde(flatten)]
+    meta: Meta,
     oversubscribed_threads: Vec<usize>,
     instances: u64,
     ops: u64,
     repeat: u32,
     rows: &'a [Row],
-    /// Paxos (3 acceptors): atomic operations per decision, per thread count.
+    /// Paxos: atomic operations per decision, per thread count.
     paxos_ops: Vec<PaxosOps>,
+}
+
+/// `t` as RFC 3339 UTC, to the second.
+fn rfc3339(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
 }
 
 pub(super) fn bench(
@@ -230,6 +394,8 @@ pub(super) fn bench(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    let dest = check(args)?;
+    let timestamp = rfc3339(std::time::SystemTime::now());
     let machine = Machine::here();
     let rows = measure(args, machine.cores)?;
     let paxos_ops = paxos_ops(args)?;
@@ -237,7 +403,14 @@ pub(super) fn bench(
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
     over.dedup();
     let o = Output {
-        machine,
+        meta: Meta {
+            version: env!("CARGO_PKG_VERSION"),
+            git_revision: option_env!("CONLAB_GIT_REVISION"),
+            command_line: args.command_line.clone(),
+            timestamp,
+            machine,
+            pinning: PINNING,
+        },
         oversubscribed_threads: over,
         instances: args.instances,
         ops: args.ops,
@@ -245,31 +418,37 @@ pub(super) fn bench(
         rows: &rows,
         paxos_ops,
     };
-    let mut text = Vec::new();
-    match args.format {
-        BenchFormat::Json => writeln!(text, "{}", serde_json::to_string_pretty(&o)?)?,
-        BenchFormat::Text => write_text(&o, &mut text)?,
-        BenchFormat::Csv => write_csv(&o, &mut text)?,
-    }
     if let Some(path) = &args.plot {
-        let title = format!("consensus-lab: decisions per second ({})", o.machine);
-        std::fs::write(path, super::plot::svg(&rows, &title))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let title = format!("consensus-lab: decisions per second ({})", o.meta.machine);
+        super::write_to(path, super::plot::svg(&rows, &title).as_bytes(), out)?;
         writeln!(err, "wrote {}", path.display())?;
     }
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    for (format, path, _) in &dest.outputs {
+        let mut text = Vec::new();
+        match format {
+            BenchFormat::Json => writeln!(text, "{}", serde_json::to_string_pretty(&o)?)?,
+            BenchFormat::Text => write_text(&o, &mut text)?,
+            BenchFormat::Csv => write_csv(&o, &mut text)?,
+            BenchFormat::Markdown => write_markdown(&o, &mut text)?,
+        }
+        super::write_to(path, &text, out)?;
+        if !super::is_stdout(path) {
             writeln!(err, "wrote {}", path.display())?;
         }
-        None => out.write_all(&text)?,
     }
     Ok(0)
 }
 
+/// A row's name as the tables show it: with the acceptors of a Paxos variant.
+fn shown_name(r: &Row) -> String {
+    match r.acceptors {
+        Some(a) => format!("{} ({a} acceptors)", r.name),
+        None => r.name.clone(),
+    }
+}
+
 fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "machine: {}", o.machine)?;
+    writeln!(out, "machine: {}", o.meta.machine)?;
     if !o.oversubscribed_threads.is_empty() {
         writeln!(
             out,
@@ -297,7 +476,7 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for r in o.rows {
         t.add_row([
             r.group.to_string(),
-            r.name.clone(),
+            shown_name(r),
             format!("{}{}", r.threads, if r.oversubscribed { "*" } else { "" }),
             format!("{:.1}", r.median_ns),
             format!("[{:.1}–{:.1}]", r.min_ns, r.max_ns),
@@ -335,35 +514,128 @@ fn describe_paxos(p: &PaxosOps) -> String {
     )
 }
 
+/// The CSV columns: one row per figure, the run's metadata repeated on each
+/// row so that every row stands alone (no comment lines: a CSV reader takes
+/// the first line as the header).
+pub(crate) const CSV_HEADER: &[&str] = &[
+    "group",
+    "name",
+    "acceptors",
+    "threads",
+    "oversubscribed",
+    "median_ns",
+    "min_ns",
+    "max_ns",
+    "per_second",
+    "ratio",
+    "raw",
+    "raw_ratio",
+    "repeat",
+    "conlab_version",
+    "git_revision",
+    "timestamp",
+    "cpu",
+    "cores",
+    "load_average",
+    "pinning",
+    "command_line",
+];
+
+/// One CSV field, quoted when it must be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", CSV_HEADER.join(","))?;
+    let m = &o.meta;
+    for r in o.rows {
+        let fields = [
+            r.group.to_string(),
+            r.name.clone(),
+            r.acceptors.map_or(String::new(), |a| a.to_string()),
+            r.threads.to_string(),
+            r.oversubscribed.to_string(),
+            format!("{:.3}", r.median_ns),
+            format!("{:.3}", r.min_ns),
+            format!("{:.3}", r.max_ns),
+            format!("{:.1}", r.per_second),
+            r.ratio.map_or(String::new(), |x| format!("{x:.4}")),
+            r.raw.clone().unwrap_or_default(),
+            r.raw_ratio.map_or(String::new(), |x| format!("{x:.4}")),
+            o.repeat.to_string(),
+            m.version.to_string(),
+            m.git_revision.unwrap_or_default().to_string(),
+            m.timestamp.clone(),
+            m.machine.cpu.clone(),
+            m.machine.cores.to_string(),
+            m.machine.load.map_or(String::new(), |l| format!("{l:.2}")),
+            m.pinning.to_string(),
+            m.command_line.clone(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        writeln!(out, "{}", line.join(","))?;
+    }
+    Ok(())
+}
+
+/// A Markdown table cell: `|` escaped.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let m = &o.meta;
+    writeln!(out, "# conlab bench\n")?;
+    writeln!(out, "- command: `{}`", m.command_line)?;
     writeln!(
         out,
-        "# machine: {}; oversubscribed thread counts: {:?}",
-        o.machine, o.oversubscribed_threads
+        "- conlab {}, git revision {}",
+        m.version,
+        m.git_revision.unwrap_or("unknown (not built from a git checkout)")
     )?;
-    for p in &o.paxos_ops {
-        writeln!(out, "# {}", describe_paxos(p))?;
+    writeln!(out, "- started: {}", m.timestamp)?;
+    writeln!(out, "- machine: {}", md(&m.machine.to_string()))?;
+    writeln!(out, "- pinning: {}", m.pinning)?;
+    if !o.oversubscribed_threads.is_empty() {
+        writeln!(out, "- OVERSUBSCRIBED thread counts (\\*): {:?}", o.oversubscribed_threads)?;
     }
     writeln!(
         out,
-        "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio,raw,raw_ratio"
+        "- protocols and baselines: ns per fresh instance ({} instances); primitives: ns per \
+         operation ({} per thread); median of {} runs\n",
+        o.instances, o.ops, o.repeat
     )?;
+    writeln!(out, "| group | name | threads | median_ns | min_ns | max_ns | per_second | ratio | target ratio |")?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|")?;
     for r in o.rows {
         writeln!(
             out,
-            "{},{},{},{},{:.3},{:.3},{:.3},{:.1},{},{},{}",
+            "| {} | {} | {}{} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
             r.group,
-            r.name,
+            md(&shown_name(r)),
             r.threads,
-            r.oversubscribed,
+            if r.oversubscribed { "\\*" } else { "" },
             r.median_ns,
             r.min_ns,
             r.max_ns,
             r.per_second,
-            r.ratio.map_or(String::new(), |x| format!("{x:.4}")),
-            r.raw.as_deref().unwrap_or(""),
-            r.raw_ratio.map_or(String::new(), |x| format!("{x:.4}"))
+            r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
+            match (&r.raw, r.raw_ratio) {
+                (Some(raw), Some(x)) => format!("{x:.2}× {raw}"),
+                _ => String::new(),
+            },
         )?;
+    }
+    if !o.paxos_ops.is_empty() {
+        writeln!(out)?;
+        for p in &o.paxos_ops {
+            writeln!(out, "- {}", describe_paxos(p))?;
+        }
     }
     Ok(())
 }
@@ -375,36 +647,46 @@ mod tests {
     use consensus_lab::registry::PROTOCOLS;
 
     #[test]
-    fn json_and_csv_parse_and_cover_every_protocol() {
+    fn every_export_in_one_run_parses_and_covers_every_protocol() {
         let dir = std::env::temp_dir().join(format!("conlab-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let json = dir.join("b.json");
-        let svg = dir.join("b.svg");
+        let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        let (json, csv, markdown, svg, text) =
+            (path("b.json"), path("b.csv"), path("b.md"), path("b.svg"), path("b.txt"));
         let args = [
             "bench",
             "all",
             "--threads",
             "1,2",
             "--instances",
-            "500",
+            "300",
             "--ops",
-            "2000",
+            "1000",
             "--repeat",
-            "1",
-        ];
-        let mut with = args.to_vec();
-        with.extend([
-            "--format",
-            "json",
-            "--out",
-            json.to_str().unwrap(),
+            "2",
+            "--export-json",
+            &json,
+            "--export-csv",
+            &csv,
+            "--export-markdown",
+            &markdown,
             "--plot",
-            svg.to_str().unwrap(),
-        ]);
-        let (code, _, err) = run_cli(&with);
+            &svg,
+            "--out",
+            &text,
+        ];
+        let (code, out, err) = run_cli(&args);
         assert_eq!(code, 0, "{err}");
+        assert!(out.is_empty(), "every output went to a file: {out}");
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        // Who, when, where, how.
+        assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+        assert!(v["git_revision"].is_string() || v["git_revision"].is_null());
+        assert!(v["command_line"].as_str().unwrap().contains("--export-csv"), "{v}");
+        assert!(v["timestamp"].as_str().unwrap().ends_with('Z'), "{v}");
+        assert!(v["pinning"].as_str().unwrap().starts_with("off"), "{v}");
+        assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
         let rows = v["rows"].as_array().unwrap();
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
             for group in ["protocol", "handles"] {
@@ -417,6 +699,11 @@ mod tests {
         }
         for b in BASELINES {
             assert!(rows.iter().any(|r| r["name"] == b.name), "baseline {} missing", b.name);
+        }
+        for r in rows {
+            assert_eq!(r["samples_ns"].as_array().unwrap().len(), 2, "every repeat: {r}");
+            let paxos = r["name"].as_str().unwrap().starts_with("paxos");
+            assert_eq!(r["acceptors"] == 3, paxos, "acceptors of {r}");
         }
         assert!(rows.iter().any(|r| r["name"] == "raw-cas" && r["ratio"] == 1.0));
         for (name, raw) in [
@@ -434,7 +721,30 @@ mod tests {
         assert_eq!(paxos.len(), 2);
         assert_eq!(paxos[0]["threads"], 1);
         assert_eq!(paxos[0]["acceptor_rmws"], 2.0);
-        assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+
+        // CSV: a standard reader, the header row first, no comment lines.
+        let mut reader = csv::Reader::from_path(&csv).unwrap();
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, super::CSV_HEADER);
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), rows.len());
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for r in &records {
+            assert!(r[col("median_ns")].parse::<f64>().unwrap() > 0.0, "{r:?}");
+            assert!(r[col("command_line")].contains("--threads 1,2"), "{r:?}");
+            assert_eq!(&r[col("conlab_version")], env!("CARGO_PKG_VERSION"));
+        }
+        for b in BASELINES {
+            assert!(records.iter().any(|r| &r[0] == "baseline" && &r[1] == b.name), "{}", b.name);
+        }
+        assert!(records.iter().any(|r| &r[1] == "paxos" && &r[col("acceptors")] == "3"));
+
+        let md = std::fs::read_to_string(&markdown).unwrap();
+        assert!(md.contains("| group | name | threads | median_ns"), "{md}");
+        assert!(md.contains("--export-markdown") && md.contains("paxos (3 acceptors)"), "{md}");
+        let text = std::fs::read_to_string(&text).unwrap();
+        assert!(text.contains("machine:") && text.contains("paxos (3 acceptors)"), "{text}");
+
         let plot = std::fs::read_to_string(&svg).unwrap();
         assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
@@ -448,22 +758,28 @@ mod tests {
             plot.matches("<polyline").count(),
             plot.matches("stroke-width=\"2\"").count() / 2
         );
-
-        let mut with = args.to_vec();
-        with.extend(["--format", "csv"]);
-        let (code, out, _) = run_cli(&with);
-        assert_eq!(code, 0);
-        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
-        assert_eq!(
-            lines[0],
-            "group,name,threads,oversubscribed,median_ns,min_ns,max_ns,per_second,ratio,raw,raw_ratio"
-        );
-        assert!(lines[1..].iter().all(|l| l.split(',').count() == 11), "{out}");
-        for b in BASELINES {
-            assert!(lines.iter().any(|l| l.starts_with(&format!("baseline,{},", b.name))), "{out}");
-        }
-        assert_eq!(lines.len() - 1, rows.len());
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn an_export_can_go_to_standard_output() {
+        let (code, out, err) = run_cli(&[
+            "bench",
+            "primitives",
+            "--threads",
+            "1",
+            "--ops",
+            "100",
+            "--repeat",
+            "1",
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let mut reader = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), super::CSV_HEADER);
+        assert!(reader.records().all(|r| r.is_ok()));
+        assert!(!std::path::Path::new("-").exists(), "`-` is standard output, not a file");
     }
 
     #[test]

@@ -278,24 +278,32 @@ mod tests {
     }
 
     #[test]
-    fn bad_input_is_one_line_and_exit_2() {
+    fn bad_input_is_exit_2_and_the_lab_s_own_errors_one_line() {
+        // The lab's own checks: one line.
         for args in [
             &["demo", "stall", "--protocols", "nope"][..],
-            &["demo", "stall", "--threads", "0"],
-            &["demo", "stall", "--threads", "1"],
             &["demo", "stall", "--stalled", "2"],
             &["demo", "stall", "--protocols", "cas", "--point", "lock"],
             &["demo", "stall", "--protocols", "swap", "--threads", "3"],
             &["demo", "stall", "--protocols", "read-write"],
-            &["demo", "stall", "--stall-ms", "0"],
-            &["demo", "stall", "--point", "elsewhere"],
-            &["demo", "stall", "--instances", "0"],
-            &["demo"],
         ] {
             let (code, out, err) = run_cli(args);
             assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {out}{err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
             assert!(err.starts_with("conlab: "), "{args:?}: {err}");
+        }
+        // clap's: its own rendering, naming the flag.
+        for (args, flag) in [
+            (&["demo", "stall", "--threads", "0"][..], "--threads"),
+            (&["demo", "stall", "--threads", "1"], "--threads"),
+            (&["demo", "stall", "--stall-ms", "0"], "--stall-ms"),
+            (&["demo", "stall", "--point", "elsewhere"], "possible values"),
+            (&["demo", "stall", "--instances", "0"], "--instances"),
+            (&["demo"], "Usage:"),
+        ] {
+            let (code, out, err) = run_cli(args);
+            assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {out}{err}");
+            assert!(err.contains(flag), "{args:?}: {err}");
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
-use super::{Format, Machine, EXIT_NO_QUORUM, EXIT_VIOLATION};
+use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_VIOLATION};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::paxos::run::{run, PaxosRun};
 use consensus_lab::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
@@ -50,8 +50,12 @@ struct Output<'a> {
     crashed_acceptors: Vec<String>,
     crashed_proposers: Vec<String>,
     stalled_proposers: Vec<String>,
-    rmws_per_decision: f64,
-    steps_per_decision: f64,
+    /// `None` when nothing was decided.
+    rmws_per_decision: Option<f64>,
+    /// `None` when nothing was decided.
+    steps_per_decision: Option<f64>,
+    /// Every proposer crashed before it could decide: nothing was tested.
+    no_proposer_alive: bool,
     run: &'a PaxosRun,
 }
 
@@ -98,7 +102,11 @@ pub(super) fn paxos(
         run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())?
     };
     // All proposers' work, divided by the decisions it bought.
-    let decided = r.decided().max(1) as f64;
+    let decided = r.decided() as f64;
+    let per_decision = |work: usize| (r.decided() > 0).then(|| work as f64 / decided);
+    // Every proposer crashed on every instance without deciding.
+    let no_proposer_alive =
+        r.decided() == 0 && r.proposers.iter().all(|p| p.crashed == r.instances);
     let machine = Machine::here();
     let o = Output {
         oversubscribed: cfg.proposers > machine.cores,
@@ -110,10 +118,9 @@ pub(super) fn paxos(
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
         crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
         stalled_proposers: faults.stalls.iter().map(Stall::to_string).collect(),
-        rmws_per_decision: r.proposers.iter().map(|p| p.rmws).sum::<usize>() as f64 / decided,
-        steps_per_decision: r.proposers.iter().map(|p| p.prepares + p.accepts).sum::<usize>()
-            as f64
-            / decided,
+        rmws_per_decision: per_decision(r.proposers.iter().map(|p| p.rmws).sum()),
+        steps_per_decision: per_decision(r.proposers.iter().map(|p| p.prepares + p.accepts).sum()),
+        no_proposer_alive,
         run: &r,
     };
     match args.format {
@@ -132,6 +139,14 @@ pub(super) fn paxos(
             o.crashed_acceptors.join(", ")
         )?;
         return Ok(EXIT_NO_QUORUM);
+    }
+    if no_proposer_alive {
+        writeln!(
+            err,
+            "conlab: no proposer alive: nothing decided (every proposer crashed first; crash plan {}), so agreement was not tested",
+            o.crashed_proposers.join(", ")
+        )?;
+        return Ok(EXIT_INCONCLUSIVE);
     }
     Ok(0)
 }
@@ -205,16 +220,16 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")?;
-    if r.decided() == 0 {
-        writeln!(out, "per decision: nothing was decided")?;
-    } else {
+    if let (Some(steps), Some(rmws)) = (o.steps_per_decision, o.rmws_per_decision) {
         writeln!(
             out,
             "per decision: {:.2} acceptor operations (prepares + accepts), {:.2} acceptor read-modify-writes{}",
-            o.steps_per_decision,
-            o.rmws_per_decision,
+            steps,
+            rmws,
             if o.acceptor_kind == "mutex" { " (a lock and an unlock each)" } else { " (CAS attempts)" }
         )?;
+    } else {
+        writeln!(out, "per decision: nothing was decided")?;
     }
     writeln!(
         out,
@@ -224,6 +239,8 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     if r.disagreements > 0 {
         writeln!(out, "AGREEMENT VIOLATED on {} instances", r.disagreements)?;
+    } else if r.decided() == 0 {
+        writeln!(out, "agreement: not tested (nothing was decided)")?;
     } else {
         writeln!(
             out,
@@ -283,10 +300,8 @@ mod tests {
         for args in [
             &["paxos", "--acceptors", "4"][..],
             &["paxos", "--crash-acceptor", "7"],
-            &["paxos", "--crash-acceptor", "x@1"],
             &["paxos", "--crash-proposer", "5@1"],
             &["paxos", "--crash-acceptor", "1", "--crash-acceptor", "1@3"],
-            &["paxos", "--stall-proposer", "1@2"],
             &["paxos", "--stall-proposer", "2@2:5"],
             &["paxos", "--stall-proposer", "1@2:60000", "--instances", "11"],
         ] {
@@ -294,6 +309,13 @@ mod tests {
             assert_eq!(code, 2, "{args:?}: {err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         }
+        // A plan clap cannot parse: clap's rendering, with the parser's reason.
+        let (code, _, err) = run_cli(&["paxos", "--crash-acceptor", "x@1"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("'x@1' is not a crash point"), "{err}");
+        let (code, _, err) = run_cli(&["paxos", "--stall-proposer", "1@2"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("'1@2' is not a stall point"), "{err}");
     }
 
     #[test]
@@ -323,5 +345,28 @@ mod tests {
         ]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["rmws_per_decision"], 4.0);
+    }
+
+    #[test]
+    fn every_proposer_crashed_is_inconclusive() {
+        let (code, out, err) =
+            run_cli(&["paxos", "--crash-proposer", "0", "--crash-proposer", "1"]);
+        assert_eq!(code, crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        assert!(err.contains("no proposer alive: nothing decided"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.contains("agreement: not tested") && !out.contains("every proposer that"));
+        let (_, out, _) = run_cli(&[
+            "paxos",
+            "--crash-proposer",
+            "0",
+            "--crash-proposer",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["rmws_per_decision"].is_null() && v["steps_per_decision"].is_null(), "{v}");
+        assert_eq!(v["no_proposer_alive"], true);
+        assert_eq!(v["acceptors"], 3);
     }
 }

@@ -4,7 +4,8 @@
 use super::{Format, Machine, EXIT_VIOLATION};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::check::stress::{self, StressConfig, StressReport};
-use consensus_lab::consensus::protocol::Params;
+use consensus_lab::consensus::protocol::{Knob, Params};
+use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::{self, Entry, PROTOCOLS};
 use std::io::Write;
 
@@ -40,6 +41,32 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The flags given on the command line (filled by `main_with`).
+    #[arg(skip)]
+    pub given: Vec<String>,
+}
+
+/// The flags of a protocol run and of an object run.
+const PROTOCOL_FLAGS: &[&str] = &["instances", "acceptors", "batch"];
+const OBJECT_FLAGS: &[&str] = &["ops", "histories"];
+
+/// Refuses the flags that do not apply to what `args` runs.
+fn check_flags(args: &RunArgs) -> Result<(), String> {
+    if args.object.is_some() {
+        super::refuse_flags(
+            &args.given,
+            PROTOCOL_FLAGS,
+            "to --object (it is for a protocol run)",
+            "--threads, --ops, --histories, --format",
+        )
+    } else {
+        super::refuse_flags(
+            &args.given,
+            OBJECT_FLAGS,
+            "to a protocol run (it is for --object)",
+            "--threads, --instances, --acceptors (paxos), --batch, --format",
+        )
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -47,6 +74,8 @@ struct Output {
     machine: Machine,
     threads: usize,
     oversubscribed: bool,
+    /// The acceptors of every Paxos instance, if the run has a Paxos variant.
+    paxos_acceptors: Option<usize>,
     reports: Vec<StressReport>,
     skipped: Vec<Skipped>,
 }
@@ -62,6 +91,7 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    check_flags(args)?;
     if let Some(object) = &args.object {
         return objects(object, args, out);
     }
@@ -109,6 +139,7 @@ pub(super) fn run(
 
     let machine = Machine::here();
     let oversubscribed = cfg.threads > machine.cores;
+    let entries_acceptors = entries.iter().any(|e| e.info().knobs.contains(&Knob::Acceptors));
     let mut reports = Vec::new();
     for e in entries {
         if args.format == Format::Text {
@@ -117,7 +148,9 @@ pub(super) fn run(
         reports.push(stress::run_entry(e, &params, &cfg)?);
     }
     let violations: usize = reports.iter().map(|r| r.violations).sum();
-    let output = Output { machine, threads: cfg.threads, oversubscribed, reports, skipped };
+    let paxos_acceptors = entries_acceptors.then(|| params.acceptors.unwrap_or(DEFAULT_ACCEPTORS));
+    let output =
+        Output { machine, threads: cfg.threads, oversubscribed, paxos_acceptors, reports, skipped };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&output)?)?,
         Format::Text => write_text(&output, &cfg, out)?,
@@ -181,6 +214,9 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
         writeln!(out, "{} threads on {} cores", o.threads, o.machine.cores)?;
     }
     writeln!(out, "{} fresh instances per protocol, barrier every {}", cfg.instances, cfg.batch)?;
+    if let Some(a) = o.paxos_acceptors {
+        writeln!(out, "Paxos: {a} acceptors per instance")?;
+    }
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header([
         "protocol",
@@ -250,5 +286,17 @@ mod tests {
         assert_eq!(v["reports"][0]["violations"], 0);
         assert_eq!(v["reports"][0]["protocol"], "cas");
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+        assert!(v["reports"][0]["elapsed_ms"].is_f64(), "{v}");
+        assert!(v["paxos_acceptors"].is_null());
+    }
+
+    #[test]
+    fn paxos_runs_show_their_acceptors() {
+        let (code, out, _) = run_cli(&["run", "paxos", "--acceptors", "5", "--instances", "50"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("Paxos: 5 acceptors per instance"), "{out}");
+        let (_, out, _) = run_cli(&["run", "paxos", "--instances", "50", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["paxos_acceptors"], 3);
     }
 }

@@ -69,7 +69,7 @@ pub struct StressReport {
     /// rather than one deciding a whole batch before the others arrived.
     pub contended_batches: usize,
     /// Wall time of the racing phase.
-    #[serde(serialize_with = "crate::threads::serialize_millis")]
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
 }
 

@@ -20,7 +20,7 @@ use crate::sync::{AtomicUsize, Ordering};
 fn config(p: &Params) -> PaxosConfig {
     PaxosConfig {
         proposers: p.threads,
-        acceptors: p.acceptors.unwrap_or(3),
+        acceptors: p.acceptors.unwrap_or(super::DEFAULT_ACCEPTORS),
         faults: FaultPlan::first_acceptors_crashed(p.crashed),
         rounds: p.rounds,
         fast_path: true,
