@@ -2,7 +2,6 @@
 
 use super::rows::{row, Row};
 use super::Machine;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
@@ -77,6 +76,9 @@ pub struct BenchArgs {
     /// line per protocol, as SVG (a path ending in .svg).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// The text table as wide as its content (else at most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
     /// The flags given on the command line (filled by `main_with`).
     #[arg(skip)]
     pub given: Vec<String>,
@@ -94,6 +96,8 @@ struct Destinations {
 /// Checks everything in `args` that can be checked before measuring: thread
 /// counts, flags that do not apply to the suite, every path.
 fn check(args: &BenchArgs) -> Result<Destinations, String> {
+    let text = args.format == BenchFormat::Text;
+    super::check_wide(args.wide, text)?;
     let mut seen = Vec::new();
     for &t in &args.threads {
         if seen.contains(&t) {
@@ -427,7 +431,11 @@ pub(super) fn bench(
         let mut text = Vec::new();
         match format {
             BenchFormat::Json => writeln!(text, "{}", serde_json::to_string_pretty(&o)?)?,
-            BenchFormat::Text => write_text(&o, &mut text)?,
+            BenchFormat::Text => {
+                let mut table = Vec::new();
+                write_text(&o, args.wide, &mut table)?;
+                text.extend_from_slice(super::fit(&table, args.wide).as_bytes());
+            }
             BenchFormat::Csv => write_csv(&o, &mut text)?,
             BenchFormat::Markdown => write_markdown(&o, &mut text)?,
         }
@@ -447,7 +455,7 @@ fn shown_name(r: &Row) -> String {
     }
 }
 
-fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "machine: {}", o.meta.machine)?;
     if !o.oversubscribed_threads.is_empty() {
         writeln!(
@@ -458,40 +466,68 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "protocols and baselines: ns per fresh instance (all threads deciding it), {} instances; \
-         primitives: ns per operation, {} per thread; median of {} runs [min–max]",
-        o.instances, o.ops, o.repeat
+        "{}",
+        super::wrap(
+            &format!(
+                "protocols and baselines: ns per fresh instance (all threads deciding it), {} \
+                 instances; primitives: ns per operation, {} per thread; median of {} runs",
+                super::thousands(o.instances as f64, 0),
+                super::thousands(o.ops as f64, 0),
+                o.repeat
+            ),
+            0,
+            wide
+        )
     )?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "group",
-        "name",
-        "threads",
-        "ns (median)",
-        "[min–max]",
-        "per second",
-        "ratio",
-        "target ratio",
-    ]);
+    // Narrow: the median and its ratios; --wide: the spread, throughput and
+    // the target's name too.
+    let mut t = super::table(wide);
+    t.set_header(if wide {
+        &[
+            "group",
+            "name",
+            "threads",
+            "ns (median)",
+            "[min–max]",
+            "per second",
+            "ratio",
+            "target ratio",
+        ][..]
+    } else {
+        &["group", "name", "threads", "median ns", "ratio", "target"][..]
+    });
     for r in o.rows {
-        t.add_row([
-            r.group.to_string(),
+        let ns = |x: f64| super::thousands(x, 1);
+        let group = r.group.to_string();
+        let mut cells = vec![
+            if wide { group } else { group.replace("primitive/", "prim./") },
             shown_name(r),
             format!("{}{}", r.threads, if r.oversubscribed { "*" } else { "" }),
-            format!("{:.1}", r.median_ns),
-            format!("[{:.1}–{:.1}]", r.min_ns, r.max_ns),
-            format!("{:.2} M", r.per_second / 1e6),
-            r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
-            match (&r.raw, r.raw_ratio) {
-                (Some(raw), Some(x)) => format!("{x:.2}× {raw}"),
-                _ => String::new(),
-            },
-        ]);
+            ns(r.median_ns),
+        ];
+        if wide {
+            cells.push(format!("[{}–{}]", ns(r.min_ns), ns(r.max_ns)));
+            cells.push(format!("{} M", super::thousands(r.per_second / 1e6, 2)));
+        }
+        cells.push(r.ratio.map_or("".into(), |x| format!("{x:.2}×")));
+        cells.push(match (&r.raw, r.raw_ratio) {
+            (Some(raw), Some(x)) if wide => format!("{x:.2}× {raw}"),
+            (Some(_), Some(x)) => format!("{x:.2}×"),
+            _ => String::new(),
+        });
+        t.add_row(cells);
+    }
+    // Everything whole but the names (a Paxos variant's acceptors wrap).
+    for (i, c) in t.column_iter_mut().enumerate() {
+        if i != 1 {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
     }
     writeln!(out, "{t}")?;
-    writeln!(out, "* oversubscribed. group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target ratio: to the protocol's own raw sequence; same run, same threads.")?;
+    let note = "* oversubscribed. group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target (ratio): to the protocol's own raw sequence (cas: raw-cas, test-and-set: raw-tas, swap: raw-swap, fetch-and-add: raw-faa, lock-std: mutex-std, lock-parking-lot: mutex-parking-lot); same run, same threads. prim./shared, prim./padded: the primitives on one cache line or each on its own. --wide: [min–max] and per second.";
+    writeln!(out, "{}", super::wrap(note, 2, wide))?;
     for p in &o.paxos_ops {
-        writeln!(out, "{}", describe_paxos(p))?;
+        writeln!(out, "{}", super::wrap(&describe_paxos(p), 2, wide))?;
     }
     Ok(())
 }

@@ -5,7 +5,6 @@
 //! (else exit 2); with `all`, those that do not are skipped with a note.
 
 use super::{Format, Machine, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::consensus::Progress;
 use consensus_lab::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
 use std::io::Write;
@@ -67,6 +66,10 @@ pub struct StallArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content: where the thread stalled, the
+    /// uncontended time and the slowest decide too (else at most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -96,6 +99,7 @@ fn stall_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(args.wide, args.format == Format::Text)?;
     let cfg = StallConfig {
         threads: args.threads as usize,
         stalled: args.stalled as usize,
@@ -131,7 +135,11 @@ fn stall_cmd(
     };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
-        Format::Text => write_text(&o, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&o, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     Ok(if failed { EXIT_VIOLATION } else { 0 })
 }
@@ -156,7 +164,7 @@ fn ratio(x: f64) -> String {
     }
 }
 
-fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
     writeln!(
@@ -173,39 +181,61 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         over =
             if o.oversubscribed { " (OVERSUBSCRIBED: more timed threads than cores)" } else { "" },
     )?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "protocol",
-        "progress",
-        &format!("t{} stalled", o.stalled),
-        "uncontended",
-        "others: median",
-        "max",
-        "decided during stall",
-        "verdict",
-    ]);
+    // Narrow: the progress class against what the others did; --wide: where
+    // the thread stalled, the uncontended time and the slowest decide too.
+    let mut t = super::table(wide);
+    let stalled = format!("t{} stalled", o.stalled);
+    t.set_header(if wide {
+        vec![
+            "protocol",
+            "progress",
+            &stalled,
+            "uncontended",
+            "others: median",
+            "max",
+            "decided during stall",
+            "verdict",
+        ]
+    } else {
+        vec!["protocol", "progress", "others: median", "decided during stall", "verdict"]
+    });
     for r in &o.rows {
-        t.add_row([
-            r.protocol.to_string(),
-            r.progress.to_string(),
-            r.stalled_at.clone(),
-            time(r.uncontended_ns),
-            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0))),
-            time(r.max_ns),
-            format!("{}/{}", r.during_stall, r.decisions),
-            r.verdict.to_string(),
-        ]);
+        let median =
+            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0)));
+        let during = format!("{}/{}", r.during_stall, r.decisions);
+        t.add_row(if wide {
+            vec![
+                r.protocol.to_string(),
+                r.progress.to_string(),
+                r.stalled_at.clone(),
+                time(r.uncontended_ns),
+                median,
+                time(r.max_ns),
+                during,
+                r.verdict.to_string(),
+            ]
+        } else {
+            vec![
+                r.protocol.to_string(),
+                r.progress.to_string(),
+                median,
+                during,
+                r.verdict.to_string(),
+            ]
+        });
+    }
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
     }
     writeln!(out, "{t}")?;
-    writeln!(
-        out,
-        "verdict: \"waited out the stall\" = the others' median decide took more than half the \
-         stall; \"unaffected\" = they decided while it slept; \"retried around it\" = they decided \
-         while it slept, some after a second ballot. \"decided during stall\" is read from the \
-         stalled thread's state, not from a clock."
-    )?;
+    let verdict = "verdict: \"waited out the stall\" = the others' median decide took more than \
+         half the stall; \"unaffected\" = they decided while it slept; \"retried around it\" = \
+         they decided while it slept, some after a second ballot. \"decided during stall\" is \
+         read from the stalled thread's state, not from a clock. others: median = their median \
+         decide (its ratio to the uncontended one).";
+    writeln!(out, "{}", super::wrap(verdict, 2, wide))?;
     for note in notes(&o.rows, o.stalled) {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "{}", super::wrap(&format!("note: {note}"), 2, wide))?;
     }
     for r in &o.rows {
         for e in r.errors.iter().take(5) {
@@ -269,6 +299,7 @@ mod tests {
             "60",
             "--instances",
             "2",
+            "--wide",
         ]);
         assert_eq!(code, 0, "{out}{err}");
         let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap_or("").to_string();

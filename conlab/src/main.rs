@@ -46,6 +46,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Every column (the loom models and their bounds), however wide.
+        #[arg(long)]
+        wide: bool,
     },
     /// Print Herlihy's hierarchy: each object, its consensus number, the
     /// protocols built on it, where loom verified them or found their
@@ -54,6 +57,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Every column, however wide (else at most 80 columns).
+        #[arg(long)]
+        wide: bool,
     },
     /// Stress-check protocols on real cores: N threads race on each of K fresh
     /// instances and every decision is verified. Exits 1 on any violation.
@@ -241,6 +247,97 @@ pub(crate) fn refuse_flags(
     }
 }
 
+/// The width of the text tables unless `--wide`: a classic terminal.
+pub(crate) const NARROW: u16 = 80;
+
+/// A text table: at most [`NARROW`] columns wide (long cells wrap), or as wide
+/// as its content with `wide`.
+pub(crate) fn table(wide: bool) -> comfy_table::Table {
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement};
+    let mut t = comfy_table::Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    if wide {
+        t.set_content_arrangement(ContentArrangement::Disabled);
+    } else {
+        t.set_content_arrangement(ContentArrangement::Dynamic).set_width(NARROW);
+    }
+    t
+}
+
+/// `text` wrapped at word boundaries to [`NARROW`] columns (unless `wide`),
+/// the lines after the first indented by `indent` spaces.
+pub(crate) fn wrap(text: &str, indent: usize, wide: bool) -> String {
+    if wide {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let n = word.chars().count();
+        if col > 0 && col + 1 + n > usize::from(NARROW) {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += n;
+    }
+    out
+}
+
+/// A text report fitted to [`NARROW`] columns (unless `wide`): every line of
+/// prose wraps; table lines, indented lines and the `machine:` line (one
+/// line, for grep) stay as they are.
+pub(crate) fn fit(text: &[u8], wide: bool) -> String {
+    let text = String::from_utf8_lossy(text);
+    if wide {
+        return text.into_owned();
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        let keep = line.starts_with(['┌', '│', '╞', '├', '└', ' ']) || line.starts_with("machine:");
+        out.push_str(&if keep { line.to_string() } else { wrap(line, 2, false) });
+        out.push('\n');
+    }
+    out
+}
+
+/// Refuses `--wide` with an output that is not the text table.
+///
+/// # Errors
+/// One line saying what `--wide` is for.
+pub(crate) fn check_wide(wide: bool, text: bool) -> Result<(), String> {
+    if wide && !text {
+        return Err("--wide does not apply to --format json: it widens the text table".into());
+    }
+    Ok(())
+}
+
+/// `x` with `decimals` decimals and a `,` between thousands: `1,546.0`.
+pub(crate) fn thousands(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, ""), |(i, f)| (i, f));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("{sign}{s}"); // inf, NaN
+    }
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    format!("{sign}{out}")
+}
+
 /// The command line as typed, quoted for a POSIX shell where needed.
 fn command_line(args: &[OsString]) -> String {
     args.iter()
@@ -288,8 +385,8 @@ where
         _ => {}
     }
     let result = match &cli.command {
-        Command::List { format } => list::list(*format, out),
-        Command::Hierarchy { format } => hierarchy::hierarchy_cmd(*format, out),
+        Command::List { format, wide } => list::list(*format, *wide, out),
+        Command::Hierarchy { format, wide } => hierarchy::hierarchy_cmd(*format, *wide, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
@@ -459,6 +556,49 @@ mod tests {
         let e = check_writable("--plot", &dir.join("no/such/x.svg")).unwrap_err();
         assert!(e.contains("there is no directory"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn every_text_report_fits_80_columns_unless_wide() {
+        for args in [
+            &["list"][..],
+            &["hierarchy"],
+            &["run", "all", "--threads", "3", "--instances", "200"],
+            &["paxos", "--acceptors", "5", "--proposers", "4", "--crash-acceptor", "0"],
+            &["bench", "all", "--threads", "1,2", "--instances", "50", "--ops", "50", "-r", "1"],
+            &["demo", "stall", "--protocols", "cas,lock-std", "--stall-ms", "5", "-i", "1"],
+        ] {
+            let (code, out, err) = run_cli(args);
+            assert_eq!(code, 0, "{args:?}: {err}");
+            for line in out.lines().filter(|l| !l.starts_with("machine:")) {
+                assert!(line.chars().count() <= 80, "{args:?}: {} columns: {line}", line.len());
+            }
+        }
+        let (_, out, _) = run_cli(&["list", "--wide"]);
+        assert!(out.contains("loom-checked at") && out.contains("primitive"), "{out}");
+        assert!(out.lines().any(|l| l.chars().count() > 80));
+        let (code, _, err) = run_cli(&["list", "--wide", "--format", "json"]);
+        assert_eq!(code, EXIT_USAGE);
+        assert!(err.contains("--wide does not apply to --format json"), "{err}");
+    }
+
+    #[test]
+    fn notes_wrap_at_80_columns() {
+        let text = "word ".repeat(50);
+        let w = wrap(&text, 2, false);
+        assert!(w.lines().all(|l| l.chars().count() <= 80), "{w}");
+        assert!(w.lines().skip(1).all(|l| l.starts_with("  word")), "{w}");
+        assert_eq!(wrap(&text, 2, true), text);
+    }
+
+    #[test]
+    fn big_numbers_have_thousands_separators() {
+        assert_eq!(thousands(0.0, 0), "0");
+        assert_eq!(thousands(999.0, 1), "999.0");
+        assert_eq!(thousands(1546.04, 1), "1,546.0");
+        assert_eq!(thousands(100_000.0, 0), "100,000");
+        assert_eq!(thousands(-1_234_567.0, 0), "-1,234,567");
+        assert_eq!(thousands(f64::INFINITY, 0), "inf");
     }
 
     #[test]

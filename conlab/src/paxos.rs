@@ -1,7 +1,6 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::paxos::run::{run, PaxosRun};
 use consensus_lab::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
 use std::io::Write;
@@ -37,6 +36,10 @@ pub struct PaxosArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content: prepares and accepts too (else at
+    /// most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -67,6 +70,7 @@ pub(super) fn paxos(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(args.wide, args.format == Format::Text)?;
     let faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
@@ -125,7 +129,11 @@ pub(super) fn paxos(
     };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
-        Format::Text => write_text(&o, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&o, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     let majority = cfg.majority();
     if r.disagreements > 0 || !r.errors.is_empty() {
@@ -151,7 +159,7 @@ pub(super) fn paxos(
     Ok(0)
 }
 
-fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
     writeln!(
@@ -192,32 +200,31 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             r.instances, r.decisions
         )?;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "proposer",
-        "decided",
-        "crashed",
-        "no quorum",
-        "fast path",
-        "ballots",
-        "nacks",
-        "prepares",
-        "accepts",
-        "acceptor RMWs",
-    ]);
+    // Narrow: who decided and at what cost; --wide: prepares and accepts too.
+    let mut t = super::table(wide);
+    let mut header =
+        vec!["proposer", "decided", "crashed", "no quorum", "fast path", "ballots", "nacks"];
+    if wide {
+        header.extend(["prepares", "accepts"]);
+    }
+    header.push("acceptor RMWs");
+    t.set_header(header);
+    let n = |x: usize| super::thousands(x as f64, 0);
     for (j, p) in r.proposers.iter().enumerate() {
-        t.add_row([
+        let mut cells = vec![
             format!("t{j}"),
-            p.decided.to_string(),
-            p.crashed.to_string(),
-            p.no_quorum.to_string(),
-            p.fast_path.to_string(),
-            p.attempts.to_string(),
-            p.nacks.to_string(),
-            p.prepares.to_string(),
-            p.accepts.to_string(),
-            p.rmws.to_string(),
-        ]);
+            n(p.decided),
+            n(p.crashed),
+            n(p.no_quorum),
+            n(p.fast_path),
+            n(p.attempts),
+            n(p.nacks),
+        ];
+        if wide {
+            cells.extend([n(p.prepares), n(p.accepts)]);
+        }
+        cells.push(n(p.rmws));
+        t.add_row(cells);
     }
     writeln!(out, "{t}")?;
     if let (Some(steps), Some(rmws)) = (o.steps_per_decision, o.rmws_per_decision) {
@@ -233,9 +240,9 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "time: {:.2} ms for the racing phase ({:.0} ns per instance)",
-        r.elapsed.as_secs_f64() * 1e3,
-        r.elapsed.as_nanos() as f64 / r.instances as f64
+        "time: {} ms for the racing phase ({} ns per instance)",
+        super::thousands(r.elapsed.as_secs_f64() * 1e3, 2),
+        super::thousands(r.elapsed.as_nanos() as f64 / r.instances as f64, 0)
     )?;
     if r.disagreements > 0 {
         writeln!(out, "AGREEMENT VIOLATED on {} instances", r.disagreements)?;

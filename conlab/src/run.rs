@@ -2,7 +2,6 @@
 //! --object <name>`: the linearizability check of an object's histories.
 
 use super::{Format, Machine, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::check::stress::{self, StressConfig, StressReport};
 use consensus_lab::consensus::protocol::{Knob, Params};
 use consensus_lab::paxos::DEFAULT_ACCEPTORS;
@@ -41,6 +40,9 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content (else at most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
     /// The flags given on the command line (filled by `main_with`).
     #[arg(skip)]
     pub given: Vec<String>,
@@ -92,6 +94,7 @@ pub(super) fn run(
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
     check_flags(args)?;
+    super::check_wide(args.wide, args.format == Format::Text)?;
     if let Some(object) = &args.object {
         return objects(object, args, out);
     }
@@ -153,7 +156,11 @@ pub(super) fn run(
         Output { machine, threads: cfg.threads, oversubscribed, paxos_acceptors, reports, skipped };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&output)?)?,
-        Format::Text => write_text(&output, &cfg, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&output, &cfg, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     Ok(if violations == 0 { 0 } else { EXIT_VIOLATION })
 }
@@ -202,7 +209,12 @@ fn objects(
     Ok(if r.violations == 0 { 0 } else { EXIT_VIOLATION })
 }
 
-fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(
+    o: &Output,
+    cfg: &StressConfig,
+    wide: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(out, "machine: {}", o.machine)?;
     if o.oversubscribed {
         writeln!(
@@ -213,30 +225,44 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
     } else {
         writeln!(out, "{} threads on {} cores", o.threads, o.machine.cores)?;
     }
-    writeln!(out, "{} fresh instances per protocol, barrier every {}", cfg.instances, cfg.batch)?;
+    writeln!(
+        out,
+        "{} fresh instances per protocol, barrier every {}",
+        super::thousands(cfg.instances as f64, 0),
+        cfg.batch
+    )?;
     if let Some(a) = o.paxos_acceptors {
         writeln!(out, "Paxos: {a} acceptors per instance")?;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "protocol",
-        "instances",
-        "violations",
-        "wins per thread",
-        "contended batches",
-        "time",
-        "ns / instance",
-    ]);
+    // Narrow: what was found and how fast; --wide: instances and time too.
+    let mut t = super::table(wide);
+    let columns: &[&str] = if wide {
+        &["protocol", "instances", "violations", "wins per thread", "contended", "time", "ns/inst."]
+    } else {
+        &["protocol", "violations", "wins per thread", "contended", "ns/inst."]
+    };
+    t.set_header(columns.iter().copied());
     for r in &o.reports {
-        t.add_row([
-            r.protocol.clone(),
-            r.instances.to_string(),
-            r.violations.to_string(),
-            format!("{:?}", r.wins),
-            format!("{} of {}", r.contended_batches, r.batches),
-            format!("{:.1} ms", r.elapsed.as_secs_f64() * 1e3),
-            format!("{:.0}", r.ns_per_instance()),
-        ]);
+        let n = |x: usize| super::thousands(x as f64, 0);
+        let mut cells = vec![r.protocol.clone()];
+        if wide {
+            cells.push(n(r.instances));
+        }
+        cells.push(n(r.violations));
+        cells.push(r.wins.iter().map(|&w| n(w as usize)).collect::<Vec<_>>().join(" "));
+        cells.push(format!("{} of {}", n(r.contended_batches), n(r.batches)));
+        if wide {
+            cells.push(format!("{} ms", super::thousands(r.elapsed.as_secs_f64() * 1e3, 1)));
+        }
+        cells.push(super::thousands(r.ns_per_instance(), 0));
+        t.add_row(cells);
+    }
+    // Every column whole but the wins, which wrap.
+    let wins = columns.iter().position(|c| *c == "wins per thread");
+    for (i, c) in t.column_iter_mut().enumerate() {
+        if Some(i) != wins {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
     }
     writeln!(out, "{t}")?;
     for r in o.reports.iter().filter(|r| r.violations > 0) {
