@@ -82,6 +82,21 @@ pub enum Command {
     /// and obstruction-free progress.
     #[command(arg_required_else_help = true)]
     Demo(demo::DemoArgs),
+    /// Print a shell completion script: `conlab completions bash >
+    /// ~/.local/share/bash-completion/completions/conlab`, `conlab completions
+    /// zsh > ~/.zfunc/_conlab`, `conlab completions fish >
+    /// ~/.config/fish/completions/conlab.fish`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (conlab.1 and one per subcommand) into DIR: what
+    /// `cargo xtask man` runs. Hidden: a build step, not a user command.
+    #[command(hide = true)]
+    Man {
+        /// An existing directory.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Output formats.
@@ -392,6 +407,11 @@ where
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),
         Command::Demo(args) => demo::demo(args, out, err),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut completed(), "conlab", out);
+            Ok(EXIT_OK)
+        }
+        Command::Man { dir } => man(dir, err),
     };
     match result {
         Ok(code) => code,
@@ -411,6 +431,52 @@ where
             }
         }
     }
+}
+
+/// The command line that completions complete: [`Cli`] without its hidden
+/// subcommands (clap_complete lists hidden subcommands too).
+fn completed() -> clap::Command {
+    let full = Cli::command();
+    let visible: Vec<clap::Command> =
+        full.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let mut cmd = clap::Command::new("conlab")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned());
+    if let Some(about) = full.get_about() {
+        cmd = cmd.about(about.clone());
+    }
+    cmd.subcommands(visible)
+}
+
+/// Writes `conlab.1` and `conlab-<subcommand>.1` (nested ones too: `conlab-demo-stall.1`)
+/// into `dir`.
+///
+/// # Errors
+/// `dir` is not a directory (bad input), or a page cannot be written.
+fn man(dir: &Path, err: &mut dyn Write) -> Result<i32, Box<dyn std::error::Error>> {
+    if !dir.is_dir() {
+        return Err(format!("{}: not a directory", dir.display()).into());
+    }
+    // After `build`, a subcommand's display name is `conlab-run`,
+    // `conlab-demo-stall`: the page's title and file name.
+    fn pages(cmd: &clap::Command, dir: &Path, err: &mut dyn Write) -> Result<(), IoFailure> {
+        let name = cmd.get_display_name().unwrap_or(cmd.get_name());
+        let path = dir.join(format!("{name}.1"));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd.clone())
+            .render(&mut page)
+            .and_then(|()| std::fs::write(&path, &page))
+            .map_err(|source| IoFailure { what: path.display().to_string(), source })?;
+        let _ = writeln!(err, "wrote {}", path.display());
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            pages(sub, dir, err)?;
+        }
+        Ok(())
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    pages(&cmd, dir, err)?;
+    Ok(EXIT_OK)
 }
 
 /// The binary's entry point. (`conlab` is never built with `--cfg loom`: the
@@ -580,6 +646,41 @@ mod tests {
         let (code, _, err) = run_cli(&["list", "--wide", "--format", "json"]);
         assert_eq!(code, EXIT_USAGE);
         assert!(err.contains("--wide does not apply to --format json"), "{err}");
+    }
+
+    #[test]
+    fn completions_for_bash_zsh_and_fish() {
+        for (shell, mark) in
+            [("bash", "complete -F"), ("zsh", "#compdef conlab"), ("fish", "complete -c conlab")]
+        {
+            let (code, out, err) = run_cli(&["completions", shell]);
+            assert_eq!(code, 0, "{err}");
+            assert!(out.contains(mark), "{shell}: {out}");
+            for sub in ["run", "bench", "paxos", "exercise"] {
+                assert!(out.contains(sub), "{shell} lacks {sub}");
+            }
+            assert!(!out.contains("man pages"), "the hidden man subcommand is not completed");
+        }
+        let (code, _, err) = run_cli(&["completions", "tcsh"]);
+        assert_eq!(code, EXIT_USAGE);
+        assert!(err.contains("possible values"), "{err}");
+    }
+
+    #[test]
+    fn man_pages_for_conlab_and_every_subcommand() {
+        let dir = std::env::temp_dir().join(format!("conlab-man-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (code, _, err) = run_cli(&["man", dir.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let page = std::fs::read_to_string(dir.join("conlab.1")).unwrap();
+        assert!(page.contains(".TH conlab 1") && page.contains("Exit codes"), "{page}");
+        for sub in ["run", "bench", "paxos", "demo-stall", "exercise-check", "completions"] {
+            assert!(dir.join(format!("conlab-{sub}.1")).is_file(), "no page for {sub}");
+        }
+        assert!(!dir.join("conlab-man.1").exists());
+        std::fs::remove_dir_all(&dir).ok();
+        let (code, _, err) = run_cli(&["man", "/no/such/dir"]);
+        assert_eq!(code, EXIT_USAGE, "{err}");
     }
 
     #[test]

@@ -15,6 +15,11 @@
 //!   `cargo doc` with rustdoc warnings as errors (a broken doc link is a defect),
 //!   each for the normal build and for the loom build.
 //! * `cargo xtask ci`: lint, then test: what `.ci/run` runs.
+//! * `cargo xtask man`: the man pages of `conlab` (`conlab.1` and one per
+//!   subcommand) in `target/man`, rendered by the `conlab` binary itself (its
+//!   hidden `man` subcommand, clap_mangen over its own clap definition). So
+//!   xtask stays plain Rust with no dependencies (the layer check needs no
+//!   build), and the pages cannot drift from the binary they describe.
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
 //! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
@@ -37,12 +42,14 @@ fn main() -> ExitCode {
         "layers" => layers(),
         "lint" => lint(),
         "ci" => lint().and_then(|()| test(&[])),
+        "man" => man(),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci>");
+            println!("usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci | man>");
             println!("  layers: the layer check alone (lint runs it first)");
+            println!("  man: conlab's man pages, in target/man");
             Ok(())
         }
-        other => Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci)")),
+        other => Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci, man)")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -124,6 +131,19 @@ fn test(loom_filter: &[String]) -> Result<(), String> {
         ],
         true,
     )
+}
+
+/// `conlab man target/man`: the man pages, rendered by the binary.
+fn man() -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the xtask crate has no parent directory")?;
+    let dir = root.join("target").join("man");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = dir.to_str().ok_or("the target directory's path is not UTF-8")?;
+    cargo(&["run", "--quiet", "-p", "conlab", "--", "man", dir], false)?;
+    println!("xtask: man pages in {dir} (man -l {dir}/conlab.1)");
+    Ok(())
 }
 
 /// The layer check on the workspace this xtask belongs to.
