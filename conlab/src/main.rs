@@ -420,8 +420,12 @@ where
             match io.or_else(|| e.downcast_ref::<std::io::Error>()) {
                 // The reader went away (`conlab list | head`): nothing to say to it.
                 Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => EXIT_IO,
-                Some(_) => {
+                Some(_) if e.is::<IoFailure>() => {
                     let _ = writeln!(err, "conlab: {e}");
+                    EXIT_IO
+                }
+                Some(io) => {
+                    let _ = writeln!(err, "conlab: cannot write the output: {io}");
                     EXIT_IO
                 }
                 None => {
