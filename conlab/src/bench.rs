@@ -3,6 +3,7 @@
 use super::rows::{row, Row};
 use super::Machine;
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
+use consensus_lab::bench::calibrate::{calibrate, Calibration};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
 use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
@@ -362,6 +363,8 @@ const PINNING: &str = "off: threads are not pinned to cores (the OS schedules th
 struct Output<'a> {
     #[serde(flatten)]
     meta: Meta,
+    /// Does this machine contend? (`None`: no contended figure was measured.)
+    calibration: Option<Calibration>,
     oversubscribed_threads: Vec<usize>,
     instances: u64,
     ops: u64,
@@ -401,7 +404,22 @@ pub(super) fn bench(
     let dest = check(args)?;
     let timestamp = rfc3339(std::time::SystemTime::now());
     let machine = Machine::here();
-    let rows = measure(args, machine.cores)?;
+    // Before any contended measurement: does this machine contend at all?
+    let calibration = if args.threads.iter().any(|&t| t >= 2) {
+        let c = calibrate()?;
+        if !c.reliable {
+            writeln!(err, "conlab: UNRELIABLE contended figures: {}", c.reasons.join("; "))?;
+        }
+        Some(c)
+    } else {
+        None
+    };
+    let mut rows = measure(args, machine.cores)?;
+    if calibration.as_ref().is_some_and(|c| !c.reliable) {
+        for r in rows.iter_mut().filter(|r| r.threads >= 2) {
+            r.unreliable = true;
+        }
+    }
     let paxos_ops = paxos_ops(args)?;
     let mut over: Vec<usize> =
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
@@ -415,6 +433,7 @@ pub(super) fn bench(
             machine,
             pinning: PINNING,
         },
+        calibration,
         oversubscribed_threads: over,
         instances: args.instances,
         ops: args.ops,
@@ -447,6 +466,38 @@ pub(super) fn bench(
     Ok(0)
 }
 
+/// A row's thread count with its marks: `*` oversubscribed, `!` unreliable.
+fn threads_cell(r: &Row) -> String {
+    format!(
+        "{}{}{}",
+        r.threads,
+        if r.oversubscribed { "*" } else { "" },
+        if r.unreliable { "!" } else { "" }
+    )
+}
+
+/// The calibration in one line: its numbers and its verdict.
+fn describe_calibration(c: &Calibration) -> String {
+    let verdict = if c.reliable {
+        "threads run side by side: contended figures are real contention".to_string()
+    } else {
+        format!(
+            "UNRELIABLE: every contended figure (2 threads or more, marked !) measures the \
+             scheduler, not the protocol: {}",
+            c.reasons.join("; ")
+        )
+    };
+    format!(
+        "calibration: round trip between two threads on one line {} ns ({} round trips); \
+         fetch&add, 2 threads, {:.1} ns on one line, {:.1} ns on padded lines{}. {verdict}",
+        super::thousands(c.round_trip_ns, 0),
+        super::thousands(c.round_trips as f64, 0),
+        c.shared_faa_ns,
+        c.padded_faa_ns,
+        if c.debug_build { " (debug build: not judged; measure with --release)" } else { "" },
+    )
+}
+
 /// A row's name as the tables show it: with the acceptors of a Paxos variant.
 fn shown_name(r: &Row) -> String {
     match r.acceptors {
@@ -463,6 +514,9 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
             "OVERSUBSCRIBED thread counts (more threads than cores): {:?}",
             o.oversubscribed_threads
         )?;
+    }
+    if let Some(c) = &o.calibration {
+        writeln!(out, "{}", describe_calibration(c))?;
     }
     writeln!(
         out,
@@ -502,7 +556,7 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
         let mut cells = vec![
             if wide { group } else { group.replace("primitive/", "prim./") },
             shown_name(r),
-            format!("{}{}", r.threads, if r.oversubscribed { "*" } else { "" }),
+            threads_cell(r),
             ns(r.median_ns),
         ];
         if wide {
@@ -524,7 +578,7 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
         }
     }
     writeln!(out, "{t}")?;
-    let note = "* oversubscribed. group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target (ratio): to the protocol's own raw sequence (cas: raw-cas, test-and-set: raw-tas, swap: raw-swap, fetch-and-add: raw-faa, lock-std: mutex-std, lock-parking-lot: mutex-parking-lot); same run, same threads. prim./shared, prim./padded: the primitives on one cache line or each on its own. --wide: [min–max] and per second.";
+    let note = "* oversubscribed. ! UNRELIABLE (see the calibration). group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target (ratio): to the protocol's own raw sequence (cas: raw-cas, test-and-set: raw-tas, swap: raw-swap, fetch-and-add: raw-faa, lock-std: mutex-std, lock-parking-lot: mutex-parking-lot); same run, same threads. prim./shared, prim./padded: the primitives on one cache line or each on its own. --wide: [min–max] and per second.";
     writeln!(out, "{}", super::wrap(note, 2, wide))?;
     for p in &o.paxos_ops {
         writeln!(out, "{}", super::wrap(&describe_paxos(p), 2, wide))?;
@@ -559,6 +613,7 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "acceptors",
     "threads",
     "oversubscribed",
+    "unreliable",
     "median_ns",
     "min_ns",
     "max_ns",
@@ -574,6 +629,7 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "cores",
     "load_average",
     "pinning",
+    "calibration",
     "command_line",
 ];
 
@@ -596,6 +652,7 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             r.acceptors.map_or(String::new(), |a| a.to_string()),
             r.threads.to_string(),
             r.oversubscribed.to_string(),
+            r.unreliable.to_string(),
             format!("{:.3}", r.median_ns),
             format!("{:.3}", r.min_ns),
             format!("{:.3}", r.max_ns),
@@ -611,6 +668,9 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             m.machine.cores.to_string(),
             m.machine.load.map_or(String::new(), |l| format!("{l:.2}")),
             m.pinning.to_string(),
+            o.calibration
+                .as_ref()
+                .map_or("not run (no contended figure)".into(), describe_calibration),
             m.command_line.clone(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -637,6 +697,9 @@ fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "- started: {}", m.timestamp)?;
     writeln!(out, "- machine: {}", md(&m.machine.to_string()))?;
     writeln!(out, "- pinning: {}", m.pinning)?;
+    if let Some(c) = &o.calibration {
+        writeln!(out, "- {}", md(&describe_calibration(c)))?;
+    }
     if !o.oversubscribed_threads.is_empty() {
         writeln!(out, "- OVERSUBSCRIBED thread counts (\\*): {:?}", o.oversubscribed_threads)?;
     }
@@ -651,11 +714,10 @@ fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for r in o.rows {
         writeln!(
             out,
-            "| {} | {} | {}{} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
             r.group,
             md(&shown_name(r)),
-            r.threads,
-            if r.oversubscribed { "\\*" } else { "" },
+            threads_cell(r).replace('*', "\\*"),
             r.median_ns,
             r.min_ns,
             r.max_ns,
@@ -753,6 +815,17 @@ mod tests {
                 "{name} has no ratio to {raw}"
             );
         }
+        // The calibration ran (2 threads are contended) and marks exactly the
+        // contended rows when it found the machine does not contend.
+        let cal = &v["calibration"];
+        assert!(cal["round_trip_ns"].as_f64().unwrap() > 0.0, "{cal}");
+        assert!(cal["shared_faa_ns"].as_f64().unwrap() > 0.0, "{cal}");
+        let reliable = cal["reliable"].as_bool().unwrap();
+        assert_eq!(reliable, cal["reasons"].as_array().unwrap().is_empty(), "{cal}");
+        for r in rows {
+            let contended = r["threads"].as_u64().unwrap() >= 2;
+            assert_eq!(r["unreliable"], !reliable && contended, "{r}");
+        }
         let paxos = v["paxos_ops"].as_array().unwrap();
         assert_eq!(paxos.len(), 2);
         assert_eq!(paxos[0]["threads"], 1);
@@ -767,6 +840,12 @@ mod tests {
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         for r in &records {
             assert!(r[col("median_ns")].parse::<f64>().unwrap() > 0.0, "{r:?}");
+            assert!(r[col("calibration")].starts_with("calibration: round trip"), "{r:?}");
+            let contended = r[col("threads")].parse::<u32>().unwrap() >= 2;
+            assert_eq!(
+                &r[col("unreliable")],
+                if !reliable && contended { "true" } else { "false" }
+            );
             assert!(r[col("command_line")].contains("--threads 1,2"), "{r:?}");
             assert_eq!(&r[col("conlab_version")], env!("CARGO_PKG_VERSION"));
         }
@@ -778,6 +857,7 @@ mod tests {
         let md = std::fs::read_to_string(&markdown).unwrap();
         assert!(md.contains("| group | name | threads | median_ns"), "{md}");
         assert!(md.contains("--export-markdown") && md.contains("paxos (3 acceptors)"), "{md}");
+        assert!(md.contains("- calibration: round trip"), "{md}");
         let text = std::fs::read_to_string(&text).unwrap();
         assert!(text.contains("machine:") && text.contains("paxos (3 acceptors)"), "{text}");
 
@@ -814,8 +894,31 @@ mod tests {
         assert_eq!(code, 0, "{err}");
         let mut reader = csv::Reader::from_reader(out.as_bytes());
         assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), super::CSV_HEADER);
-        assert!(reader.records().all(|r| r.is_ok()));
+        let col = super::CSV_HEADER.iter().position(|h| *h == "calibration").unwrap();
+        for r in reader.records() {
+            // One thread: nothing contended, no calibration.
+            assert_eq!(&r.unwrap()[col], "not run (no contended figure)");
+        }
         assert!(!std::path::Path::new("-").exists(), "`-` is standard output, not a file");
+    }
+
+    #[test]
+    fn contended_rows_of_an_unreliable_run_are_marked() {
+        use super::{describe_calibration, threads_cell};
+        use consensus_lab::bench::calibrate::judge;
+        use consensus_lab::bench::{Group, Stats};
+        let s = Stats {
+            median: std::time::Duration::from_micros(1),
+            min: std::time::Duration::from_micros(1),
+            max: std::time::Duration::from_micros(1),
+            samples: vec![std::time::Duration::from_micros(1)],
+        };
+        let mut r = crate::rows::row(Group::Baseline, "raw-cas", 4, 2, 10, 40.0, s);
+        r.unreliable = true;
+        assert_eq!(threads_cell(&r), "4*!");
+        let line = describe_calibration(&judge(1_779.0, 90, 12.6, 12.6, false));
+        assert!(line.contains("UNRELIABLE") && line.contains("1,779 ns"), "{line}");
+        assert!(line.contains("12.6 ns against 12.6 ns"), "{line}");
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub(crate) struct Row {
     pub threads: usize,
     /// More threads than cores.
     pub oversubscribed: bool,
+    /// A contended figure (2 threads or more) on a machine whose calibration
+    /// found that threads do not really run side by side: it measures the
+    /// scheduler (see the report's `calibration`).
+    pub unreliable: bool,
     /// Median ns per decision (per instance, all threads deciding) or per op.
     pub median_ns: f64,
     /// Fastest run.
@@ -60,6 +64,7 @@ pub(crate) fn row(
         acceptors: None,
         threads,
         oversubscribed: threads > cores,
+        unreliable: false,
         median_ns: ns(s.median),
         min_ns: ns(s.min),
         max_ns: ns(s.max),

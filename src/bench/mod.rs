@@ -16,6 +16,7 @@
 //!   are part of every result.
 
 pub mod baselines;
+pub mod calibrate;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
