@@ -10,6 +10,7 @@ use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
 use consensus_lab::consensus::protocol::{Knob, Params};
 use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::PROTOCOLS;
+use consensus_lab::threads;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,41 @@ pub enum BenchFormat {
     Csv,
     /// A Markdown report: the run's metadata and the table.
     Markdown,
+}
+
+/// Whether benchmark threads are pinned to cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pin {
+    /// Pinned at every thread count the available cores can hold (thread t on
+    /// the t-th core), not above.
+    Auto,
+    /// Always pinned (above the core count, several threads share a core).
+    On,
+    /// Never: the OS schedules the threads.
+    Off,
+}
+
+/// The cores `t` benchmark threads are pinned to under `pin` (`None`: not
+/// pinned).
+fn pin_for(pin: Pin, t: usize) -> Option<Vec<usize>> {
+    let cores = threads::core_ids();
+    match pin {
+        Pin::Off => None,
+        Pin::Auto if t > cores.len() => None,
+        Pin::Auto | Pin::On => (!cores.is_empty()).then_some(cores),
+    }
+}
+
+/// What the exports say about `pin`.
+fn describe_pin(pin: Pin) -> String {
+    let n = threads::core_ids().len();
+    match pin {
+        Pin::Off => "off: threads are not pinned (the OS schedules them)".into(),
+        Pin::On => format!("on: thread t pinned to the t-th of the {n} available cores, at every thread count"),
+        Pin::Auto => format!(
+            "auto: thread t pinned to the t-th of the {n} available cores at thread counts up to {n}, not above"
+        ),
+    }
 }
 
 /// What to measure.
@@ -58,6 +94,9 @@ pub struct BenchArgs {
     /// Instances between two barriers of the racing threads.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch: u32,
+    /// Pin benchmark threads to cores (the calibration's pair too).
+    #[arg(long, value_enum, default_value_t = Pin::Auto)]
+    pub pin: Pin,
     /// Output format (of standard output, or of --out).
     #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
     pub format: BenchFormat,
@@ -204,38 +243,57 @@ pub(crate) fn measure(
     let mut rows = Vec::new();
     for &t in &args.threads {
         let t = t as usize;
-        if args.suite != Suite::Primitives {
-            let dec = (k * t) as f64;
-            for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
-                progress.show(b.name, t);
-                let s = repeated(repeat, || (b.time)(t, k, batch))?;
-                rows.push(row(Group::Baseline, b.name, t, cores, k, dec, s));
-            }
-            for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
-                let params = Params::threads(t);
-                if e.check(&params).is_err() {
-                    continue; // more threads than the protocol serves
+        let pin = pin_for(args.pin, t);
+        let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
+            threads::pinned(pin.clone(), || {
+                let mut at = Vec::new();
+                if args.suite != Suite::Primitives {
+                    let dec = (k * t) as f64;
+                    for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
+                        progress.show(b.name, t);
+                        let s = repeated(repeat, || (b.time)(t, k, batch))?;
+                        at.push(row(Group::Baseline, b.name, t, cores, k, dec, s));
+                    }
+                    for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+                        let params = Params::threads(t);
+                        if e.check(&params).is_err() {
+                            continue; // more threads than the protocol serves
+                        }
+                        progress.show(e.info().name, t);
+                        let acceptors =
+                            e.info().knobs.contains(&Knob::Acceptors).then_some(DEFAULT_ACCEPTORS);
+                        for path in BenchPath::ALL {
+                            let s = repeated(repeat, || time_entry(*e, &params, path, k, batch))?;
+                            let mut r =
+                                row(Group::Protocol(path), e.info().name, t, cores, k, dec, s);
+                            r.acceptors = acceptors;
+                            at.push(r);
+                        }
+                    }
                 }
-                progress.show(e.info().name, t);
-                let acceptors =
-                    e.info().knobs.contains(&Knob::Acceptors).then_some(DEFAULT_ACCEPTORS);
-                for path in BenchPath::ALL {
-                    let s = repeated(repeat, || time_entry(*e, &params, path, k, batch))?;
-                    let mut r = row(Group::Protocol(path), e.info().name, t, cores, k, dec, s);
-                    r.acceptors = acceptors;
-                    rows.push(r);
+                if args.suite != Suite::Protocols {
+                    for layout in Layout::ALL {
+                        for p in Primitive::ALL {
+                            progress.show(p.name(), t);
+                            let s = repeated(repeat, || primitives::time(p, t, ops, layout))?;
+                            let units = (ops * t) as f64;
+                            at.push(row(
+                                Group::Primitive(layout),
+                                p.name(),
+                                t,
+                                cores,
+                                ops,
+                                units,
+                                s,
+                            ));
+                        }
+                    }
                 }
-            }
-        }
-        if args.suite != Suite::Protocols {
-            for layout in Layout::ALL {
-                for p in Primitive::ALL {
-                    progress.show(p.name(), t);
-                    let s = repeated(repeat, || primitives::time(p, t, ops, layout))?;
-                    let units = (ops * t) as f64;
-                    rows.push(row(Group::Primitive(layout), p.name(), t, cores, ops, units, s));
-                }
-            }
+                Ok(at)
+            });
+        for mut r in measured? {
+            r.pinned = pin.is_some();
+            rows.push(r);
         }
     }
     progress.done();
@@ -352,12 +410,9 @@ struct Meta {
     /// When the run started, UTC (RFC 3339).
     timestamp: String,
     machine: Machine,
-    /// Whether the benchmark threads are pinned to cores.
-    pinning: &'static str,
+    /// Whether the benchmark threads are pinned to cores (`--pin`).
+    pinning: String,
 }
-
-/// What `pinning` says: `conlab bench` does not pin its threads yet.
-const PINNING: &str = "off: threads are not pinned to cores (the OS schedules them)";
 
 #[derive(serde::Serialize)]
 struct Output<'a> {
@@ -406,7 +461,7 @@ pub(super) fn bench(
     let machine = Machine::here();
     // Before any contended measurement: does this machine contend at all?
     let calibration = if args.threads.iter().any(|&t| t >= 2) {
-        let c = calibrate()?;
+        let c = threads::pinned(pin_for(args.pin, 2), calibrate)?;
         if !c.reliable {
             writeln!(err, "conlab: UNRELIABLE contended figures: {}", c.reasons.join("; "))?;
         }
@@ -431,7 +486,7 @@ pub(super) fn bench(
             command_line: args.command_line.clone(),
             timestamp,
             machine,
-            pinning: PINNING,
+            pinning: describe_pin(args.pin),
         },
         calibration,
         oversubscribed_threads: over,
@@ -515,6 +570,7 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
             o.oversubscribed_threads
         )?;
     }
+    writeln!(out, "pinning: {}", o.meta.pinning)?;
     if let Some(c) = &o.calibration {
         writeln!(out, "{}", describe_calibration(c))?;
     }
@@ -613,6 +669,7 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "acceptors",
     "threads",
     "oversubscribed",
+    "pinned",
     "unreliable",
     "median_ns",
     "min_ns",
@@ -652,6 +709,7 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             r.acceptors.map_or(String::new(), |a| a.to_string()),
             r.threads.to_string(),
             r.oversubscribed.to_string(),
+            r.pinned.to_string(),
             r.unreliable.to_string(),
             format!("{:.3}", r.median_ns),
             format!("{:.3}", r.min_ns),
@@ -667,7 +725,7 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             m.machine.cpu.clone(),
             m.machine.cores.to_string(),
             m.machine.load.map_or(String::new(), |l| format!("{l:.2}")),
-            m.pinning.to_string(),
+            m.pinning.clone(),
             o.calibration
                 .as_ref()
                 .map_or("not run (no contended figure)".into(), describe_calibration),
@@ -783,7 +841,7 @@ mod tests {
         assert!(v["git_revision"].is_string() || v["git_revision"].is_null());
         assert!(v["command_line"].as_str().unwrap().contains("--export-csv"), "{v}");
         assert!(v["timestamp"].as_str().unwrap().ends_with('Z'), "{v}");
-        assert!(v["pinning"].as_str().unwrap().starts_with("off"), "{v}");
+        assert!(v["pinning"].as_str().unwrap().starts_with("auto: thread t pinned"), "{v}");
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
         let rows = v["rows"].as_array().unwrap();
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
@@ -822,7 +880,9 @@ mod tests {
         assert!(cal["shared_faa_ns"].as_f64().unwrap() > 0.0, "{cal}");
         let reliable = cal["reliable"].as_bool().unwrap();
         assert_eq!(reliable, cal["reasons"].as_array().unwrap().is_empty(), "{cal}");
+        let cores = consensus_lab::threads::core_ids().len();
         for r in rows {
+            assert_eq!(r["pinned"], r["threads"].as_u64().unwrap() as usize <= cores, "{r}");
             let contended = r["threads"].as_u64().unwrap() >= 2;
             assert_eq!(r["unreliable"], !reliable && contended, "{r}");
         }

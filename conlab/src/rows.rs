@@ -19,6 +19,8 @@ pub(crate) struct Row {
     pub threads: usize,
     /// More threads than cores.
     pub oversubscribed: bool,
+    /// Its threads were pinned to cores (`--pin`).
+    pub pinned: bool,
     /// A contended figure (2 threads or more) on a machine whose calibration
     /// found that threads do not really run side by side: it measures the
     /// scheduler (see the report's `calibration`).
@@ -64,6 +66,7 @@ pub(crate) fn row(
         acceptors: None,
         threads,
         oversubscribed: threads > cores,
+        pinned: false,
         unreliable: false,
         median_ns: ns(s.median),
         min_ns: ns(s.min),

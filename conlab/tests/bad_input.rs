@@ -88,6 +88,7 @@ const CASES: &[(&[&str], i32, &str)] = &[
     (&["exercise", "hint", "nope"], USAGE, "unknown exercise 'nope'"),
     (&["exercise", "check", "nope"], USAGE, "unknown exercise 'nope'"),
     (&["completions", "tcsh"], USAGE, "possible values"),
+    (&["bench", "--pin", "sometimes"], USAGE, "[possible values: auto, on, off]"),
     (&["paxos", "--frobnicate"], USAGE, "unexpected argument '--frobnicate'"),
     // ---- 0, negative, huge, non-numeric counts. ----
     (&["run", "cas", "--threads", "0"], USAGE, "0 is not in 1..=1024"),
