@@ -71,6 +71,10 @@ pub enum Suite {
     Primitives,
     /// Both.
     All,
+    /// The core-to-core latency matrix: every pair of available cores, CAS
+    /// ping-pong between two pinned threads (what contended figures are read
+    /// against).
+    Cores,
 }
 
 /// Arguments of `conlab bench`.
@@ -94,6 +98,12 @@ pub struct BenchArgs {
     /// Instances between two barriers of the racing threads.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch: u32,
+    /// bench cores: samples per pair of cores.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub samples: u64,
+    /// bench cores: round trips per sample.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub iterations: u64,
     /// Pin benchmark threads to cores (the calibration's pair too).
     #[arg(long, value_enum, default_value_t = Pin::Auto)]
     pub pin: Pin,
@@ -161,6 +171,20 @@ fn check(args: &BenchArgs) -> Result<Destinations, String> {
             "--threads, --instances, --repeat, --batch and the outputs",
         )?,
         Suite::All => {}
+        Suite::Cores => super::refuse_flags(
+            &args.given,
+            &["threads", "instances", "ops", "repeat", "batch", "pin"],
+            "to `bench cores` (it pins one thread to each core of every pair)",
+            "--samples, --iterations and the outputs",
+        )?,
+    }
+    if args.suite != Suite::Cores {
+        super::refuse_flags(
+            &args.given,
+            &["samples", "iterations"],
+            "to this suite (it is for `bench cores`)",
+            "--threads, --instances, --ops, --repeat, --batch, --pin and the outputs",
+        )?;
     }
     let mut outputs = vec![(
         args.format,
@@ -190,7 +214,7 @@ fn check(args: &BenchArgs) -> Result<Destinations, String> {
                 plot.display()
             ));
         }
-        if seen.len() < 2 {
+        if seen.len() < 2 && args.suite != Suite::Cores {
             return Err("--plot draws a line across thread counts: give --threads at least two \
                         (for example --threads 1,2)"
                 .into());
@@ -374,6 +398,7 @@ impl Progress {
             Suite::Protocols => protocols(t),
             Suite::Primitives => primitives,
             Suite::All => protocols(t) + primitives,
+            Suite::Cores => 0,
         };
         Progress {
             on: std::io::stderr().is_terminal(),
@@ -459,6 +484,17 @@ pub(super) fn bench(
     let dest = check(args)?;
     let timestamp = rfc3339(std::time::SystemTime::now());
     let machine = Machine::here();
+    if args.suite == Suite::Cores {
+        let meta = Meta {
+            version: env!("CARGO_PKG_VERSION"),
+            git_revision: option_env!("CONLAB_GIT_REVISION"),
+            command_line: args.command_line.clone(),
+            timestamp,
+            machine,
+            pinning: "on: each pair's two threads pinned to its two cores".into(),
+        };
+        return bench_cores(args, &dest, meta, out, err);
+    }
     // Before any contended measurement: does this machine contend at all?
     let calibration = if args.threads.iter().any(|&t| t >= 2) {
         let c = threads::pinned(pin_for(args.pin, 2), calibrate)?;
@@ -514,6 +550,64 @@ pub(super) fn bench(
             BenchFormat::Markdown => write_markdown(&o, &mut text)?,
         }
         super::write_to(path, &text, out)?;
+        if !super::is_stdout(path) {
+            writeln!(err, "wrote {}", path.display())?;
+        }
+    }
+    Ok(0)
+}
+
+/// `bench cores`: the matrix, written to every destination.
+fn bench_cores(
+    args: &BenchArgs,
+    dest: &Destinations,
+    meta: Meta,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    use super::cores;
+    let ids = threads::core_ids();
+    let (iterations, samples) = (usize::try_from(args.iterations)?, usize::try_from(args.samples)?);
+    let pairs = consensus_lab::bench::cores::matrix(&ids, iterations, samples)?;
+    let machine = meta.machine.to_string();
+    let csv_meta = vec![
+        ("conlab_version", meta.version.to_string()),
+        ("git_revision", meta.git_revision.unwrap_or_default().to_string()),
+        ("timestamp", meta.timestamp.clone()),
+        ("cpu", meta.machine.cpu.clone()),
+        ("cores", meta.machine.cores.to_string()),
+        ("load_average", meta.machine.load.map_or(String::new(), |l| format!("{l:.2}"))),
+        ("pinning", meta.pinning.clone()),
+        ("command_line", meta.command_line.clone()),
+    ];
+    let md_meta = format!(
+        "- command: `{}`\n- conlab {}, git revision {}\n- started: {}\n- machine: {}\n- pinning: {}\n",
+        meta.command_line,
+        meta.version,
+        meta.git_revision.unwrap_or("unknown (not built from a git checkout)"),
+        meta.timestamp,
+        md(&machine),
+        meta.pinning
+    );
+    let report = cores::CoresReport {
+        meta: serde_json::to_value(&meta)?,
+        cores: ids,
+        iterations,
+        samples,
+        pairs,
+    };
+    if let Some(path) = &args.plot {
+        super::write_to(path, cores::svg(&report, &machine).as_bytes(), out)?;
+        writeln!(err, "wrote {}", path.display())?;
+    }
+    for (format, path, _) in &dest.outputs {
+        let text = match format {
+            BenchFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            BenchFormat::Text => super::fit(cores::text(&report, &machine).as_bytes(), args.wide),
+            BenchFormat::Csv => cores::csv(&report, &csv_meta),
+            BenchFormat::Markdown => cores::markdown(&report, &md_meta),
+        };
+        super::write_to(path, text.as_bytes(), out)?;
         if !super::is_stdout(path) {
             writeln!(err, "wrote {}", path.display())?;
         }
@@ -960,6 +1054,53 @@ mod tests {
             assert_eq!(&r.unwrap()[col], "not run (no contended figure)");
         }
         assert!(!std::path::Path::new("-").exists(), "`-` is standard output, not a file");
+    }
+
+    #[test]
+    fn the_core_matrix_in_every_format() {
+        let dir = std::env::temp_dir().join(format!("conlab-cores-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        let (json, csv, md, svg) = (path("c.json"), path("c.csv"), path("c.md"), path("c.svg"));
+        let (code, out, err) = run_cli(&[
+            "bench",
+            "cores",
+            "--samples",
+            "3",
+            "--iterations",
+            "50",
+            "--export-json",
+            &json,
+            "--export-csv",
+            &csv,
+            "--export-markdown",
+            &md,
+            "--plot",
+            &svg,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("core-to-core latency") && out.contains("±"), "{out}");
+        let n = consensus_lab::threads::core_ids().len();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let pairs = v["pairs"].as_array().unwrap();
+        assert_eq!(pairs.len(), n * (n - 1) / 2);
+        assert_eq!(v["cores"].as_array().unwrap().len(), n);
+        assert!(v["command_line"].as_str().unwrap().contains("bench cores"));
+        for p in pairs {
+            assert!(p["mean_ns"].as_f64().unwrap() > 0.0, "{p}");
+            assert!(!p["samples_ns"].as_array().unwrap().is_empty(), "{p}");
+        }
+        let mut reader = csv::Reader::from_path(&csv).unwrap();
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header[..4], ["core_a", "core_b", "mean_ns", "sd_ns"]);
+        assert_eq!(reader.records().count(), pairs.len());
+        assert!(std::fs::read_to_string(&md).unwrap().contains("| **1** |") || n < 2);
+        let plot = std::fs::read_to_string(&svg).unwrap();
+        assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
+        assert_eq!(plot.matches(r#"class="pair""#).count(), pairs.len());
+        assert!(plot.contains("core-to-core latency, ns one way"));
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`EXIT_CODES`], printed at the end of `conlab --help` and in the README.
 
 mod bench;
+mod cores;
 mod demo;
 mod exercise;
 mod hierarchy;

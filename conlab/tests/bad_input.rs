@@ -89,6 +89,11 @@ const CASES: &[(&[&str], i32, &str)] = &[
     (&["exercise", "check", "nope"], USAGE, "unknown exercise 'nope'"),
     (&["completions", "tcsh"], USAGE, "possible values"),
     (&["bench", "--pin", "sometimes"], USAGE, "[possible values: auto, on, off]"),
+    (&["bench", "cores", "--threads", "2"], USAGE, "--threads does not apply to `bench cores`"),
+    (&["bench", "cores", "--pin", "off"], USAGE, "--pin does not apply to `bench cores`"),
+    (&["bench", "protocols", "--samples", "3"], USAGE, "--samples does not apply to this suite"),
+    (&["bench", "cores", "--samples", "0"], USAGE, "--samples"),
+    (&["bench", "cores", "--plot", "c.png"], USAGE, "give a path ending in .svg"),
     (&["paxos", "--frobnicate"], USAGE, "unexpected argument '--frobnicate'"),
     // ---- 0, negative, huge, non-numeric counts. ----
     (&["run", "cas", "--threads", "0"], USAGE, "0 is not in 1..=1024"),

@@ -17,6 +17,7 @@
 
 pub mod baselines;
 pub mod calibrate;
+pub mod cores;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
