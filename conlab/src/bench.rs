@@ -533,8 +533,8 @@ pub(super) fn bench(
         paxos_ops,
     };
     if let Some(path) = &args.plot {
-        let title = format!("consensus-lab: decisions per second ({})", o.meta.machine);
-        super::write_to(path, super::plot::svg(&rows, &title).as_bytes(), out)?;
+        let machine = o.meta.machine.to_string();
+        super::write_to(path, super::plot::svg(&rows, &machine).as_bytes(), out)?;
         writeln!(err, "wrote {}", path.display())?;
     }
     for (format, path, _) in &dest.outputs {
@@ -1015,19 +1015,51 @@ mod tests {
         let text = std::fs::read_to_string(&text).unwrap();
         assert!(text.contains("machine:") && text.contains("paxos (3 acceptors)"), "{text}");
 
+        // The plot, read as XML: labelled axes, a log y axis with round ticks,
+        // every protocol through decide and through handles, every baseline.
         let plot = std::fs::read_to_string(&svg).unwrap();
-        assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
+        let doc = roxmltree::Document::parse(&plot).expect("the plot is well-formed XML");
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let texts = |class: &str| -> Vec<String> {
+            doc.descendants()
+                .filter(|n| n.attribute("class") == Some(class))
+                .filter_map(|n| n.text().map(String::from))
+                .collect()
+        };
+        assert!(
+            texts("ylabel")[0].contains("ns per instance")
+                && texts("ylabel")[0].contains("log scale")
+        );
+        assert!(texts("xlabel")[0].starts_with("threads"));
+        assert_eq!(
+            texts("xtick").iter().map(|t| t.trim_end_matches(['*', '!'])).collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+        let ticks: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("ytick"))
+            .filter_map(|n| n.next_sibling_element())
+            .map(|t| t.text().unwrap().replace(',', "").parse().unwrap())
+            .collect();
+        assert!(ticks.len() >= 2, "{ticks:?}");
+        for t in &ticks {
+            let m = t / 10f64.powf(t.log10().floor());
+            assert!([1.0, 2.0, 5.0].iter().any(|r| (m - r).abs() < 1e-9), "tick {t} is not round");
+        }
+        let legend = texts("legend");
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+            let name = e.info().name;
+            assert!(legend.iter().any(|l| l == name), "{name} (decide) not in the legend");
             assert!(
-                plot.contains(&format!(">{}</text>", e.info().name)),
-                "{} not in the plot",
-                e.info().name
+                legend.contains(&format!("{name} (handles)")),
+                "{name} (handles) not in the legend"
             );
         }
-        assert_eq!(
-            plot.matches("<polyline").count(),
-            plot.matches("stroke-width=\"2\"").count() / 2
-        );
+        for b in BASELINES {
+            assert!(legend.contains(&format!("{} (baseline)", b.name)), "{}", b.name);
+        }
+        let series = doc.descendants().filter(|n| n.attribute("class") == Some("series")).count();
+        assert_eq!(series, legend.len());
         std::fs::remove_dir_all(&dir).ok();
     }
 
