@@ -377,16 +377,14 @@ pub(crate) fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::
     Ok(out)
 }
 
-/// A one-line progress counter on stderr, only when stderr is a terminal.
+/// A progress bar on stderr with an ETA (indicatif), only when stderr is a
+/// terminal: one step per figure group `measure` takes.
 struct Progress {
-    on: bool,
-    total: usize,
-    count: std::cell::Cell<usize>,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
     fn new(args: &BenchArgs) -> Self {
-        use std::io::IsTerminal;
         // One step per `show` in `measure`, with the same filters.
         let protocols = |t: usize| {
             let baselines = BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m));
@@ -400,24 +398,17 @@ impl Progress {
             Suite::All => protocols(t) + primitives,
             Suite::Cores => 0,
         };
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            total: args.threads.iter().map(|&t| per_thread(t as usize)).sum(),
-            count: std::cell::Cell::new(0),
-        }
+        let total: usize = args.threads.iter().map(|&t| per_thread(t as usize)).sum();
+        Progress { bar: super::progress_bar(total as u64) }
     }
 
     fn show(&self, what: &str, threads: usize) {
-        self.count.set(self.count.get() + 1);
-        if self.on {
-            eprint!("\r\x1b[2K[{}/~{}] {what} at {threads} threads", self.count.get(), self.total);
-        }
+        self.bar.set_message(format!("{what} at {threads} threads"));
+        self.bar.inc(1);
     }
 
     fn done(&self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }
 

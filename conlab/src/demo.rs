@@ -116,12 +116,19 @@ fn stall_cmd(
     let (selected, skipped) = stall::select(&args.protocols, point, cfg.threads)?;
     let machine = Machine::here();
     let mut rows = Vec::new();
-    for sel in &selected {
-        if args.format == Format::Text {
-            let _ = writeln!(err, "stalling {} ...", sel.entry.info().name);
+    // Progress, whatever the format (a JSON run is no longer silent): a bar
+    // with an ETA on a terminal, else one line per protocol.
+    let bar = super::progress_bar(selected.len() as u64);
+    for (i, sel) in selected.iter().enumerate() {
+        let name = sel.entry.info().name;
+        if bar.is_hidden() {
+            let _ = writeln!(err, "stalling {name} ({} of {}) ...", i + 1, selected.len());
         }
+        bar.set_message(format!("stalling {name}"));
         rows.push(stall::run_one(sel, &cfg)?);
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let failed = rows.iter().any(|r| r.verdict == Verdict::Failed);
     let o = Output {
         oversubscribed: cfg.threads - 1 > machine.cores,

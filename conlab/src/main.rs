@@ -263,6 +263,22 @@ pub(crate) fn refuse_flags(
     }
 }
 
+/// A progress bar of `total` steps on stderr with the elapsed time and an
+/// ETA: drawn only when stderr is a terminal (hidden in pipes, files, tests).
+pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {pos}/{len} ETA {eta} {wide_msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 /// The width of the text tables unless `--wide`: a classic terminal.
 pub(crate) const NARROW: u16 = 80;
 
