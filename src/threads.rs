@@ -116,19 +116,49 @@ pub fn check_size(threads: usize, instances: usize) -> Result<(), Error> {
     }
 }
 
+std::thread_local! {
+    /// The cores [`race`] pins its threads to, as set by [`pinned`] on the
+    /// calling thread (`None`: not pinned).
+    static PIN: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The ids of the cores this process may run on (its affinity mask), in order.
+pub fn core_ids() -> Vec<usize> {
+    core_affinity::get_core_ids().map_or_else(Vec::new, |v| v.into_iter().map(|c| c.id).collect())
+}
+
+/// Runs `f` with every [`race`] it starts (on this thread) pinning its thread
+/// `t` to `cores[t % cores.len()]` (`None` or an empty list: no pinning).
+/// Per calling thread, so concurrent callers do not see each other's setting.
+pub fn pinned<R>(cores: Option<Vec<usize>>, f: impl FnOnce() -> R) -> R {
+    let before = PIN.with(|p| p.replace(cores.filter(|c| !c.is_empty())));
+    let r = f();
+    PIN.with(|p| *p.borrow_mut() = before);
+    r
+}
+
 /// Runs `body(t)` on `threads` scoped threads and collects their results in
-/// order; a thread that cannot be started is an error, not a panic.
+/// order; a thread that cannot be started is an error, not a panic. Inside
+/// [`pinned`], each thread first pins itself to its core.
 ///
 /// # Errors
 /// [`Error::Spawn`] if the OS refuses a thread.
 pub fn race<R: Send>(threads: usize, body: impl Fn(usize) -> R + Sync) -> Result<Vec<R>, Error> {
+    let pin = PIN.with(|p| p.borrow().clone());
     std::thread::scope(|s| {
         let body = &body;
         let mut handles = Vec::with_capacity(threads);
         for t in 0..threads {
+            let core = pin.as_ref().map(|c| core_affinity::CoreId { id: c[t % c.len()] });
             let h = std::thread::Builder::new()
                 .name(format!("conlab-t{t}"))
-                .spawn_scoped(s, move || body(t))
+                .spawn_scoped(s, move || {
+                    if let Some(core) = core {
+                        // Best effort: a core the OS refuses leaves the thread unpinned.
+                        core_affinity::set_for_current(core);
+                    }
+                    body(t)
+                })
                 .map_err(|source| Error::Spawn { thread: t, source })?;
             handles.push(h);
         }
@@ -171,6 +201,15 @@ pub fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pinned_races_run_and_the_setting_is_scoped() {
+        let cores = core_ids();
+        assert!(!cores.is_empty());
+        let ids = pinned(Some(cores.clone()), || race(3, |t| t).unwrap());
+        assert_eq!(ids, [0, 1, 2]);
+        assert!(PIN.with(|p| p.borrow().is_none()), "restored after");
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

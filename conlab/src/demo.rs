@@ -5,7 +5,6 @@
 //! (else exit 2); with `all`, those that do not are skipped with a note.
 
 use super::{Format, Machine, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::consensus::Progress;
 use consensus_lab::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
 use std::io::Write;
@@ -67,6 +66,10 @@ pub struct StallArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content: where the thread stalled, the
+    /// uncontended time and the slowest decide too (else at most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -96,6 +99,7 @@ fn stall_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(args.wide, args.format == Format::Text)?;
     let cfg = StallConfig {
         threads: args.threads as usize,
         stalled: args.stalled as usize,
@@ -112,12 +116,19 @@ fn stall_cmd(
     let (selected, skipped) = stall::select(&args.protocols, point, cfg.threads)?;
     let machine = Machine::here();
     let mut rows = Vec::new();
-    for sel in &selected {
-        if args.format == Format::Text {
-            let _ = writeln!(err, "stalling {} ...", sel.entry.info().name);
+    // Progress, whatever the format (a JSON run is no longer silent): a bar
+    // with an ETA on a terminal, else one line per protocol.
+    let bar = super::progress_bar(selected.len() as u64);
+    for (i, sel) in selected.iter().enumerate() {
+        let name = sel.entry.info().name;
+        if bar.is_hidden() {
+            let _ = writeln!(err, "stalling {name} ({} of {}) ...", i + 1, selected.len());
         }
+        bar.set_message(format!("stalling {name}"));
         rows.push(stall::run_one(sel, &cfg)?);
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let failed = rows.iter().any(|r| r.verdict == Verdict::Failed);
     let o = Output {
         oversubscribed: cfg.threads - 1 > machine.cores,
@@ -131,7 +142,11 @@ fn stall_cmd(
     };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
-        Format::Text => write_text(&o, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&o, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     Ok(if failed { EXIT_VIOLATION } else { 0 })
 }
@@ -156,7 +171,7 @@ fn ratio(x: f64) -> String {
     }
 }
 
-fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
     writeln!(
@@ -173,39 +188,61 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         over =
             if o.oversubscribed { " (OVERSUBSCRIBED: more timed threads than cores)" } else { "" },
     )?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "protocol",
-        "progress",
-        &format!("t{} stalled", o.stalled),
-        "uncontended",
-        "others: median",
-        "max",
-        "decided during stall",
-        "verdict",
-    ]);
+    // Narrow: the progress class against what the others did; --wide: where
+    // the thread stalled, the uncontended time and the slowest decide too.
+    let mut t = super::table(wide);
+    let stalled = format!("t{} stalled", o.stalled);
+    t.set_header(if wide {
+        vec![
+            "protocol",
+            "progress",
+            &stalled,
+            "uncontended",
+            "others: median",
+            "max",
+            "decided during stall",
+            "verdict",
+        ]
+    } else {
+        vec!["protocol", "progress", "others: median", "decided during stall", "verdict"]
+    });
     for r in &o.rows {
-        t.add_row([
-            r.protocol.to_string(),
-            r.progress.to_string(),
-            r.stalled_at.clone(),
-            time(r.uncontended_ns),
-            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0))),
-            time(r.max_ns),
-            format!("{}/{}", r.during_stall, r.decisions),
-            r.verdict.to_string(),
-        ]);
+        let median =
+            format!("{} ({})", time(r.median_ns), ratio(r.median_ns / r.uncontended_ns.max(1.0)));
+        let during = format!("{}/{}", r.during_stall, r.decisions);
+        t.add_row(if wide {
+            vec![
+                r.protocol.to_string(),
+                r.progress.to_string(),
+                r.stalled_at.clone(),
+                time(r.uncontended_ns),
+                median,
+                time(r.max_ns),
+                during,
+                r.verdict.to_string(),
+            ]
+        } else {
+            vec![
+                r.protocol.to_string(),
+                r.progress.to_string(),
+                median,
+                during,
+                r.verdict.to_string(),
+            ]
+        });
+    }
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
     }
     writeln!(out, "{t}")?;
-    writeln!(
-        out,
-        "verdict: \"waited out the stall\" = the others' median decide took more than half the \
-         stall; \"unaffected\" = they decided while it slept; \"retried around it\" = they decided \
-         while it slept, some after a second ballot. \"decided during stall\" is read from the \
-         stalled thread's state, not from a clock."
-    )?;
+    let verdict = "verdict: \"waited out the stall\" = the others' median decide took more than \
+         half the stall; \"unaffected\" = they decided while it slept; \"retried around it\" = \
+         they decided while it slept, some after a second ballot. \"decided during stall\" is \
+         read from the stalled thread's state, not from a clock. others: median = their median \
+         decide (its ratio to the uncontended one).";
+    writeln!(out, "{}", super::wrap(verdict, 2, wide))?;
     for note in notes(&o.rows, o.stalled) {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "{}", super::wrap(&format!("note: {note}"), 2, wide))?;
     }
     for r in &o.rows {
         for e in r.errors.iter().take(5) {
@@ -269,6 +306,7 @@ mod tests {
             "60",
             "--instances",
             "2",
+            "--wide",
         ]);
         assert_eq!(code, 0, "{out}{err}");
         let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap_or("").to_string();
@@ -278,24 +316,32 @@ mod tests {
     }
 
     #[test]
-    fn bad_input_is_one_line_and_exit_2() {
+    fn bad_input_is_exit_2_and_the_lab_s_own_errors_one_line() {
+        // The lab's own checks: one line.
         for args in [
             &["demo", "stall", "--protocols", "nope"][..],
-            &["demo", "stall", "--threads", "0"],
-            &["demo", "stall", "--threads", "1"],
             &["demo", "stall", "--stalled", "2"],
             &["demo", "stall", "--protocols", "cas", "--point", "lock"],
             &["demo", "stall", "--protocols", "swap", "--threads", "3"],
             &["demo", "stall", "--protocols", "read-write"],
-            &["demo", "stall", "--stall-ms", "0"],
-            &["demo", "stall", "--point", "elsewhere"],
-            &["demo", "stall", "--instances", "0"],
-            &["demo"],
         ] {
             let (code, out, err) = run_cli(args);
             assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {out}{err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
             assert!(err.starts_with("conlab: "), "{args:?}: {err}");
+        }
+        // clap's: its own rendering, naming the flag.
+        for (args, flag) in [
+            (&["demo", "stall", "--threads", "0"][..], "--threads"),
+            (&["demo", "stall", "--threads", "1"], "--threads"),
+            (&["demo", "stall", "--stall-ms", "0"], "--stall-ms"),
+            (&["demo", "stall", "--point", "elsewhere"], "possible values"),
+            (&["demo", "stall", "--instances", "0"], "--instances"),
+            (&["demo"], "Usage:"),
+        ] {
+            let (code, out, err) = run_cli(args);
+            assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {out}{err}");
+            assert!(err.contains(flag), "{args:?}: {err}");
         }
     }
 }

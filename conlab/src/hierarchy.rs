@@ -3,7 +3,6 @@
 //! try to go beyond it.
 
 use super::Format;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::objects::{hierarchy, ObjectInfo, MUTEX};
 use consensus_lab::registry::{Entry, PROTOCOLS};
 use std::io::Write;
@@ -50,39 +49,51 @@ fn row(o: &ObjectInfo, e: Entry) -> Row {
 
 pub(super) fn hierarchy_cmd(
     format: Format,
+    wide: bool,
     out: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(wide, format == Format::Text)?;
     let rows = rows();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
         Format::Text => {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED).set_header([
-                "object",
-                "cons. no.",
-                "protocol",
-                "threads",
-                "loom",
-                "progress",
-            ]);
+            let mut t = super::table(wide);
+            // Narrow: object, consensus number, protocol, loom's verdict in
+            // 80 columns; --wide: thread limits and progress too.
+            let mut header = vec!["object", "cons. no.", "protocol"];
+            if wide {
+                header.push("threads");
+            }
+            header.push("loom");
+            if wide {
+                header.push("progress");
+            }
+            t.set_header(header);
+            if let Some(c) = t.column_mut(2) {
+                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
             for r in &rows {
                 let threads: Vec<String> = r.loom_threads.iter().map(usize::to_string).collect();
-                t.add_row([
+                let mut cells = vec![
                     r.object.to_string(),
                     r.consensus_number.to_string(),
                     r.protocol.to_string(),
-                    r.threads.clone(),
-                    format!("{} at {}", r.verdict, threads.join(", ")),
-                    r.progress.clone(),
-                ]);
+                ];
+                if wide {
+                    cells.push(r.threads.clone());
+                }
+                cells.push(format!("{} at {}", r.verdict, threads.join(", ")));
+                if wide {
+                    cells.push(r.progress.clone());
+                }
+                t.add_row(cells);
             }
             writeln!(out, "{t}")?;
-            writeln!(
-                out,
-                "verified: loom checked agreement and validity at those thread counts; \
+            let note = "verified: loom checked agreement and validity at those thread counts; \
                  counterexample: loom found a violation there (the protocol goes beyond \
-                 its object's consensus number, or breaks a rule). `conlab list` has the bounds."
-            )?;
+                 its object's consensus number, or breaks a rule). `conlab list` has each \
+                 protocol's progress, `conlab list --wide` the loom bounds.";
+            writeln!(out, "{}", super::wrap(note, 0, wide))?;
         }
     }
     Ok(0)
@@ -107,9 +118,10 @@ mod tests {
 
     #[test]
     fn the_table_prints() {
-        let (code, out, _) = run_cli(&["hierarchy"]);
+        let (code, out, _) = run_cli(&["hierarchy", "--wide"]);
         assert_eq!(code, 0);
         assert!(out.contains("m-register assignment") && out.contains("2m − 2"), "{out}");
+        assert!(out.contains("wait-free (1 step)"), "--wide has the progress: {out}");
         assert!(out.contains("test-and-set-3") && out.contains("counterexample at 3"), "{out}");
     }
 }

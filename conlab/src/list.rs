@@ -1,7 +1,6 @@
 //! `conlab list`: the registry as a table.
 
 use super::Format;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::registry::{Entry, PROTOCOLS};
 use std::io::Write;
 
@@ -44,35 +43,54 @@ fn row(e: Entry) -> Row {
     }
 }
 
-pub(super) fn list(format: Format, out: &mut dyn Write) -> Result<i32, Box<dyn std::error::Error>> {
+pub(super) fn list(
+    format: Format,
+    wide: bool,
+    out: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(wide, format == Format::Text)?;
     let rows: Vec<Row> = PROTOCOLS.iter().map(|e| row(*e)).collect();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
         Format::Text => {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED).set_header([
-                "protocol",
-                "primitive",
-                "cons. no.",
-                "progress",
-                "threads",
-                "loom-checked at",
-                "",
-            ]);
+            let mut t = super::table(wide);
+            // Narrow: what a protocol is, in 80 columns; --wide: its
+            // primitive and loom models too.
+            let mut header = vec!["protocol"];
+            if wide {
+                header.push("primitive");
+            }
+            header.extend(["cons. no.", "progress", "threads"]);
+            if wide {
+                header.push("loom-checked at");
+            }
+            header.push("");
+            t.set_header(header);
+            // Names whole; the longer descriptions wrap.
+            for i in [0, if wide { 3 } else { 2 }] {
+                if let Some(c) = t.column_mut(i) {
+                    c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+                }
+            }
             for r in &rows {
-                t.add_row([
-                    r.name.to_string(),
-                    r.primitive.to_string(),
-                    r.consensus_number.clone(),
-                    r.progress.clone(),
-                    r.threads.clone(),
-                    r.loom.clone(),
-                    if r.broken.is_some() { "BROKEN".into() } else { String::new() },
-                ]);
+                let mut cells = vec![r.name.to_string()];
+                if wide {
+                    cells.push(r.primitive.to_string());
+                }
+                cells.extend([r.consensus_number.clone(), r.progress.clone(), r.threads.clone()]);
+                if wide {
+                    cells.push(r.loom.clone());
+                }
+                cells.push(if r.broken.is_some() { "BROKEN".into() } else { String::new() });
+                t.add_row(cells);
             }
             writeln!(out, "{t}")?;
+            if !wide {
+                writeln!(out, "primitives, loom models and their bounds: conlab list --wide")?;
+            }
             for r in rows.iter().filter(|r| r.broken.is_some()) {
-                writeln!(out, "BROKEN {}: {}", r.name, r.broken.unwrap_or_default())?;
+                let note = format!("BROKEN {}: {}", r.name, r.broken.unwrap_or_default());
+                writeln!(out, "{}", super::wrap(&note, 2, wide))?;
             }
         }
     }

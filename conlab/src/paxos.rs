@@ -1,7 +1,6 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
-use super::{Format, Machine, EXIT_NO_QUORUM, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_VIOLATION};
 use consensus_lab::paxos::run::{run, PaxosRun};
 use consensus_lab::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
 use std::io::Write;
@@ -37,6 +36,10 @@ pub struct PaxosArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content: prepares and accepts too (else at
+    /// most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -50,8 +53,12 @@ struct Output<'a> {
     crashed_acceptors: Vec<String>,
     crashed_proposers: Vec<String>,
     stalled_proposers: Vec<String>,
-    rmws_per_decision: f64,
-    steps_per_decision: f64,
+    /// `None` when nothing was decided.
+    rmws_per_decision: Option<f64>,
+    /// `None` when nothing was decided.
+    steps_per_decision: Option<f64>,
+    /// Every proposer crashed before it could decide: nothing was tested.
+    no_proposer_alive: bool,
     run: &'a PaxosRun,
 }
 
@@ -63,6 +70,7 @@ pub(super) fn paxos(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    super::check_wide(args.wide, args.format == Format::Text)?;
     let faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
@@ -98,7 +106,11 @@ pub(super) fn paxos(
         run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())?
     };
     // All proposers' work, divided by the decisions it bought.
-    let decided = r.decided().max(1) as f64;
+    let decided = r.decided() as f64;
+    let per_decision = |work: usize| (r.decided() > 0).then(|| work as f64 / decided);
+    // Every proposer crashed on every instance without deciding.
+    let no_proposer_alive =
+        r.decided() == 0 && r.proposers.iter().all(|p| p.crashed == r.instances);
     let machine = Machine::here();
     let o = Output {
         oversubscribed: cfg.proposers > machine.cores,
@@ -110,15 +122,18 @@ pub(super) fn paxos(
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
         crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
         stalled_proposers: faults.stalls.iter().map(Stall::to_string).collect(),
-        rmws_per_decision: r.proposers.iter().map(|p| p.rmws).sum::<usize>() as f64 / decided,
-        steps_per_decision: r.proposers.iter().map(|p| p.prepares + p.accepts).sum::<usize>()
-            as f64
-            / decided,
+        rmws_per_decision: per_decision(r.proposers.iter().map(|p| p.rmws).sum()),
+        steps_per_decision: per_decision(r.proposers.iter().map(|p| p.prepares + p.accepts).sum()),
+        no_proposer_alive,
         run: &r,
     };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
-        Format::Text => write_text(&o, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&o, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     let majority = cfg.majority();
     if r.disagreements > 0 || !r.errors.is_empty() {
@@ -133,10 +148,18 @@ pub(super) fn paxos(
         )?;
         return Ok(EXIT_NO_QUORUM);
     }
+    if no_proposer_alive {
+        writeln!(
+            err,
+            "conlab: no proposer alive: nothing decided (every proposer crashed first; crash plan {}), so agreement was not tested",
+            o.crashed_proposers.join(", ")
+        )?;
+        return Ok(EXIT_INCONCLUSIVE);
+    }
     Ok(0)
 }
 
-fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
     writeln!(
@@ -177,53 +200,54 @@ fn write_text(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             r.instances, r.decisions
         )?;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "proposer",
-        "decided",
-        "crashed",
-        "no quorum",
-        "fast path",
-        "ballots",
-        "nacks",
-        "prepares",
-        "accepts",
-        "acceptor RMWs",
-    ]);
+    // Narrow: who decided and at what cost; --wide: prepares and accepts too.
+    let mut t = super::table(wide);
+    let mut header =
+        vec!["proposer", "decided", "crashed", "no quorum", "fast path", "ballots", "nacks"];
+    if wide {
+        header.extend(["prepares", "accepts"]);
+    }
+    header.push("acceptor RMWs");
+    t.set_header(header);
+    let n = |x: usize| super::thousands(x as f64, 0);
     for (j, p) in r.proposers.iter().enumerate() {
-        t.add_row([
+        let mut cells = vec![
             format!("t{j}"),
-            p.decided.to_string(),
-            p.crashed.to_string(),
-            p.no_quorum.to_string(),
-            p.fast_path.to_string(),
-            p.attempts.to_string(),
-            p.nacks.to_string(),
-            p.prepares.to_string(),
-            p.accepts.to_string(),
-            p.rmws.to_string(),
-        ]);
+            n(p.decided),
+            n(p.crashed),
+            n(p.no_quorum),
+            n(p.fast_path),
+            n(p.attempts),
+            n(p.nacks),
+        ];
+        if wide {
+            cells.extend([n(p.prepares), n(p.accepts)]);
+        }
+        cells.push(n(p.rmws));
+        t.add_row(cells);
     }
     writeln!(out, "{t}")?;
-    if r.decided() == 0 {
-        writeln!(out, "per decision: nothing was decided")?;
-    } else {
+    if let (Some(steps), Some(rmws)) = (o.steps_per_decision, o.rmws_per_decision) {
         writeln!(
             out,
             "per decision: {:.2} acceptor operations (prepares + accepts), {:.2} acceptor read-modify-writes{}",
-            o.steps_per_decision,
-            o.rmws_per_decision,
+            steps,
+            rmws,
             if o.acceptor_kind == "mutex" { " (a lock and an unlock each)" } else { " (CAS attempts)" }
         )?;
+    } else {
+        writeln!(out, "per decision: nothing was decided")?;
     }
     writeln!(
         out,
-        "time: {:.2} ms for the racing phase ({:.0} ns per instance)",
-        r.elapsed.as_secs_f64() * 1e3,
-        r.elapsed.as_nanos() as f64 / r.instances as f64
+        "time: {} ms for the racing phase ({} ns per instance)",
+        super::thousands(r.elapsed.as_secs_f64() * 1e3, 2),
+        super::thousands(r.elapsed.as_nanos() as f64 / r.instances as f64, 0)
     )?;
     if r.disagreements > 0 {
         writeln!(out, "AGREEMENT VIOLATED on {} instances", r.disagreements)?;
+    } else if r.decided() == 0 {
+        writeln!(out, "agreement: not tested (nothing was decided)")?;
     } else {
         writeln!(
             out,
@@ -283,10 +307,8 @@ mod tests {
         for args in [
             &["paxos", "--acceptors", "4"][..],
             &["paxos", "--crash-acceptor", "7"],
-            &["paxos", "--crash-acceptor", "x@1"],
             &["paxos", "--crash-proposer", "5@1"],
             &["paxos", "--crash-acceptor", "1", "--crash-acceptor", "1@3"],
-            &["paxos", "--stall-proposer", "1@2"],
             &["paxos", "--stall-proposer", "2@2:5"],
             &["paxos", "--stall-proposer", "1@2:60000", "--instances", "11"],
         ] {
@@ -294,6 +316,13 @@ mod tests {
             assert_eq!(code, 2, "{args:?}: {err}");
             assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         }
+        // A plan clap cannot parse: clap's rendering, with the parser's reason.
+        let (code, _, err) = run_cli(&["paxos", "--crash-acceptor", "x@1"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("'x@1' is not a crash point"), "{err}");
+        let (code, _, err) = run_cli(&["paxos", "--stall-proposer", "1@2"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("'1@2' is not a stall point"), "{err}");
     }
 
     #[test]
@@ -323,5 +352,28 @@ mod tests {
         ]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["rmws_per_decision"], 4.0);
+    }
+
+    #[test]
+    fn every_proposer_crashed_is_inconclusive() {
+        let (code, out, err) =
+            run_cli(&["paxos", "--crash-proposer", "0", "--crash-proposer", "1"]);
+        assert_eq!(code, crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        assert!(err.contains("no proposer alive: nothing decided"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.contains("agreement: not tested") && !out.contains("every proposer that"));
+        let (_, out, _) = run_cli(&[
+            "paxos",
+            "--crash-proposer",
+            "0",
+            "--crash-proposer",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["rmws_per_decision"].is_null() && v["steps_per_decision"].is_null(), "{v}");
+        assert_eq!(v["no_proposer_alive"], true);
+        assert_eq!(v["acceptors"], 3);
     }
 }

@@ -13,16 +13,26 @@ pub(crate) struct Row {
     pub group: Group,
     /// The protocol, baseline or primitive.
     pub name: String,
+    /// Paxos variants: the acceptors of every instance (`None` for the rest).
+    pub acceptors: Option<usize>,
     /// Threads.
     pub threads: usize,
     /// More threads than cores.
     pub oversubscribed: bool,
+    /// Its threads were pinned to cores (`--pin`).
+    pub pinned: bool,
+    /// A contended figure (2 threads or more) on a machine whose calibration
+    /// found that threads do not really run side by side: it measures the
+    /// scheduler (see the report's `calibration`).
+    pub unreliable: bool,
     /// Median ns per decision (per instance, all threads deciding) or per op.
     pub median_ns: f64,
     /// Fastest run.
     pub min_ns: f64,
     /// Slowest run.
     pub max_ns: f64,
+    /// Every run, in the order they were taken.
+    pub samples_ns: Vec<f64>,
     /// Decisions (or operations) per second, all threads together.
     pub per_second: f64,
     /// Median over the reference in the same run at the same thread count:
@@ -53,11 +63,15 @@ pub(crate) fn row(
     Row {
         group,
         name: name.into(),
+        acceptors: None,
         threads,
         oversubscribed: threads > cores,
+        pinned: false,
+        unreliable: false,
         median_ns: ns(s.median),
         min_ns: ns(s.min),
         max_ns: ns(s.max),
+        samples_ns: s.samples.iter().copied().map(ns).collect(),
         per_second: units / s.median.as_secs_f64().max(1e-12),
         ratio: None,
         raw: None,

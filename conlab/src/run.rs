@@ -6,9 +6,9 @@
 //! `check::stress`'s "no vacuous verdicts"), else 0.
 
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_VIOLATION};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use consensus_lab::check::stress::{self, StressConfig, StressReport, Verdict, MIN_CONTENDED};
-use consensus_lab::consensus::protocol::Params;
+use consensus_lab::consensus::protocol::{Knob, Params};
+use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::{self, Entry, PROTOCOLS};
 use std::io::Write;
 
@@ -49,6 +49,35 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table as wide as its content (else at most 80 columns).
+    #[arg(long)]
+    pub wide: bool,
+    /// The flags given on the command line (filled by `main_with`).
+    #[arg(skip)]
+    pub given: Vec<String>,
+}
+
+/// The flags of a protocol run and of an object run.
+const PROTOCOL_FLAGS: &[&str] = &["instances", "acceptors", "batch"];
+const OBJECT_FLAGS: &[&str] = &["ops", "histories"];
+
+/// Refuses the flags that do not apply to what `args` runs.
+fn check_flags(args: &RunArgs) -> Result<(), String> {
+    if args.object.is_some() {
+        super::refuse_flags(
+            &args.given,
+            PROTOCOL_FLAGS,
+            "to --object (it is for a protocol run)",
+            "--threads, --ops, --histories, --format",
+        )
+    } else {
+        super::refuse_flags(
+            &args.given,
+            OBJECT_FLAGS,
+            "to a protocol run (it is for --object)",
+            "--threads, --instances, --acceptors (paxos), --batch, --format",
+        )
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -56,6 +85,8 @@ struct Output {
     machine: Machine,
     threads: usize,
     oversubscribed: bool,
+    /// The acceptors of every Paxos instance, if the run has a Paxos variant.
+    paxos_acceptors: Option<usize>,
     reports: Vec<StressReport>,
     skipped: Vec<Skipped>,
 }
@@ -71,6 +102,8 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
+    check_flags(args)?;
+    super::check_wide(args.wide, args.format == Format::Text)?;
     if let Some(object) = &args.object {
         return objects(object, args, out);
     }
@@ -119,6 +152,7 @@ pub(super) fn run(
 
     let machine = Machine::here();
     let oversubscribed = cfg.threads > machine.cores;
+    let entries_acceptors = entries.iter().any(|e| e.info().knobs.contains(&Knob::Acceptors));
     let mut reports = Vec::new();
     for e in entries {
         if args.format == Format::Text {
@@ -127,10 +161,16 @@ pub(super) fn run(
         reports.push(stress::run_entry(e, &params, &cfg)?);
     }
     let violations: usize = reports.iter().map(|r| r.violations).sum();
-    let output = Output { machine, threads: cfg.threads, oversubscribed, reports, skipped };
+    let paxos_acceptors = entries_acceptors.then(|| params.acceptors.unwrap_or(DEFAULT_ACCEPTORS));
+    let output =
+        Output { machine, threads: cfg.threads, oversubscribed, paxos_acceptors, reports, skipped };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&output)?)?,
-        Format::Text => write_text(&output, &cfg, out)?,
+        Format::Text => {
+            let mut text = Vec::new();
+            write_text(&output, &cfg, args.wide, &mut text)?;
+            out.write_all(super::fit(&text, args.wide).as_bytes())?;
+        }
     }
     Ok(if violations > 0 {
         EXIT_VIOLATION
@@ -204,7 +244,12 @@ fn objects(
     })
 }
 
-fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(
+    o: &Output,
+    cfg: &StressConfig,
+    wide: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(out, "machine: {}", o.machine)?;
     if o.oversubscribed {
         writeln!(
@@ -219,38 +264,58 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
         out,
         "{} fresh instances per round, barrier every {}; a run is conclusive when {:.0} % of \
          its batches were contended (more rounds for up to {} s until then)",
-        cfg.instances,
+        super::thousands(cfg.instances as f64, 0),
         cfg.batch,
         100.0 * MIN_CONTENDED,
         cfg.budget.as_secs()
     )?;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "protocol",
-        "instances",
-        "violations",
-        "wins per thread",
-        "contended batches",
-        "rounds",
-        "time",
-        "ns / instance",
-    ]);
+    if let Some(a) = o.paxos_acceptors {
+        writeln!(out, "Paxos: {a} acceptors per instance")?;
+    }
+    // Narrow: what was found and how fast; --wide: instances and time too.
+    let mut t = super::table(wide);
+    let columns: &[&str] = if wide {
+        &[
+            "protocol",
+            "instances",
+            "violations",
+            "wins per thread",
+            "contended",
+            "rounds",
+            "time",
+            "ns/inst.",
+        ]
+    } else {
+        &["protocol", "violations", "wins per thread", "contended", "ns/inst."]
+    };
+    t.set_header(columns.iter().copied());
     for r in &o.reports {
-        t.add_row([
-            r.protocol.clone(),
-            r.instances.to_string(),
-            r.violations.to_string(),
-            format!("{:?}", r.wins),
-            format!(
-                "{} of {} ({:.0} %)",
-                r.contended_batches,
-                r.batches,
-                100.0 * r.contended_share()
-            ),
-            r.rounds.to_string(),
-            format!("{:.1} ms", r.elapsed.as_secs_f64() * 1e3),
-            format!("{:.0}", r.ns_per_instance()),
-        ]);
+        let n = |x: usize| super::thousands(x as f64, 0);
+        let mut cells = vec![r.protocol.clone()];
+        if wide {
+            cells.push(n(r.instances));
+        }
+        cells.push(n(r.violations));
+        cells.push(r.wins.iter().map(|&w| n(w as usize)).collect::<Vec<_>>().join(" "));
+        cells.push(format!(
+            "{} of {} ({:.0} %)",
+            n(r.contended_batches),
+            n(r.batches),
+            100.0 * r.contended_share()
+        ));
+        if wide {
+            cells.push(n(r.rounds));
+            cells.push(format!("{} ms", super::thousands(r.elapsed.as_secs_f64() * 1e3, 1)));
+        }
+        cells.push(super::thousands(r.ns_per_instance(), 0));
+        t.add_row(cells);
+    }
+    // Every column whole but the wins, which wrap.
+    let wins = columns.iter().position(|c| *c == "wins per thread");
+    for (i, c) in t.column_iter_mut().enumerate() {
+        if Some(i) != wins {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
     }
     writeln!(out, "{t}")?;
     for r in o.reports.iter().filter(|r| r.violations > 0) {
@@ -342,5 +407,18 @@ mod tests {
         assert!(v["reports"][0]["verdict"].is_string());
         assert_eq!(v["reports"][0]["min_contended"], 0.25);
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+        assert!(v["reports"][0]["elapsed_ms"].is_f64(), "{v}");
+        assert!(v["paxos_acceptors"].is_null());
+    }
+
+    #[test]
+    fn paxos_runs_show_their_acceptors() {
+        let (code, out, _) = run_cli(&["run", "paxos", "--acceptors", "5", "--instances", "50"]);
+        // 50 instances may not race enough to be conclusive: no violation either way.
+        assert!(code == 0 || code == EXIT_INCONCLUSIVE, "{out}");
+        assert!(out.contains("Paxos: 5 acceptors per instance"), "{out}");
+        let (_, out, _) = run_cli(&["run", "paxos", "--instances", "50", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["paxos_acceptors"], 3);
     }
 }

@@ -16,6 +16,8 @@
 //!   are part of every result.
 
 pub mod baselines;
+pub mod calibrate;
+pub mod cores;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
@@ -259,13 +261,14 @@ pub fn repeated(
     repeat: usize,
     mut run: impl FnMut() -> Result<Duration, ConsensusError>,
 ) -> Result<Stats, ConsensusError> {
-    let mut v: Vec<Duration> = (0..repeat.max(1)).map(|_| run()).collect::<Result<_, _>>()?;
+    let samples: Vec<Duration> = (0..repeat.max(1)).map(|_| run()).collect::<Result<_, _>>()?;
+    let mut v = samples.clone();
     let median = median(&mut v); // sorts v
-    Ok(Stats { median, min: v[0], max: v[v.len() - 1] })
+    Ok(Stats { median, min: v[0], max: v[v.len() - 1], samples })
 }
 
 /// The spread of repeated measurements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stats {
     /// The median.
     pub median: Duration,
@@ -273,6 +276,8 @@ pub struct Stats {
     pub min: Duration,
     /// The slowest.
     pub max: Duration,
+    /// Every measurement, in the order they were taken.
+    pub samples: Vec<Duration>,
 }
 
 #[cfg(all(test, not(loom)))]
@@ -315,5 +320,6 @@ mod tests {
         let s = repeated(4, || Ok(times.next().unwrap_or_default())).unwrap();
         assert_eq!(s.median, Duration::from_micros(3_000));
         assert_eq!((s.min, s.max), (Duration::from_millis(1), Duration::from_millis(5)));
+        assert_eq!(s.samples, [5, 1, 4, 2].map(Duration::from_millis), "in run order");
     }
 }

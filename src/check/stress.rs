@@ -133,7 +133,7 @@ pub struct StressReport {
     /// For an inconclusive run, why, in words.
     pub inconclusive: Option<String>,
     /// Wall time of the racing phases.
-    #[serde(serialize_with = "crate::threads::serialize_millis")]
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
 }
 

@@ -195,7 +195,7 @@ pub struct LinearizabilityReport {
     /// The first violation (or undecided history), rendered.
     pub example: Option<String>,
     /// Time spent checking (not recording).
-    #[serde(serialize_with = "crate::threads::serialize_millis")]
+    #[serde(rename = "check_time_ms", serialize_with = "crate::threads::serialize_millis")]
     pub check_time: Duration,
 }
 

@@ -58,6 +58,10 @@ pub use faults::{Crash, FaultPlan, Stall};
 pub use proposer::{Classic, ProposerStats, Rules};
 pub use protocol::stall_point;
 
+/// The acceptors of a Paxos instance built from registry parameters that do
+/// not set [`Params::acceptors`](crate::consensus::protocol::Params::acceptors).
+pub const DEFAULT_ACCEPTORS: usize = 3;
+
 use crate::consensus::acceptor_state;
 use crate::consensus::rounds::RoundLimit;
 use crate::consensus::stall::StallGate;

@@ -28,7 +28,7 @@ fn config(p: &Params) -> PaxosConfig {
     faults.proposers.extend(p.proposer_crash.map(|(who, after)| Crash { who, after }));
     PaxosConfig {
         proposers: p.threads,
-        acceptors: p.acceptors.unwrap_or(3),
+        acceptors: p.acceptors.unwrap_or(super::DEFAULT_ACCEPTORS),
         faults,
         rounds: p.rounds,
         fast_path: true,

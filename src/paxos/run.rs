@@ -66,7 +66,7 @@ pub struct PaxosRun {
     /// The first errors other than crash / no quorum / give-up, if any.
     pub errors: Vec<String>,
     /// Wall time of the racing phase.
-    #[serde(serialize_with = "crate::threads::serialize_millis")]
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
 }
 

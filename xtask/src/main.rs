@@ -25,6 +25,11 @@
 //!   of the code with `unsafe` blocks (the announce slots) and of the trace
 //!   under `cargo +nightly miri test`; it skips, with a message and success,
 //!   where nightly or its Miri component is missing.
+//! * `cargo xtask man`: the man pages of `conlab` (`conlab.1` and one per
+//!   subcommand) in `target/man`, rendered by the `conlab` binary itself (its
+//!   hidden `man` subcommand, clap_mangen over its own clap definition). So
+//!   xtask stays plain Rust with no dependencies (the layer check needs no
+//!   build), and the pages cannot drift from the binary they describe.
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
 //! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
@@ -49,21 +54,23 @@ fn main() -> ExitCode {
         "ci" => lint().and_then(|()| test(&[])),
         "shuttle" => shuttle(rest),
         "miri" => miri(),
+        "man" => man(),
         "help" | "--help" | "-h" => {
             println!(
                 "usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci | shuttle [FILTER] \
-                 | shuttle --replay FILE MODEL | miri>"
+                 | shuttle --replay FILE MODEL | miri | man>"
             );
             println!("  layers: the layer check alone (lint runs it first)");
             println!(
                 "  shuttle: the shuttle suite with 10 times its budget; --replay: one schedule"
             );
             println!("  miri: the unsafe code's unit tests under Miri (opt-in; skips without it)");
+            println!("  man: conlab's man pages, in target/man");
             Ok(())
         }
-        other => {
-            Err(format!("unknown task '{other}' (tasks: test, layers, lint, ci, shuttle, miri)"))
-        }
+        other => Err(format!(
+            "unknown task '{other}' (tasks: test, layers, lint, ci, shuttle, miri, man)"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -243,6 +250,19 @@ fn miri() -> Result<(), String> {
     } else {
         Err(format!("miri failed ({status})"))
     }
+}
+
+/// `conlab man target/man`: the man pages, rendered by the binary.
+fn man() -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the xtask crate has no parent directory")?;
+    let dir = root.join("target").join("man");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = dir.to_str().ok_or("the target directory's path is not UTF-8")?;
+    cargo(&["run", "--quiet", "-p", "conlab", "--", "man", dir], false)?;
+    println!("xtask: man pages in {dir} (man -l {dir}/conlab.1)");
+    Ok(())
 }
 
 /// The layer check on the workspace this xtask belongs to.
