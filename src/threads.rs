@@ -122,6 +122,43 @@ std::thread_local! {
     static PIN: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
 }
 
+std::thread_local! {
+    /// The seed [`race`] gives its threads' random generators, as set by
+    /// [`seeded`] on the calling thread (`None`: fastrand's own seeding).
+    static SEED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with every [`race`] it starts (on this thread) seeding its thread
+/// `t`'s `fastrand` generator (the one the retrying protocols' randomized
+/// backoff draws from) from `seed` and `t`: the same seed replays the same
+/// backoff draws (not the same interleaving: that is the real cores').
+pub fn seeded<R>(seed: Option<u64>, f: impl FnOnce() -> R) -> R {
+    let before = SEED.with(|s| s.replace(seed));
+    let r = f();
+    SEED.with(|s| s.set(before));
+    r
+}
+
+/// The seed [`seeded`] set on this thread, for runners that spawn their own
+/// threads: they hand it to [`seed_current`] in each.
+pub fn current_seed() -> Option<u64> {
+    SEED.with(std::cell::Cell::get)
+}
+
+/// Seeds this thread's `fastrand` generator as [`race`] seeds its thread `t`
+/// (nothing for `None`).
+pub fn seed_current(seed: Option<u64>, t: usize) {
+    if let Some(seed) = seed {
+        fastrand::seed(thread_seed(seed, t));
+    }
+}
+
+/// The seed of thread `t` of a race seeded with `seed`.
+fn thread_seed(seed: u64, t: usize) -> u64 {
+    // Distinct per thread (the golden-ratio increment of splitmix64).
+    seed ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// The ids of the cores this process may run on (its affinity mask), in order.
 pub fn core_ids() -> Vec<usize> {
     core_affinity::get_core_ids().map_or_else(Vec::new, |v| v.into_iter().map(|c| c.id).collect())
@@ -145,6 +182,7 @@ pub fn pinned<R>(cores: Option<Vec<usize>>, f: impl FnOnce() -> R) -> R {
 /// [`Error::Spawn`] if the OS refuses a thread.
 pub fn race<R: Send>(threads: usize, body: impl Fn(usize) -> R + Sync) -> Result<Vec<R>, Error> {
     let pin = PIN.with(|p| p.borrow().clone());
+    let seed = SEED.with(std::cell::Cell::get);
     std::thread::scope(|s| {
         let body = &body;
         let mut handles = Vec::with_capacity(threads);
@@ -157,6 +195,7 @@ pub fn race<R: Send>(threads: usize, body: impl Fn(usize) -> R + Sync) -> Result
                         // Best effort: a core the OS refuses leaves the thread unpinned.
                         core_affinity::set_for_current(core);
                     }
+                    seed_current(seed, t);
                     body(t)
                 })
                 .map_err(|source| Error::Spawn { thread: t, source })?;
@@ -209,6 +248,15 @@ mod tests {
         let ids = pinned(Some(cores.clone()), || race(3, |t| t).unwrap());
         assert_eq!(ids, [0, 1, 2]);
         assert!(PIN.with(|p| p.borrow().is_none()), "restored after");
+    }
+
+    #[test]
+    fn a_seeded_race_replays_its_threads_draws() {
+        let draws = || seeded(Some(7), || race(2, |_| fastrand::u64(..)).unwrap());
+        let (a, b) = (draws(), draws());
+        assert_eq!(a, b, "the same seed, the same draws");
+        assert_ne!(a[0], a[1], "each thread its own stream");
+        assert!(SEED.with(std::cell::Cell::get).is_none(), "restored after");
     }
 
     #[test]

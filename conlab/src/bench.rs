@@ -104,6 +104,10 @@ pub struct BenchArgs {
     /// bench cores: round trips per sample.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub iterations: u64,
+    /// Seed of the retrying protocols' randomized backoff (default: a random
+    /// one, printed and exported): the same seed replays the same draws.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Pin benchmark threads to cores (the calibration's pair too).
     #[arg(long, value_enum, default_value_t = Pin::Auto)]
     pub pin: Pin,
@@ -173,7 +177,7 @@ fn check(args: &BenchArgs) -> Result<Destinations, String> {
         Suite::All => {}
         Suite::Cores => super::refuse_flags(
             &args.given,
-            &["threads", "instances", "ops", "repeat", "batch", "pin"],
+            &["threads", "instances", "ops", "repeat", "batch", "pin", "seed"],
             "to `bench cores` (it pins one thread to each core of every pair)",
             "--samples, --iterations and the outputs",
         )?,
@@ -418,6 +422,9 @@ struct Meta {
     machine: Machine,
     /// Whether the benchmark threads are pinned to cores (`--pin`).
     pinning: String,
+    /// The seed of the randomized backoff (`--seed`; `None` for bench cores,
+    /// which draws nothing).
+    seed: Option<u64>,
 }
 
 #[derive(serde::Serialize)]
@@ -473,9 +480,24 @@ pub(super) fn bench(
             timestamp,
             machine,
             pinning: "on: each pair's two threads pinned to its two cores".into(),
+            seed: None,
         };
         return bench_cores(args, &dest, meta, out, err);
     }
+    let seed = super::seed_or_random(args.seed);
+    threads::seeded(Some(seed), || measure_all(args, dest, seed, timestamp, machine, out, err))
+}
+
+/// `bench` but `bench cores`, with every race seeded.
+fn measure_all(
+    args: &BenchArgs,
+    dest: Destinations,
+    seed: u64,
+    timestamp: String,
+    machine: Machine,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Box<dyn std::error::Error>> {
     // Before any contended measurement: does this machine contend at all?
     let calibration = if args.threads.iter().any(|&t| t >= 2) {
         let c = threads::pinned(pin_for(args.pin, 2), calibrate)?;
@@ -504,6 +526,7 @@ pub(super) fn bench(
             timestamp,
             machine,
             pinning: describe_pin(args.pin),
+            seed: Some(seed),
         },
         calibration,
         oversubscribed_threads: over,
@@ -651,6 +674,9 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
         )?;
     }
     writeln!(out, "pinning: {}", o.meta.pinning)?;
+    if let Some(seed) = o.meta.seed {
+        writeln!(out, "{}", super::describe_seed(seed))?;
+    }
     if let Some(c) = &o.calibration {
         writeln!(out, "{}", describe_calibration(c))?;
     }
@@ -766,6 +792,7 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "cores",
     "load_average",
     "pinning",
+    "seed",
     "calibration",
     "command_line",
 ];
@@ -806,6 +833,7 @@ fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             m.machine.cores.to_string(),
             m.machine.load.map_or(String::new(), |l| format!("{l:.2}")),
             m.pinning.clone(),
+            m.seed.map_or(String::new(), |s| s.to_string()),
             o.calibration
                 .as_ref()
                 .map_or("not run (no contended figure)".into(), describe_calibration),
@@ -835,6 +863,9 @@ fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "- started: {}", m.timestamp)?;
     writeln!(out, "- machine: {}", md(&m.machine.to_string()))?;
     writeln!(out, "- pinning: {}", m.pinning)?;
+    if let Some(seed) = m.seed {
+        writeln!(out, "- {}", super::describe_seed(seed))?;
+    }
     if let Some(c) = &o.calibration {
         writeln!(out, "- {}", md(&describe_calibration(c)))?;
     }
@@ -922,6 +953,7 @@ mod tests {
         assert!(v["command_line"].as_str().unwrap().contains("--export-csv"), "{v}");
         assert!(v["timestamp"].as_str().unwrap().ends_with('Z'), "{v}");
         assert!(v["pinning"].as_str().unwrap().starts_with("auto: thread t pinned"), "{v}");
+        let seed = v["seed"].as_u64().expect("the seed in force is exported");
         assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
         let rows = v["rows"].as_array().unwrap();
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
@@ -988,6 +1020,7 @@ mod tests {
             );
             assert!(r[col("command_line")].contains("--threads 1,2"), "{r:?}");
             assert_eq!(&r[col("conlab_version")], env!("CARGO_PKG_VERSION"));
+            assert_eq!(r[col("seed")].parse::<u64>().unwrap(), seed);
         }
         for b in BASELINES {
             assert!(records.iter().any(|r| &r[0] == "baseline" && &r[1] == b.name), "{}", b.name);
@@ -998,6 +1031,7 @@ mod tests {
         assert!(md.contains("| group | name | threads | median_ns"), "{md}");
         assert!(md.contains("--export-markdown") && md.contains("paxos (3 acceptors)"), "{md}");
         assert!(md.contains("- calibration: round trip"), "{md}");
+        assert!(md.contains(&format!("- seed: {seed} ")), "{md}");
         let text = std::fs::read_to_string(&text).unwrap();
         assert!(text.contains("machine:") && text.contains("paxos (3 acceptors)"), "{text}");
 

@@ -66,6 +66,10 @@ pub struct StallArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Seed of the retrying protocols' randomized backoff (default: a random
+    /// one, printed and exported): the same seed replays the same draws.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// The table as wide as its content: where the thread stalled, the
     /// uncontended time and the slowest decide too (else at most 80 columns).
     #[arg(long)]
@@ -82,6 +86,8 @@ struct Output {
     oversubscribed: bool,
     rows: Vec<Row>,
     skipped: Vec<Skipped>,
+    /// The seed of the retrying protocols' randomized backoff (`--seed`).
+    seed: u64,
 }
 
 pub(super) fn demo(
@@ -118,6 +124,7 @@ fn stall_cmd(
     let mut rows = Vec::new();
     // Progress, whatever the format (a JSON run is no longer silent): a bar
     // with an ETA on a terminal, else one line per protocol.
+    let seed = super::seed_or_random(args.seed);
     let bar = super::progress_bar(selected.len() as u64);
     for (i, sel) in selected.iter().enumerate() {
         let name = sel.entry.info().name;
@@ -125,7 +132,7 @@ fn stall_cmd(
             let _ = writeln!(err, "stalling {name} ({} of {}) ...", i + 1, selected.len());
         }
         bar.set_message(format!("stalling {name}"));
-        rows.push(stall::run_one(sel, &cfg)?);
+        rows.push(consensus_lab::threads::seeded(Some(seed), || stall::run_one(sel, &cfg))?);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -139,6 +146,7 @@ fn stall_cmd(
         instances: cfg.instances,
         rows,
         skipped,
+        seed,
     };
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
@@ -174,6 +182,7 @@ fn ratio(x: f64) -> String {
 fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
+    writeln!(out, "{}", super::describe_seed(o.seed))?;
     writeln!(
         out,
         "stall demo: t{s} of {n} threads pauses {ms} ms inside its protocol on each of {k} \

@@ -271,6 +271,18 @@ pub(crate) fn refuse_flags(
     }
 }
 
+/// The seed in force: `seed`, or a fresh random one (printed and exported,
+/// so any run can be replayed with `--seed`).
+pub(crate) fn seed_or_random(seed: Option<u64>) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    seed.unwrap_or_else(|| std::collections::hash_map::RandomState::new().build_hasher().finish())
+}
+
+/// What the seed line of a text report says.
+pub(crate) fn describe_seed(seed: u64) -> String {
+    format!("seed: {seed} (the randomized backoff's draws; --seed {seed} replays them, not the interleaving)")
+}
+
 /// A progress bar of `total` steps on stderr with the elapsed time and an
 /// ETA: drawn only when stderr is a terminal (hidden in pipes, files, tests).
 pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {

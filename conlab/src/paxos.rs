@@ -33,6 +33,10 @@ pub struct PaxosArgs {
     /// Do not let proposer 0's first ballot skip phase 1.
     #[arg(long)]
     pub no_fast_path: bool,
+    /// Seed of the retrying protocols' randomized backoff (default: a random
+    /// one, printed and exported): the same seed replays the same draws.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -50,6 +54,8 @@ struct Output<'a> {
     proposers: usize,
     oversubscribed: bool,
     fast_path: bool,
+    /// The seed of the proposers' randomized backoff (`--seed`).
+    seed: u64,
     crashed_acceptors: Vec<String>,
     crashed_proposers: Vec<String>,
     stalled_proposers: Vec<String>,
@@ -100,11 +106,14 @@ pub(super) fn paxos(
         )
         .into());
     }
-    let r = if args.mutex {
-        run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())?
-    } else {
-        run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())?
-    };
+    let seed = super::seed_or_random(args.seed);
+    let r = consensus_lab::threads::seeded(Some(seed), || {
+        if args.mutex {
+            run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())
+        } else {
+            run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())
+        }
+    })?;
     // All proposers' work, divided by the decisions it bought.
     let decided = r.decided() as f64;
     let per_decision = |work: usize| (r.decided() > 0).then(|| work as f64 / decided);
@@ -119,6 +128,7 @@ pub(super) fn paxos(
         acceptor_kind: if args.mutex { "mutex" } else { "packed word, CAS" },
         proposers: cfg.proposers,
         fast_path: cfg.fast_path,
+        seed,
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
         crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
         stalled_proposers: faults.stalls.iter().map(Stall::to_string).collect(),
@@ -162,6 +172,7 @@ pub(super) fn paxos(
 fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
+    writeln!(out, "{}", super::describe_seed(o.seed))?;
     writeln!(
         out,
         "Paxos: {} acceptors ({}), {} proposers{}; fast path {}",
@@ -375,5 +386,11 @@ mod tests {
         assert!(v["rmws_per_decision"].is_null() && v["steps_per_decision"].is_null(), "{v}");
         assert_eq!(v["no_proposer_alive"], true);
         assert_eq!(v["acceptors"], 3);
+        assert!(v["seed"].is_u64(), "a random seed is still reported: {v}");
+        let (_, out, _) = run_cli(&["paxos", "--seed", "42", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["seed"], 42);
+        let (_, out, _) = run_cli(&["paxos", "--seed", "42"]);
+        assert!(out.contains("seed: 42 ") && out.contains("--seed 42 replays"), "{out}");
     }
 }

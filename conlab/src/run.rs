@@ -415,7 +415,7 @@ mod tests {
     fn paxos_runs_show_their_acceptors() {
         let (code, out, _) = run_cli(&["run", "paxos", "--acceptors", "5", "--instances", "50"]);
         // 50 instances may not race enough to be conclusive: no violation either way.
-        assert!(code == 0 || code == EXIT_INCONCLUSIVE, "{out}");
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}");
         assert!(out.contains("Paxos: 5 acceptors per instance"), "{out}");
         let (_, out, _) = run_cli(&["run", "paxos", "--instances", "50", "--format", "json"]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();

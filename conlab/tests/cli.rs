@@ -101,6 +101,7 @@ fn the_stall_demo_shows_locks_blocked_and_wait_free_protocols_deciding() {
     assert_eq!(row("lock-std")["during_stall"], 0);
     assert_eq!(row("cas")["point"], "announce");
     assert_eq!(row("paxos")["point"], "paxos-phase");
+    assert!(v["seed"].is_u64(), "the seed in force: {v}");
     assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
 }
 

@@ -15,9 +15,14 @@ fn spawn<'scope, R: Send + 'scope>(
     t: usize,
     f: impl FnOnce() -> R + Send + 'scope,
 ) -> Result<thread::ScopedJoinHandle<'scope, R>, ConsensusError> {
+    // The caller's seed (`threads::seeded`), as `race` would give thread t.
+    let seed = crate::threads::current_seed();
     thread::Builder::new()
         .name(format!("conlab-stall-t{t}"))
-        .spawn_scoped(s, f)
+        .spawn_scoped(s, move || {
+            crate::threads::seed_current(seed, t);
+            f()
+        })
         .map_err(|source| crate::threads::Error::Spawn { thread: t, source }.into())
 }
 
