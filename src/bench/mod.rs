@@ -250,7 +250,7 @@ fn failures_are_errors(errors: usize) -> Result<(), ConsensusError> {
     Ok(())
 }
 
-/// Median ([`median`](crate::threads::median): for an even `repeat`, the mean of the two
+/// Median ([`median`]: for an even `repeat`, the mean of the two
 /// middle runs), min and max of `repeat` measurements of `run`.
 ///
 /// # Errors
