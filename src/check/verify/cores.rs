@@ -116,8 +116,14 @@ fn judge(r: &StressReport, plan: &Plan) -> Result<String, Failure> {
             format!(" ({} threads on {} cores: oversubscribed)", r.threads, r.cores)
         } else {
             String::new()
-        }
+        },
     );
+    // No violation but too few contended batches: say that the real cores
+    // tested little (loom's verdict, the stage before, is the one that counts).
+    let summary = match (&r.inconclusive, r.violations) {
+        (Some(why), 0) => format!("{summary}; INCONCLUSIVE on real cores: {why}"),
+        _ => summary,
+    };
     match plan.expect {
         Expect::Holds if r.violations > 0 => Err(Failure::Violation {
             message: format!(
