@@ -80,19 +80,16 @@ impl<S: Eq> Eq for Key<S> {}
 /// The set of explored pairs.
 pub(super) struct Memo<S> {
     seen: HashSet<Key<S>>,
-    /// Bytes per entry, estimated: the bitset, the state's inline size, the
-    /// `Rc` header and the table's own word.
+    /// Heap bytes per stored entry, estimated: the bitset, the state's inline
+    /// size and the `Rc`'s two counts (a state shared with its parent is
+    /// counted again: an over-estimate).
     entry_bytes: usize,
 }
 
 impl<S: Hash + Eq> Memo<S> {
     /// A memo for bitsets of `words` words.
     pub(super) fn new(words: usize) -> Self {
-        let entry_bytes = words * 8
-            + std::mem::size_of::<Key<S>>()
-            + std::mem::size_of::<S>()
-            + 2 * std::mem::size_of::<usize>()
-            + 8;
+        let entry_bytes = words * 8 + std::mem::size_of::<S>() + 2 * std::mem::size_of::<usize>();
         Memo { seen: HashSet::new(), entry_bytes }
     }
 
@@ -113,7 +110,9 @@ impl<S: Hash + Eq> Memo<S> {
 
     /// An estimate of the memory the memo holds (states' heap data not counted).
     pub(super) fn bytes(&self) -> usize {
-        self.seen.capacity().max(self.seen.len()) * self.entry_bytes
+        // The table's slots (one control byte each), then each entry's heap data.
+        self.seen.capacity() * (std::mem::size_of::<Key<S>>() + 1)
+            + self.seen.len() * self.entry_bytes
     }
 }
 
