@@ -22,8 +22,8 @@ mod benches {
         ("cas-register", Kind::CasRegister, 5, 2_000, 1, false),
         ("cas-register", Kind::CasRegister, 10, 2_000, 1, false),
         // Unpartitioned, the search interleaves every key with every other:
-        // 10,000 operations exhaust the 1 GiB memo budget (Unknown), so the
-        // unpartitioned case is a tenth of the size.
+        // 10,000 operations take seconds and about a gigabyte of memo
+        // (docs/src/linearizability.md), so that case is a tenth of the size.
         ("kv-20-keys", Kind::Kv, 10, 1_000, 20, false),
         ("kv-20-keys-partitioned", Kind::Kv, 10, 1_000, 20, true),
         ("kv-20-keys-partitioned", Kind::Kv, 10, 10_000, 20, true),
