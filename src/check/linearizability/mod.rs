@@ -30,9 +30,8 @@
 //!
 //! **Cost.** Each step costs a model step, a hash of the linearized set (n/64
 //! words) and of the state, and, only for a new pair, one copy of the set: the
-//! memo is probed with borrowed data ([`memo`](self::memo)) and states are
-//! shared behind `Rc` ([`model`](self::model) explains why a step returns a
-//! `Cow`). Linear in practice when few operations overlap and each
+//! memo is probed with borrowed data (`memo.rs`) and states are shared
+//! behind `Rc` ([`model`](self::model) explains why a step returns a `Cow`). Linear in practice when few operations overlap and each
 //! operation's effect is settled soon (registers, read-modify-writes). The
 //! general problem is NP-complete, and a queue shows why: the order of two
 //! concurrent enqueues is only settled when their values are dequeued, so a
