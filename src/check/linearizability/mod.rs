@@ -31,7 +31,8 @@
 //! **Cost.** Each step costs a model step, a hash of the linearized set (n/64
 //! words) and of the state, and, only for a new pair, one copy of the set: the
 //! memo is probed with borrowed data (`memo.rs`) and states are shared
-//! behind `Rc` ([`model`](self::model) explains why a step returns a `Cow`). Linear in practice when few operations overlap and each
+//! behind `Rc` ([`model`] explains why a step returns a `Cow`). Linear in
+//! practice when few operations overlap and each
 //! operation's effect is settled soon (registers, read-modify-writes). The
 //! general problem is NP-complete, and a queue shows why: the order of two
 //! concurrent enqueues is only settled when their values are dequeued, so a
@@ -42,7 +43,7 @@
 //!
 //! **Partitions.** A history of independent objects (a key-value store, key
 //! by key) is linearizable iff each object's sub-history is (locality, Herlihy
-//! & Wing; P-compositionality, Horn & Kroening). [`check_partitioned`] checks
+//! & Wing; P-compositionality, Horn & Kroening). `check_partitioned` checks
 //! the partitions in parallel on rayon and stops at the first one that is not
 //! linearizable, naming it.
 //!

@@ -70,18 +70,6 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
-impl Stats {
-    /// Sums `other` into `self` (elapsed: the larger, partitions run in parallel).
-    pub(super) fn absorb(&mut self, other: &Stats) {
-        self.steps += other.steps;
-        self.states += other.states;
-        self.memo_bytes += other.memo_bytes;
-        self.backtracks += other.backtracks;
-        self.partitions += other.partitions;
-        self.elapsed = self.elapsed.max(other.elapsed);
-    }
-}
-
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
