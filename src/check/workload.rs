@@ -7,7 +7,7 @@
 //! the linearizability checker needs). The history goes to
 //! [`linearizability::check`] against the object's specification.
 
-use crate::check::linearizability::{self, History, Operation, Verdict};
+use crate::check::linearizability::{self, html, History, Operation, Verdict};
 use crate::consensus::ConsensusError;
 use crate::objects::assignment::{AssignOp, Assignment};
 use crate::objects::queue::{Queue, QueueOp};
@@ -184,6 +184,10 @@ pub struct LinearizabilityReport {
     pub unknown: usize,
     /// The first violation (or undecided history), rendered.
     pub example: Option<String>,
+    /// The first violation as a self-contained HTML picture
+    /// ([`html::render`]); not serialized.
+    #[serde(skip)]
+    pub picture: Option<String>,
     /// Time spent checking (not recording).
     #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub check_time: Duration,
@@ -219,6 +223,7 @@ pub fn check_object<O: Workload>(
         violations: 0,
         unknown: 0,
         example: None,
+        picture: None,
         check_time: Duration::ZERO,
     };
     for h in 0..histories {
@@ -229,9 +234,17 @@ pub fn check_object<O: Workload>(
         report.check_time += start.elapsed();
         match verdict {
             Verdict::Linearizable(_) => {}
-            Verdict::NotLinearizable(e) => {
+            Verdict::NotLinearizable(ref e) => {
                 report.violations += 1;
                 report.example.get_or_insert_with(|| e.to_string());
+                if report.picture.is_none() {
+                    let title = format!("{}: history {h} of {threads} threads", O::INFO.name);
+                    let describe = |o: &Operation<_, _>| match &o.ret {
+                        Some((_, r)) => format!("t{} {:?} → {:?}", o.thread, o.op, r),
+                        None => format!("t{} {:?} → (never returned)", o.thread, o.op),
+                    };
+                    report.picture = Some(html::render(&history, &verdict, &title, &describe));
+                }
             }
             Verdict::Unknown(u) => {
                 report.unknown += 1;
