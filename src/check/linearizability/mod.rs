@@ -28,8 +28,14 @@
 //! stamps two events alike, such as the workload's counter, both rules agree).
 //! A return stamped before its own call is read as a return at the call.
 //!
-//! **Cost.** Each step costs a model step, a hash of the linearized set (n/64
-//! words) and of the state, and, only for a new pair, one copy of the set: the
+//! **Cost.** The search explores each (linearized set, state) pair at most
+//! once, and from each tries every candidate (the operations that may come
+//! next: at most the operations open at that point, plus crashed ones) with
+//! each of its successor states; so its work is bounded by the number of
+//! reachable pairs, exponential in the worst case (2^n sets times the states),
+//! and close to n when few operations overlap. Each step costs a model step, a
+//! hash of the linearized set (n/64 words) and of the state, and, only for a
+//! new pair, one copy of the set: the
 //! memo is probed with borrowed data (`memo.rs`) and states are shared
 //! behind `Rc` ([`model`] explains why a step returns a `Cow`). Linear in
 //! practice when few operations overlap and each
