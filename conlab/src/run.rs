@@ -25,10 +25,6 @@ pub struct RunArgs {
     /// With --object: histories to record and check.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub histories: u64,
-    /// With --object: write the first non-linearizable history, as an HTML
-    /// picture, to this file.
-    #[arg(long)]
-    pub visualize: Option<std::path::PathBuf>,
     /// Threads racing on every instance.
     #[arg(long, short, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
@@ -68,9 +64,6 @@ pub(super) fn run(
 ) -> Result<i32, Box<dyn std::error::Error>> {
     if let Some(object) = &args.object {
         return objects(object, args, out);
-    }
-    if args.visualize.is_some() {
-        return Err("--visualize draws an object's history: it needs --object".into());
     }
     let protocol = args.protocol.as_deref().unwrap_or("all");
     let cfg = StressConfig {
@@ -144,9 +137,6 @@ fn objects(
     })?;
     let threads = args.threads as usize;
     let r = (entry.check)(threads, usize::try_from(args.ops)?, usize::try_from(args.histories)?)?;
-    if let (Some(path), Some(page)) = (&args.visualize, &r.picture) {
-        std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
     let machine = Machine::here();
     match args.format {
         Format::Json => {
@@ -173,12 +163,6 @@ fn objects(
             )?;
             if let Some(e) = &r.example {
                 writeln!(out, "first violation:\n{e}")?;
-            }
-            if let Some(path) = &args.visualize {
-                match &r.picture {
-                    Some(_) => writeln!(out, "picture of the first violation: {}", path.display())?,
-                    None => writeln!(out, "no violation: no picture written")?,
-                }
             }
         }
     }
@@ -242,19 +226,6 @@ fn write_text(o: &Output, cfg: &StressConfig, out: &mut dyn Write) -> std::io::R
 #[cfg(test)]
 mod tests {
     use crate::tests::run_cli;
-
-    #[test]
-    fn visualize_writes_no_picture_without_a_violation_and_needs_object() {
-        let path = std::env::temp_dir().join(format!("conlab-run-{}.html", std::process::id()));
-        let p = path.to_str().unwrap();
-        let args =
-            ["run", "--object", "register", "--ops", "200", "--histories", "2", "--visualize", p];
-        let (code, out, err) = run_cli(&args);
-        assert_eq!(code, 0, "{out}{err}");
-        assert!(out.contains("no violation: no picture written") && !path.exists(), "{out}");
-        let (code, _, err) = run_cli(&["run", "cas", "--visualize", p]);
-        assert_eq!(code, crate::EXIT_USAGE, "{err}");
-    }
 
     #[test]
     fn run_all_reports_zero_violations() {
