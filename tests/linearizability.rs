@@ -129,4 +129,7 @@ fn the_deliberately_wrong_object_is_caught() {
     let r = check_object::<LaggingRegister>(2, 200, 20).unwrap();
     assert!(r.violations > 0, "{r:?}");
     assert!(r.example.as_deref().unwrap_or("").contains("not linearizable"), "{r:?}");
+    let picture = r.picture.as_deref().unwrap_or("");
+    assert_eq!(picture.matches(r#"<g class="lane">"#).count(), 2, "one lane per thread");
+    assert!(picture.contains(r#"class="op stuck""#), "the stuck operation is marked");
 }

@@ -159,6 +159,30 @@ fn describe(o: &consensus_lab::check::linearizability::Operation<Call, Value>) -
     }
 }
 
+/// What the picture shows: for a partition that is not linearizable, only
+/// that partition's operations (the others linearize and would drown it).
+fn pictured(
+    history: &History<Call, Value>,
+    verdict: &Verdict<Call, Value>,
+) -> Option<(History<Call, Value>, Verdict<Call, Value>)> {
+    let Verdict::NotLinearizable(e) = verdict else { return None };
+    e.partition.as_ref()?;
+    let key = e.stuck.first().or(e.prefix.first())?.op.key.clone();
+    let mut new_id = std::collections::HashMap::new();
+    let mut sub = History::default();
+    for (i, o) in history.ops.iter().enumerate() {
+        if o.op.key == key {
+            new_id.insert(i, sub.ops.len());
+            sub.ops.push(o.clone());
+        }
+    }
+    let remap = |ids: &[usize]| ids.iter().filter_map(|i| new_id.get(i).copied()).collect();
+    let mut e = e.clone();
+    e.prefix_ids = remap(&e.prefix_ids);
+    e.stuck_ids = remap(&e.stuck_ids);
+    Some((sub, Verdict::NotLinearizable(e)))
+}
+
 pub(super) fn check_history(
     args: &CheckHistoryArgs,
     out: &mut dyn Write,
@@ -176,8 +200,13 @@ pub(super) fn check_history(
     let verdict = kind.check(&history, args.partition_by_key, &options);
     let crashed = history.ops.iter().filter(|o| o.ret.is_none()).count();
     if let Some(path) = &args.visualize {
-        let page =
-            html::render(&history, &verdict, &format!("{name} ({:?})", args.model), &describe);
+        let title = format!("{name} ({:?})", args.model);
+        let page = match pictured(&history, &verdict) {
+            Some((h, v)) => {
+                html::render(&h, &v, &format!("{title}: the failing partition"), &describe)
+            }
+            None => html::render(&history, &verdict, &title, &describe),
+        };
         std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     match args.format {
@@ -335,6 +364,9 @@ mod tests {
         );
         let page = std::fs::read_to_string(&html).unwrap();
         assert_eq!(page.matches(r#"class="op stuck""#).count(), 1, "{page}");
+        // Only the failing partition (key x: 2 operations, 2 processes) is drawn.
+        assert_eq!(page.matches(r#"<g class="lane">"#).count(), 2, "{page}");
+        assert!(page.contains("the failing partition"), "{page}");
         let (code, out, _) =
             run_cli(&["check-history", p.to_str().unwrap(), "--model", "kv", "--format", "json"]);
         assert_eq!(code, EXIT_VIOLATION);

@@ -14,7 +14,7 @@
 //! ([`LinearizabilityReport::overlapping`]); with none (1 thread, or threads
 //! that took turns), [`LinearizabilityReport::inconclusive`] says so.
 
-use crate::check::linearizability::{self, History, Operation, Verdict};
+use crate::check::linearizability::{self, html, History, Operation, Verdict};
 use crate::consensus::ConsensusError;
 use crate::objects::assignment::{AssignOp, Assignment};
 use crate::objects::queue::{Queue, QueueOp};
@@ -194,6 +194,10 @@ pub struct LinearizabilityReport {
     pub overlapping: usize,
     /// The first violation (or undecided history), rendered.
     pub example: Option<String>,
+    /// The first violation as a self-contained HTML picture
+    /// ([`html::render`]); not serialized.
+    #[serde(skip)]
+    pub picture: Option<String>,
     /// Time spent checking (not recording).
     #[serde(rename = "check_time_ms", serialize_with = "crate::threads::serialize_millis")]
     pub check_time: Duration,
@@ -267,6 +271,7 @@ pub fn check_object<O: Workload>(
         unknown: 0,
         overlapping: 0,
         example: None,
+        picture: None,
         check_time: Duration::ZERO,
     };
     for h in 0..histories {
@@ -278,9 +283,17 @@ pub fn check_object<O: Workload>(
         report.check_time += start.elapsed();
         match verdict {
             Verdict::Linearizable(_) => {}
-            Verdict::NotLinearizable(e) => {
+            Verdict::NotLinearizable(ref e) => {
                 report.violations += 1;
                 report.example.get_or_insert_with(|| e.to_string());
+                if report.picture.is_none() {
+                    let title = format!("{}: history {h} of {threads} threads", O::INFO.name);
+                    let describe = |o: &Operation<_, _>| match &o.ret {
+                        Some((_, r)) => format!("t{} {:?} → {:?}", o.thread, o.op, r),
+                        None => format!("t{} {:?} → (never returned)", o.thread, o.op),
+                    };
+                    report.picture = Some(html::render(&history, &verdict, &title, &describe));
+                }
             }
             Verdict::Unknown(u) => {
                 report.unknown += 1;

@@ -28,7 +28,13 @@ struct Reader<'a> {
     text: &'a [u8],
     pos: usize,
     line: usize,
+    /// Collections open around the current position.
+    depth: usize,
 }
+
+/// The deepest nesting of forms read (an event is three or four deep): a limit keeps
+/// a file of ten thousand `[` from overflowing the stack.
+const MAX_DEPTH: usize = 64;
 
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError { line, message: message.into() })
@@ -87,6 +93,16 @@ impl Reader<'_> {
 
     /// The next value (`None`: a `#_` discard consumed one).
     fn value(&mut self) -> Result<Option<Edn>, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return err(self.line, format!("nested deeper than {MAX_DEPTH} forms"));
+        }
+        self.depth += 1;
+        let v = self.form();
+        self.depth -= 1;
+        v
+    }
+
+    fn form(&mut self) -> Result<Option<Edn>, ParseError> {
         let line = self.line;
         let Some(c) = self.skip() else { return err(line, "unexpected end of file") };
         self.pos += 1;
@@ -248,7 +264,7 @@ fn event(pairs: Vec<(Edn, Edn)>, line: usize) -> Result<Event, ParseError> {
 /// # Errors
 /// The first malformed form, with its line.
 pub fn parse(text: &str) -> Result<Vec<Event>, ParseError> {
-    let mut r = Reader { text: text.as_bytes(), pos: 0, line: 1 };
+    let mut r = Reader { text: text.as_bytes(), pos: 0, line: 1, depth: 0 };
     let mut events = Vec::new();
     while r.skip().is_some() {
         let line = r.line;

@@ -52,7 +52,7 @@ pub fn render<Op, Ret>(
     let height = lane_h * lanes.len() as f64 + 20.0;
 
     let mut svg = String::new();
-    for (&p, &k) in &lane {
+    for (k, &p) in lanes.iter().enumerate() {
         let y = 10.0 + lane_h * k as f64;
         let _ = write!(
             svg,
@@ -156,6 +156,9 @@ mod tests {
     #[test]
     fn the_page_has_a_lane_per_process_and_marks_the_stuck_operation() {
         let (_, page) = failing();
+        // Lanes top to bottom in process order.
+        let at = |p: &str| page.find(p).unwrap();
+        assert!(at("process 0<") < at("process 1<") && at("process 1<") < at("process 2<"));
         assert_eq!(page.matches(r#"<g class="lane">"#).count(), 3);
         assert_eq!(page.matches(r#"class="op prefix""#).count(), 1);
         assert_eq!(page.matches(r#"class="op stuck""#).count(), 1);

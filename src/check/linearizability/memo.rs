@@ -80,27 +80,38 @@ impl<S: Eq> Eq for Key<S> {}
 /// The set of explored pairs.
 pub(super) struct Memo<S> {
     seen: HashSet<Key<S>>,
-    /// Bytes per entry, estimated: the bitset, the state's inline size, the
-    /// `Rc` header and the table's own word.
+    /// Heap bytes per stored entry, estimated: the bitset, the state's inline
+    /// size and the `Rc`'s two counts (a state shared with its parent is
+    /// counted again: an over-estimate).
     entry_bytes: usize,
+    /// The heap data of the states stored, as the model estimates it.
+    state_bytes: usize,
 }
 
 impl<S: Hash + Eq> Memo<S> {
     /// A memo for bitsets of `words` words.
     pub(super) fn new(words: usize) -> Self {
-        let entry_bytes = words * 8
-            + std::mem::size_of::<Key<S>>()
-            + std::mem::size_of::<S>()
-            + 2 * std::mem::size_of::<usize>()
-            + 8;
-        Memo { seen: HashSet::new(), entry_bytes }
+        let entry_bytes = words * 8 + std::mem::size_of::<S>() + 2 * std::mem::size_of::<usize>();
+        Memo { seen: HashSet::new(), entry_bytes, state_bytes: 0 }
     }
 
-    /// Records `(done, state)`; false if it was there already.
-    pub(super) fn insert(&mut self, done: &[u64], state: &Rc<S>) -> bool {
+    /// Records `(done, state)`; false if it was there already. `heap` is the
+    /// state's heap data in bytes, counted if it is stored (`None`: it is
+    /// shared with an entry already counted).
+    pub(super) fn insert(
+        &mut self,
+        done: &[u64],
+        state: &Rc<S>,
+        heap: impl FnOnce() -> usize,
+    ) -> bool {
         let probe = (done, &**state);
         if self.seen.contains(&probe as &dyn View<S>) {
             return false;
+        }
+        // A state shared with its parent (a read) is stored once: count its
+        // heap data only for a state that nothing else holds yet.
+        if Rc::strong_count(state) == 1 {
+            self.state_bytes += heap();
         }
         self.seen.insert(Key { done: done.into(), state: Rc::clone(state) });
         true
@@ -111,9 +122,12 @@ impl<S: Hash + Eq> Memo<S> {
         self.seen.len()
     }
 
-    /// An estimate of the memory the memo holds (states' heap data not counted).
+    /// An estimate of the memory the memo holds.
     pub(super) fn bytes(&self) -> usize {
-        self.seen.capacity().max(self.seen.len()) * self.entry_bytes
+        // The table's slots (one control byte each), then each entry's heap data.
+        self.seen.capacity() * (std::mem::size_of::<Key<S>>() + 1)
+            + self.seen.len() * self.entry_bytes
+            + self.state_bytes
     }
 }
 
@@ -125,11 +139,12 @@ mod tests {
     fn a_pair_is_stored_once() {
         let mut m = Memo::new(1);
         let s = Rc::new(5u32);
-        assert!(m.insert(&[1], &s));
-        assert!(!m.insert(&[1], &Rc::new(5)));
-        assert!(m.insert(&[3], &s));
-        assert!(m.insert(&[1], &Rc::new(6)));
+        assert!(m.insert(&[1], &s, || 100));
+        assert!(!m.insert(&[1], &Rc::new(5), || 100));
+        assert!(m.insert(&[3], &s, || 100));
+        assert!(m.insert(&[1], &Rc::new(6), || 100));
         assert_eq!(m.len(), 3);
-        assert!(m.bytes() >= 3 * 8);
+        // `s` counted once (the second time it was shared), the 6 once.
+        assert!(m.bytes() >= 200 + 3 * 8);
     }
 }

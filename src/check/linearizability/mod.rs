@@ -28,11 +28,17 @@
 //! stamps two events alike, such as the workload's counter, both rules agree).
 //! A return stamped before its own call is read as a return at the call.
 //!
-//! **Cost.** Each step costs a model step, a hash of the linearized set (n/64
-//! words) and of the state, and, only for a new pair, one copy of the set: the
-//! memo is probed with borrowed data ([`memo`](self::memo)) and states are
-//! shared behind `Rc` ([`model`](self::model) explains why a step returns a
-//! `Cow`). Linear in practice when few operations overlap and each
+//! **Cost.** The search explores each (linearized set, state) pair at most
+//! once, and from each tries every candidate (the operations that may come
+//! next: at most the operations open at that point, plus crashed ones) with
+//! each of its successor states; so its work is bounded by the number of
+//! reachable pairs, exponential in the worst case (2^n sets times the states),
+//! and close to n when few operations overlap. Each step costs a model step, a
+//! hash of the linearized set (n/64 words) and of the state, and, only for a
+//! new pair, one copy of the set: the
+//! memo is probed with borrowed data (`memo.rs`) and states are shared
+//! behind `Rc` ([`model`] explains why a step returns a `Cow`). Linear in
+//! practice when few operations overlap and each
 //! operation's effect is settled soon (registers, read-modify-writes). The
 //! general problem is NP-complete, and a queue shows why: the order of two
 //! concurrent enqueues is only settled when their values are dequeued, so a
@@ -43,7 +49,7 @@
 //!
 //! **Partitions.** A history of independent objects (a key-value store, key
 //! by key) is linearizable iff each object's sub-history is (locality, Herlihy
-//! & Wing; P-compositionality, Horn & Kroening). [`check_partitioned`] checks
+//! & Wing; P-compositionality, Horn & Kroening). `check_partitioned` checks
 //! the partitions in parallel on rayon and stops at the first one that is not
 //! linearizable, naming it.
 //!

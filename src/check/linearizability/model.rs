@@ -46,6 +46,13 @@ pub trait Model {
         ret: Option<&Self::Ret>,
     ) -> Option<Cow<'s, Self::State>>;
 
+    /// The heap bytes `state` holds beyond its inline size, for the memory
+    /// budget (an estimate is enough; the default, 0, suits plain values).
+    fn heap_bytes(&self, state: &Self::State) -> usize {
+        let _ = state;
+        0
+    }
+
     /// Every state `op` returning `ret` may leave (a non-deterministic model:
     /// a crashed `take` from a bag may have removed any element). The default
     /// is the one state of [`accepts`](Model::accepts); a non-deterministic

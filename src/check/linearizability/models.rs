@@ -213,6 +213,18 @@ impl Model for Generic {
         }
     }
 
+    fn heap_bytes(&self, s: &State) -> usize {
+        // Per element: the value (and the key) inline, plus B-tree / ring
+        // overhead; a value's own heap data (strings, lists) is not counted.
+        let v = std::mem::size_of::<Value>();
+        match s {
+            State::Register(_) => 0,
+            State::Map(m) => m.len() * (2 * v + 16),
+            State::Queue(q) => q.capacity() * v,
+            State::Set(set) => set.len() * (v + 16),
+        }
+    }
+
     fn accepts<'s>(&self, s: &'s State, c: &Call, ret: Option<&Value>) -> Option<Cow<'s, State>> {
         if !self.0.functions().contains(&c.f) {
             return None;

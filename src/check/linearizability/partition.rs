@@ -77,7 +77,10 @@ where
 
     let mut total = Stats::default();
     for (_, s) in &results {
-        total.absorb(s);
+        total.steps += s.steps;
+        total.states += s.states;
+        total.memo_bytes += s.memo_bytes;
+        total.backtracks += s.backtracks;
     }
     total.partitions = parts.len();
     total.elapsed = start.elapsed();

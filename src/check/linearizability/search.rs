@@ -136,7 +136,7 @@ pub(super) fn search<M: Model>(
                 }));
                 done[i / 64] |= 1 << (i % 64);
                 for (j, s) in successors.iter().enumerate().skip(k) {
-                    if memo.insert(&done, s) {
+                    if memo.insert(&done, s, || model.heap_bytes(s)) {
                         pick = Some((i, j, Rc::clone(s)));
                         break;
                     }

@@ -53,7 +53,11 @@ fn edn_forms_of_the_subset() {
 
 #[test]
 fn bad_edn_says_which_line_and_what() {
+    let deep = "[".repeat(100_000);
+    let discards = "#_".repeat(100_000);
     for (text, line, what) in [
+        (deep.as_str(), 1, "nested deeper than 64"),
+        (discards.as_str(), 1, "nested deeper than 64"),
         ("{:type :invoke :f :read :process 0}\n{:type :ok :f :read", 2, "unclosed"),
         ("\n\n{:type :launch :f :read :process 0}", 3, ":type :launch"),
         ("{:type :ok :f :read :value 1.5 :process 0}", 1, "floats"),

@@ -12,9 +12,11 @@ pub struct Budget {
     pub time: Option<Duration>,
     /// Memo entries (explored (linearized set, state) pairs), per search.
     pub states: Option<usize>,
-    /// The memo's estimated size in bytes, per search (the states' own heap
-    /// data not counted). The default, 1 GiB, is what keeps a hard history
-    /// from growing the memo until the allocator aborts the process.
+    /// The memo's estimated size in bytes, per search (states' heap data as
+    /// [`Model::heap_bytes`](super::Model::heap_bytes) says). The default,
+    /// 1 GiB, is what keeps a hard history from growing the memo until the
+    /// allocator aborts the process. It is an estimate: allocator overhead
+    /// and the search's own stack come on top.
     pub memory: Option<usize>,
 }
 
@@ -66,18 +68,6 @@ pub struct Stats {
     /// Wall-clock time.
     #[serde(serialize_with = "crate::threads::serialize_millis")]
     pub elapsed: Duration,
-}
-
-impl Stats {
-    /// Sums `other` into `self` (elapsed: the larger, partitions run in parallel).
-    pub(super) fn absorb(&mut self, other: &Stats) {
-        self.steps += other.steps;
-        self.states += other.states;
-        self.memo_bytes += other.memo_bytes;
-        self.backtracks += other.backtracks;
-        self.partitions += other.partitions;
-        self.elapsed = self.elapsed.max(other.elapsed);
-    }
 }
 
 impl fmt::Display for Stats {
