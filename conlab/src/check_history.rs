@@ -20,16 +20,13 @@
 //! linearizable, 4 unknown (the `--timeout` ran out, or the memo's 1 GiB
 //! budget), 2 for a bad file (its line and what is wrong) or bad arguments.
 
-use super::{Format, EXIT_VIOLATION};
+use super::{Format, EXIT_INCONCLUSIVE, EXIT_VIOLATION};
 use consensus_lab::check::linearizability::events::{self, Event, ParseError, Type};
 use consensus_lab::check::linearizability::models::{Call, Kind, Value};
 use consensus_lab::check::linearizability::{edn, html, Budget, History, Options, Verdict};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Exit code for a check that ran out of budget before deciding.
-const EXIT_UNKNOWN: i32 = 4;
 
 /// The models `--model` takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -264,7 +261,7 @@ pub(super) fn check_history(
     Ok(match verdict {
         Verdict::Linearizable(_) => 0,
         Verdict::NotLinearizable(_) => EXIT_VIOLATION,
-        Verdict::Unknown(_) => EXIT_UNKNOWN,
+        Verdict::Unknown(_) => EXIT_INCONCLUSIVE,
     })
 }
 
@@ -392,7 +389,7 @@ mod tests {
             "--timeout",
             "0.2",
         ]);
-        assert_eq!(code, EXIT_UNKNOWN, "{out}{err}");
+        assert_eq!(code, EXIT_INCONCLUSIVE, "{out}{err}");
         assert!(out.contains("unknown: the time budget ran out"), "{out}");
     }
 
