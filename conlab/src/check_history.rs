@@ -221,7 +221,7 @@ pub(super) fn check_history(
                         Value,
                     >| describe(o);
                     if let Some(p) = &e.partition {
-                        writeln!(out, "partition (key) {p}:")?;
+                        writeln!(out, "partition {p}:")?;
                     }
                     writeln!(out, "NOT LINEARIZABLE: the longest linearizable prefix has {} operations, ending with:", e.prefix.len())?;
                     for o in e.prefix.iter().rev().take(8).rev() {
@@ -355,10 +355,7 @@ mod tests {
             html.to_str().unwrap(),
         ]);
         assert_eq!(code, EXIT_VIOLATION, "{out}{err}");
-        assert!(
-            out.contains("partition (key) Some(Str(\"x\"))") && out.contains("p1 Read[\"x\"] → 0"),
-            "{out}"
-        );
+        assert!(out.contains("partition key \"x\"") && out.contains("p1 Read[\"x\"] → 0"), "{out}");
         let page = std::fs::read_to_string(&html).unwrap();
         assert_eq!(page.matches(r#"class="op stuck""#).count(), 1, "{page}");
         // Only the failing partition (key x: 2 operations, 2 processes) is drawn.

@@ -35,6 +35,20 @@ pub enum Value {
     List(Vec<Value>),
 }
 
+/// A history's key as a partition is named: the key's value, or "no key" for
+/// the operations that have none.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct KeyOf(Option<Value>);
+
+impl fmt::Display for KeyOf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(k) => write!(f, "key {k}"),
+            None => f.write_str("no key"),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -155,7 +169,7 @@ impl Kind {
     ) -> Verdict<Call, Value> {
         let m = Generic(self);
         if by_key {
-            check_partitioned(&m, history, |c: &Call| c.key.clone(), options)
+            check_partitioned(&m, history, |c: &Call| KeyOf(c.key.clone()), options)
         } else {
             check_with(&m, history, options)
         }

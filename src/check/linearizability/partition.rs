@@ -13,7 +13,7 @@ use super::{sorted, verdict, History};
 use crate::sync::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::fmt::Debug;
+use std::fmt;
 use std::hash::Hash;
 use std::time::Instant;
 
@@ -35,7 +35,7 @@ where
     M: Model + Sync,
     M::Op: Send + Sync,
     M::Ret: Send + Sync,
-    K: Hash + Eq + Debug,
+    K: Hash + Eq + fmt::Display,
     F: Fn(&M::Op) -> K,
 {
     let start = Instant::now();
@@ -84,7 +84,7 @@ where
     }
     total.partitions = parts.len();
     total.elapsed = start.elapsed();
-    let name = |p: usize| keys[p].as_ref().map(|k| format!("{k:?}"));
+    let name = |p: usize| keys[p].as_ref().map(ToString::to_string);
     if let Some(p) = results.iter().position(|(f, _)| matches!(f, Found::Not { .. })) {
         let (found, _) = results.into_iter().nth(p).unwrap_or((Found::Cancelled, total));
         return verdict(history, found, total, name(p));

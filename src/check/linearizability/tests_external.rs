@@ -68,7 +68,7 @@ fn partitioned_and_unpartitioned_verdicts_agree_on_kv_histories() {
             }
             Verdict::NotLinearizable(e) => {
                 let key = e.stuck[0].op.key.as_ref().unwrap();
-                assert_eq!(e.partition.as_deref(), Some(format!("{:?}", Some(key)).as_str()));
+                assert_eq!(e.partition.as_deref(), Some(format!("key {key}").as_str()));
             }
             Verdict::Unknown(u) => panic!("seed {seed}: {u:?}"),
         }
