@@ -52,6 +52,11 @@ pub struct RunArgs {
     /// The table as wide as its content (else at most 80 columns).
     #[arg(long)]
     pub wide: bool,
+    /// With --object: write the first non-linearizable history as a
+    /// self-contained HTML picture to this file (`-`: standard output), where
+    /// there is one (docs/src/linearizability.md, "Reading the picture").
+    #[arg(long, value_name = "FILE.html")]
+    pub visualize: Option<std::path::PathBuf>,
     /// The flags given on the command line (filled by `main_with`).
     #[arg(skip)]
     pub given: Vec<String>,
@@ -59,7 +64,7 @@ pub struct RunArgs {
 
 /// The flags of a protocol run and of an object run.
 const PROTOCOL_FLAGS: &[&str] = &["instances", "acceptors", "batch"];
-const OBJECT_FLAGS: &[&str] = &["ops", "histories"];
+const OBJECT_FLAGS: &[&str] = &["ops", "histories", "visualize"];
 
 /// Refuses the flags that do not apply to what `args` runs.
 fn check_flags(args: &RunArgs) -> Result<(), String> {
@@ -68,7 +73,7 @@ fn check_flags(args: &RunArgs) -> Result<(), String> {
             &args.given,
             PROTOCOL_FLAGS,
             "to --object (it is for a protocol run)",
-            "--threads, --ops, --histories, --format",
+            "--threads, --ops, --histories, --visualize, --format",
         )
     } else {
         super::refuse_flags(
@@ -191,8 +196,14 @@ fn objects(
         let known: Vec<_> = OBJECTS.iter().map(|o| o.name).collect();
         format!("unknown object '{name}' (known: {})", known.join(", "))
     })?;
+    if let Some(path) = &args.visualize {
+        super::check_writable("--visualize", path)?;
+    }
     let threads = args.threads as usize;
     let r = (entry.check)(threads, usize::try_from(args.ops)?, usize::try_from(args.histories)?)?;
+    if let (Some(path), Some(page)) = (&args.visualize, &r.picture) {
+        super::write_to(path, page.as_bytes(), out)?;
+    }
     let machine = Machine::here();
     match args.format {
         Format::Json => {
@@ -232,6 +243,12 @@ fn objects(
             )?;
             if let Some(why) = r.inconclusive() {
                 writeln!(out, "INCONCLUSIVE: {why}")?;
+            }
+            if let Some(path) = &args.visualize {
+                match &r.picture {
+                    Some(_) => writeln!(out, "picture of the first violation: {}", path.display())?,
+                    None => writeln!(out, "no violation: no picture written")?,
+                }
             }
         }
     }
@@ -368,6 +385,40 @@ mod tests {
         assert_eq!(code == 0, !out.contains("INCONCLUSIVE"), "{out}");
         assert!(out.contains("0 violations"), "{out}");
         assert!(out.contains("skipped read-write"), "{out}");
+    }
+
+    #[test]
+    fn visualize_is_for_objects_and_writes_only_a_violation() {
+        let dir = std::env::temp_dir().join(format!("conlab-visualize-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let page = dir.join("h.html");
+        let page_arg = page.to_str().unwrap();
+        // Not for a protocol run: refused before any work.
+        let (code, _, err) = run_cli(&["run", "cas", "--visualize", page_arg]);
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("--visualize"), "{err}");
+        // An unwritable path: refused before any work.
+        let missing = dir.join("no-such-dir").join("h.html");
+        let (code, _, err) =
+            run_cli(&["run", "--object", "register", "--visualize", missing.to_str().unwrap()]);
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("no directory"), "{err}");
+        // A correct object: no violation, so no picture, and the output says so.
+        let (code, out, _) = run_cli(&[
+            "run",
+            "--object",
+            "register",
+            "--ops",
+            "200",
+            "--histories",
+            "3",
+            "--visualize",
+            page_arg,
+        ]);
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}");
+        assert!(out.contains("no violation: no picture written"), "{out}");
+        assert!(!page.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
