@@ -43,7 +43,7 @@ pub use crossbeam_utils::CachePadded;
 
 #[cfg(loom)]
 mod imp {
-    pub use self::backoff::Backoff;
+    pub use super::model_backoff::Backoff;
     pub use loom::cell::UnsafeCell;
     pub use loom::hint::spin_loop;
     pub use loom::sync::atomic::{
@@ -58,63 +58,6 @@ mod imp {
     pub fn sleep(pause: std::time::Duration) {
         let _ = pause;
         loom::thread::yield_now();
-    }
-
-    mod backoff {
-        use std::cell::Cell;
-
-        /// Where crossbeam's `Backoff` stops spinning and starts yielding.
-        const SPIN_LIMIT: u32 = 6;
-        /// Where crossbeam's `Backoff` reports completion.
-        const YIELD_LIMIT: u32 = 10;
-
-        /// `crossbeam_utils::Backoff`'s API for loom models: each [`spin`] and
-        /// [`snooze`] is exactly one loom yield (loom explores the interleavings;
-        /// more spins would only add executions), and the step count follows
-        /// crossbeam's, so [`is_completed`] turns true after as many calls.
-        ///
-        /// [`spin`]: Backoff::spin
-        /// [`snooze`]: Backoff::snooze
-        /// [`is_completed`]: Backoff::is_completed
-        #[derive(Debug, Default)]
-        pub struct Backoff {
-            step: Cell<u32>,
-        }
-
-        impl Backoff {
-            /// A fresh backoff.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
-            /// Starts over.
-            pub fn reset(&self) {
-                self.step.set(0);
-            }
-
-            /// Backs off in a lock-free retry loop (another thread made
-            /// progress): one `loom::hint::spin_loop`.
-            pub fn spin(&self) {
-                loom::hint::spin_loop();
-                if self.step.get() <= SPIN_LIMIT {
-                    self.step.set(self.step.get() + 1);
-                }
-            }
-
-            /// Backs off in a loop that waits for another thread: one
-            /// `loom::thread::yield_now`.
-            pub fn snooze(&self) {
-                loom::thread::yield_now();
-                if self.step.get() <= YIELD_LIMIT {
-                    self.step.set(self.step.get() + 1);
-                }
-            }
-
-            /// Whether a waiting loop should block rather than snooze on.
-            pub fn is_completed(&self) -> bool {
-                self.step.get() > YIELD_LIMIT
-            }
-        }
     }
 
     /// parking_lot's `Mutex` API over loom's mutex, so that the parking_lot-based
@@ -142,7 +85,7 @@ mod imp {
 
 #[cfg(all(shuttle, not(loom)))]
 mod imp {
-    pub use self::backoff::Backoff;
+    pub use super::model_backoff::Backoff;
     pub use super::real_cell::UnsafeCell;
     pub use shuttle::hint::spin_loop;
     pub use shuttle::sync::atomic::{
@@ -158,59 +101,6 @@ mod imp {
     pub fn sleep(pause: std::time::Duration) {
         let _ = pause;
         shuttle::thread::yield_now();
-    }
-
-    mod backoff {
-        use std::cell::Cell;
-
-        /// Where crossbeam's `Backoff` stops spinning and starts yielding.
-        const SPIN_LIMIT: u32 = 6;
-        /// Where crossbeam's `Backoff` reports completion.
-        const YIELD_LIMIT: u32 = 10;
-
-        /// `crossbeam_utils::Backoff`'s API for shuttle: each [`spin`] and
-        /// [`snooze`] is one shuttle yield, and the step count follows
-        /// crossbeam's (as the loom build's).
-        ///
-        /// [`spin`]: Backoff::spin
-        /// [`snooze`]: Backoff::snooze
-        #[derive(Debug, Default)]
-        pub struct Backoff {
-            step: Cell<u32>,
-        }
-
-        impl Backoff {
-            /// A fresh backoff.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
-            /// Starts over.
-            pub fn reset(&self) {
-                self.step.set(0);
-            }
-
-            /// Backs off in a lock-free retry loop: one shuttle yield.
-            pub fn spin(&self) {
-                shuttle::hint::spin_loop();
-                if self.step.get() <= SPIN_LIMIT {
-                    self.step.set(self.step.get() + 1);
-                }
-            }
-
-            /// Backs off in a loop that waits for another thread: one shuttle yield.
-            pub fn snooze(&self) {
-                shuttle::thread::yield_now();
-                if self.step.get() <= YIELD_LIMIT {
-                    self.step.set(self.step.get() + 1);
-                }
-            }
-
-            /// Whether a waiting loop should block rather than snooze on.
-            pub fn is_completed(&self) -> bool {
-                self.step.get() > YIELD_LIMIT
-            }
-        }
     }
 
     /// parking_lot's `Mutex` API over shuttle's mutex (as the loom build's).
@@ -249,6 +139,65 @@ mod imp {
 }
 
 /// The real-world cell, shared by the real and the shuttle builds.
+/// `crossbeam_utils::Backoff`'s API for the model checkers (loom, shuttle):
+/// crossbeam's calls std's `spin_loop` / `yield_now`, which neither checker
+/// sees, so a model spinning on it would never let the thread it waits for
+/// run. Here each [`spin`](Backoff::spin) is exactly one of the world's
+/// `spin_loop` and each [`snooze`](Backoff::snooze) one of its `yield_now`
+/// (the checker explores the interleavings; more spins would only add
+/// executions), and the step count follows crossbeam's, so
+/// [`is_completed`](Backoff::is_completed) turns true after as many calls.
+#[cfg(any(loom, shuttle))]
+mod model_backoff {
+    use std::cell::Cell;
+
+    /// Where crossbeam's `Backoff` stops spinning and starts yielding.
+    const SPIN_LIMIT: u32 = 6;
+    /// Where crossbeam's `Backoff` reports completion.
+    const YIELD_LIMIT: u32 = 10;
+
+    /// See the module docs.
+    #[derive(Debug, Default)]
+    pub struct Backoff {
+        step: Cell<u32>,
+    }
+
+    impl Backoff {
+        /// A fresh backoff.
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// Starts over.
+        pub fn reset(&self) {
+            self.step.set(0);
+        }
+
+        /// Backs off in a lock-free retry loop (another thread made progress):
+        /// one `spin_loop` of the model checker.
+        pub fn spin(&self) {
+            super::imp::spin_loop();
+            if self.step.get() <= SPIN_LIMIT {
+                self.step.set(self.step.get() + 1);
+            }
+        }
+
+        /// Backs off in a loop that waits for another thread: one `yield_now`
+        /// of the model checker.
+        pub fn snooze(&self) {
+            super::imp::yield_now();
+            if self.step.get() <= YIELD_LIMIT {
+                self.step.set(self.step.get() + 1);
+            }
+        }
+
+        /// Whether a waiting loop should block rather than snooze on.
+        pub fn is_completed(&self) -> bool {
+            self.step.get() > YIELD_LIMIT
+        }
+    }
+}
+
 #[cfg(not(loom))]
 mod real_cell {
     /// `std::cell::UnsafeCell` behind loom's closure API (`with`, `with_mut`), so
