@@ -36,6 +36,9 @@
 //!   [`Proposals::proposers`]), [`consensus::protocol`] (what a protocol says
 //!   about itself), the protocols and their broken variants;
 //! * [`paxos`]: Paxos over shared-memory acceptor registers, with crash faults;
+//! * [`rsm`]: many slots: a sequential specification made concurrent by a
+//!   log of consensus cells ([`rsm::Replicated`]), Herlihy's universal
+//!   construction first;
 //! * [`registry`]: every protocol in one list, read by the CLI, the stress
 //!   runner, the benches and the loom suite; runners get a protocol's type
 //!   through [`registry::Visit`];
@@ -64,6 +67,7 @@ pub mod consensus;
 pub mod objects;
 pub mod paxos;
 pub mod registry;
+pub mod rsm;
 pub mod sync;
 pub mod threads;
 pub mod trace;

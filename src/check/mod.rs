@@ -9,6 +9,7 @@
 pub mod linearizability;
 pub mod panic;
 pub mod properties;
+pub mod replicated;
 pub mod verify;
 
 #[cfg(loom)]

@@ -247,7 +247,7 @@ const LOOM_REPORTS: [&str; 3] = ["Causality violation", "deadlock", "Model excee
 
 /// A panic that stopped the model and is not the harness's own: loom's report
 /// or the code's panic.
-fn cause_of_panic(payload: &(dyn std::any::Any + Send)) -> Cause {
+pub(crate) fn cause_of_panic(payload: &(dyn std::any::Any + Send)) -> Cause {
     match panic::text(payload) {
         Some(m) if LOOM_REPORTS.iter().any(|r| m.starts_with(r)) => Cause::Loom(m.to_string()),
         Some(m) => Cause::Panicked(m.to_string()),

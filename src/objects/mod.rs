@@ -22,6 +22,7 @@ pub mod assignment;
 pub mod queue;
 pub mod register;
 pub mod rmw;
+pub mod sequential;
 
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -80,7 +81,7 @@ pub enum ObjectError {
 /// each operation returns and leaves behind when run alone.
 pub trait Spec {
     /// The abstract state.
-    type State: Clone + Eq + Hash + Debug;
+    type State: Clone + Eq + Hash + Debug + Send;
     /// An operation with its arguments.
     type Op: Clone + Eq + Hash + Debug + Send;
     /// What an operation returns.

@@ -1,0 +1,332 @@
+//! The loom harness of replicated objects: linearizability inside exhaustive
+//! exploration.
+//!
+//! Every execution builds a fresh object, hands client 0 to loom's main
+//! thread and clients `1..n` to spawned loom threads, lets each submit its
+//! operations, joins them, and [`judge`]s the execution: every submit
+//! succeeded, the client history is linearizable (checked by the
+//! linearizability checker, in every explored execution), the log agrees
+//! with what the clients were told, and no operation entered more cells
+//! than the wait-free bound. Loom's `UnsafeCell` checks every access to the
+//! operations' announce cells for data races.
+//!
+//! The history's clock is a thread-local counter, not an atomic: loom runs
+//! every modelled thread of an execution on this one OS thread, switching
+//! only at its own operations, so the counter sees calls and returns in the
+//! order loom ran them (real time of the execution) and adds no
+//! synchronisation loom would have to explore (or that would hide a missing
+//! happens-before). The object is shared through a `std::sync::Arc` for the
+//! same reason (see `check::model`).
+
+use super::{describe, describe_log, judge, Call, RsmViolation};
+use crate::check::model::{self, Cause};
+use crate::objects::Spec;
+use crate::rsm::{Client, OpId, Replicated};
+use crate::trace::{self, Trace};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A model: how many clients, what each submits, how far to explore.
+#[derive(Clone, Debug)]
+pub struct RsmModel<Op> {
+    /// `ops[t]`: client `t`'s operations, in order (1 to 5 clients).
+    pub ops: Vec<Vec<Op>>,
+    /// `None`: exhaustive; `Some(k)`: at most `k` preemptions.
+    pub preemption_bound: Option<usize>,
+}
+
+/// A model that held in every explored execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsmReport {
+    /// Executions explored.
+    pub executions: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The preemption bound in force.
+    pub preemption_bound: Option<usize>,
+    /// Executions in which some two operations overlapped.
+    pub overlapping: usize,
+    /// Executions in which some operation was put in the log by a helper.
+    pub helped: usize,
+    /// The most cells one operation of each client entered, over all
+    /// executions.
+    pub max_cells: Vec<usize>,
+    /// The wait-free bound checked, if the object claims one.
+    pub bound: Option<usize>,
+}
+
+impl RsmReport {
+    /// Whether the model raced: at least 2 executions and some overlapping
+    /// history (a model whose clients never overlapped tested nothing
+    /// concurrent).
+    ///
+    /// # Errors
+    /// What did not happen.
+    pub fn raced(&self) -> Result<(), String> {
+        if self.max_cells.len() >= 2
+            && (self.executions < model::MIN_EXECUTIONS || self.overlapping == 0)
+        {
+            return Err(format!(
+                "{} executions, {} with overlapping operations: the clients never raced",
+                self.executions, self.overlapping
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the claimed bound was reached by some client (it is tight).
+    ///
+    /// # Errors
+    /// The bound was never reached.
+    pub fn tight(&self) -> Result<(), String> {
+        let most = self.max_cells.iter().copied().max().unwrap_or(0);
+        match self.bound {
+            Some(b) if b != most => Err(format!(
+                "the claimed bound of {b} cells per operation is loose here: no operation entered \
+                 more than {most} in {} executions (most per client {:?})",
+                self.executions, self.max_cells
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for RsmReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} executions in {:.2} s ({}); overlapping in {}; helped in {}; most cells per \
+             operation per client {:?}{}",
+            self.executions,
+            self.elapsed.as_secs_f64(),
+            self.preemption_bound.map_or("exhaustive".into(), |b| format!("≤ {b} preemptions")),
+            self.overlapping,
+            self.helped,
+            self.max_cells,
+            self.bound.map_or(String::new(), |b| format!(" (bound {b})"))
+        )
+    }
+}
+
+/// An execution that violated a property, or that loom stopped.
+#[derive(Clone, Debug)]
+pub struct RsmCounterexample {
+    /// The violation, if a property was violated.
+    pub violation: Option<RsmViolation>,
+    /// What happened, in words.
+    pub message: String,
+    /// The execution's client history and log, as lines.
+    pub history: String,
+    /// The steps of the execution.
+    pub trace: Trace,
+    /// Executions explored up to the failing one.
+    pub executions: usize,
+}
+
+impl fmt::Display for RsmCounterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.message)?;
+        writeln!(f, "found in execution {}; the clients' history and the log:", self.executions)?;
+        write!(f, "{}", self.history)?;
+        writeln!(f, "the steps, in order:")?;
+        write!(f, "{}", self.trace)
+    }
+}
+
+std::thread_local! {
+    static CLOCK: Cell<u64> = const { Cell::new(0) };
+    static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
+    static OVERLAPPING: Cell<usize> = const { Cell::new(0) };
+    static HELPED: Cell<usize> = const { Cell::new(0) };
+    static MAX_CELLS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static FAILED: RefCell<Option<(RsmViolation, String)>> = const { RefCell::new(None) };
+    static BOUND: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn tick() -> u64 {
+    CLOCK.with(|c| {
+        let t = c.get();
+        c.set(t + 1);
+        t
+    })
+}
+
+/// The panic payload of a violated property.
+struct Violated;
+
+type Calls<S> = Vec<Call<<S as Spec>::Op, <S as Spec>::Ret>>;
+
+fn run_client<S: Spec, C: Client<S>>(client: &mut C, ops: Vec<S::Op>) -> Calls<S> {
+    let me = client.id();
+    let mut calls = Vec::with_capacity(ops.len());
+    for (k, op) in ops.into_iter().enumerate() {
+        let call = tick();
+        let r = client.submit(op.clone());
+        let failed = r.is_err();
+        calls.push(Call {
+            id: OpId { client: me, seq: k as u64 + 1 },
+            op,
+            call,
+            ret: Some((tick(), r)),
+        });
+        if failed {
+            break;
+        }
+    }
+    calls
+}
+
+/// Model-checks the replicated object `build` makes (once per execution)
+/// with the clients' operations of `m`.
+///
+/// # Errors
+/// The first counterexample loom finds.
+pub fn check<R, F>(
+    build: F,
+    m: &RsmModel<<R::Spec as Spec>::Op>,
+) -> Result<RsmReport, Box<RsmCounterexample>>
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R + Send + Sync + 'static,
+{
+    let n = m.ops.len();
+    assert!((1..=5).contains(&n), "loom models 1 to 5 clients, {n} requested");
+    EXECUTIONS.with(|e| e.set(0));
+    OVERLAPPING.with(|e| e.set(0));
+    HELPED.with(|e| e.set(0));
+    MAX_CELLS.with(|c| *c.borrow_mut() = vec![0; n]);
+    FAILED.with(|f| *f.borrow_mut() = None);
+    let mut builder = loom::model::Builder::new();
+    if m.preemption_bound.is_some() {
+        builder.preemption_bound = m.preemption_bound;
+    }
+    builder.max_permutations = None;
+    builder.max_duration = None;
+    let bound_in_force = builder.preemption_bound;
+    let ops = m.ops.clone();
+    BOUND.with(|b| b.set(None));
+    let start = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        builder.check(move || {
+            EXECUTIONS.with(|e| e.set(e.get() + 1));
+            CLOCK.with(|c| c.set(0));
+            trace::start();
+            let mut object = build();
+            if let crate::rsm::RsmProgress::WaitFree { cells } = object.progress() {
+                BOUND.with(|b| b.set(Some(cells)));
+            }
+            let mut clients = object.clients().expect("a fresh object hands out its clients");
+            let object = Arc::new(object);
+            let mine = clients.remove(0);
+            let handles: Vec<_> = clients
+                .into_iter()
+                .zip(ops.iter().skip(1).cloned())
+                .map(|(mut c, o)| {
+                    loom::thread::spawn(move || {
+                        let calls = run_client::<R::Spec, _>(&mut c, o);
+                        (calls, c.stats())
+                    })
+                })
+                .collect();
+            let mut mine = mine;
+            let mut calls = run_client::<R::Spec, _>(&mut mine, ops[0].clone());
+            let mut stats = vec![mine.stats()];
+            for h in handles {
+                let (c, s) = h.join().expect("a model thread panicked");
+                calls.extend(c);
+                stats.push(s);
+            }
+            let log = object.log();
+            match judge(object.spec(), &calls, &log, &stats, object.progress()) {
+                Ok(j) => {
+                    if j.overlapping {
+                        OVERLAPPING.with(|e| e.set(e.get() + 1));
+                    }
+                    if j.helped > 0 {
+                        HELPED.with(|e| e.set(e.get() + 1));
+                    }
+                    MAX_CELLS.with(|c| {
+                        for (most, &got) in c.borrow_mut().iter_mut().zip(&j.max_cells) {
+                            *most = (*most).max(got);
+                        }
+                    });
+                }
+                Err(v) => {
+                    let history = format!(
+                        "{}the log (replayed in this order):\n{}",
+                        describe(&calls),
+                        describe_log(&log)
+                    );
+                    FAILED.with(|f| *f.borrow_mut() = Some((v, history)));
+                    std::panic::panic_any(Violated);
+                }
+            }
+        });
+    }));
+    let executions = EXECUTIONS.with(Cell::get);
+    match outcome {
+        Ok(()) => Ok(RsmReport {
+            executions,
+            elapsed: start.elapsed(),
+            preemption_bound: bound_in_force,
+            overlapping: OVERLAPPING.with(Cell::get),
+            helped: HELPED.with(Cell::get),
+            max_cells: MAX_CELLS.with(|c| c.borrow().clone()),
+            bound: BOUND.with(Cell::get),
+        }),
+        Err(payload) => {
+            let trace = trace::snapshot();
+            if payload.is::<Violated>() {
+                let (v, history) =
+                    FAILED.with(|f| f.borrow_mut().take()).expect("set before the panic");
+                Err(Box::new(RsmCounterexample {
+                    message: v.to_string(),
+                    violation: Some(v),
+                    history,
+                    trace,
+                    executions,
+                }))
+            } else {
+                let message = match model::cause_of_panic(payload.as_ref()) {
+                    Cause::Loom(m) => format!("loom: {m}"),
+                    Cause::Panicked(m) => format!("panicked: {m}"),
+                    Cause::Violation(v) => v.to_string(),
+                };
+                Err(Box::new(RsmCounterexample {
+                    violation: None,
+                    message,
+                    history: String::new(),
+                    trace,
+                    executions,
+                }))
+            }
+        }
+    }
+}
+
+/// Asserts that loom finds a violation of the object `build` makes; returns
+/// the counterexample.
+///
+/// # Errors
+/// The model held, or loom stopped it for a reason of its own.
+pub fn find_counterexample<R, F>(
+    build: F,
+    m: &RsmModel<<R::Spec as Spec>::Op>,
+) -> Result<Box<RsmCounterexample>, String>
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R + Send + Sync + 'static,
+{
+    match check(build, m) {
+        Ok(r) => Err(format!("the model held in all {} executions", r.executions)),
+        Err(cx) if cx.violation.is_none() => {
+            Err(format!("loom stopped the model before any violation: {cx}"))
+        }
+        Err(cx) => Ok(cx),
+    }
+}

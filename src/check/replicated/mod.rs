@@ -1,0 +1,221 @@
+//! Checking a run of a replicated object ([`Replicated`](crate::rsm::Replicated)):
+//! the three properties every execution must have, whoever ran it (loom,
+//! shuttle or real cores).
+//!
+//! * **Linearizability** of the client history: each submit stamped at its
+//!   call and its return (a clock consistent with real time), checked by
+//!   [`linearizability`] against the spec.
+//! * **Log agreement**: the decided log, replayed against the spec
+//!   ([`replay`]), gives every operation that returned exactly the value its
+//!   client was told, and holds every operation that returned. Together with
+//!   the first: the log is *the* order, and the clients saw it.
+//! * **The step bound** of a wait-free object: no operation took part in
+//!   more cells than [`RsmProgress::WaitFree`] claims.
+//!
+//! [`judge`] checks the three on one execution and reports what it saw
+//! (whether any two operations overlapped, how many were helped, the most
+//! cells per client): a run in which nothing overlapped tested nothing
+//! concurrent, and the runners say so.
+
+#[cfg(loom)]
+pub mod loom;
+#[cfg(not(loom))]
+pub mod stress;
+
+use crate::check::linearizability::{self, History, Operation, Verdict};
+use crate::objects::Spec;
+use crate::rsm::{replay, ClientStats, LogEntry, OpId, RsmError, RsmProgress};
+use std::collections::HashMap;
+use std::fmt;
+
+/// One submit as a runner recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call<Op, Ret> {
+    /// Which operation (client and sequence number).
+    pub id: OpId,
+    /// The operation.
+    pub op: Op,
+    /// When it was called.
+    pub call: u64,
+    /// When it returned and what: `None` if it never did.
+    pub ret: Option<(u64, Result<Ret, RsmError>)>,
+}
+
+/// What one execution violated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RsmViolation {
+    /// A submit failed.
+    Error {
+        /// Which operation.
+        id: OpId,
+        /// What it reported.
+        error: RsmError,
+    },
+    /// The client history is not linearizable: the checker's explanation.
+    NotLinearizable(String),
+    /// The checker ran out of budget (a real-core history too hard to decide).
+    Undecided(String),
+    /// The log and the clients disagree.
+    Log(String),
+    /// An operation took part in more cells than the wait-free bound.
+    StepBound {
+        /// The client.
+        client: usize,
+        /// Cells its worst operation entered.
+        cells: usize,
+        /// The claimed bound.
+        bound: usize,
+    },
+}
+
+impl fmt::Display for RsmViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RsmViolation::Error { id, error } => write!(f, "{id} failed: {error}"),
+            RsmViolation::NotLinearizable(why) => write!(f, "not linearizable: {why}"),
+            RsmViolation::Undecided(why) => write!(f, "linearizability undecided: {why}"),
+            RsmViolation::Log(why) => write!(f, "log agreement violated: {why}"),
+            RsmViolation::StepBound { client, cells, bound } => write!(
+                f,
+                "not wait-free as claimed: an operation of t{client} took part in {cells} cells, \
+                 above the bound of {bound} (it lost every cell to other clients)"
+            ),
+        }
+    }
+}
+
+/// What a judged execution showed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Judged {
+    /// Whether two operations overlapped in time (else the history tested
+    /// nothing concurrent).
+    pub overlapping: bool,
+    /// Operations put in the log by another client's proposal.
+    pub helped: u64,
+    /// The most cells one operation of each client entered.
+    pub max_cells: Vec<usize>,
+}
+
+/// Whether some two operations of `calls` overlap in time.
+fn overlapping<Op, Ret>(calls: &[Call<Op, Ret>]) -> bool {
+    let mut spans: Vec<(u64, u64)> =
+        calls.iter().map(|c| (c.call, c.ret.as_ref().map_or(u64::MAX, |r| r.0))).collect();
+    spans.sort_unstable();
+    let mut open_until = 0;
+    for (i, (call, end)) in spans.into_iter().enumerate() {
+        if i > 0 && call < open_until {
+            return true;
+        }
+        open_until = open_until.max(end);
+    }
+    false
+}
+
+/// Checks one execution: every submit succeeded, the history is
+/// linearizable, the log agrees with the clients, and each client's worst
+/// operation is within the wait-free bound of `progress`.
+///
+/// # Errors
+/// The first property violated.
+pub fn judge<S: Spec>(
+    spec: &S,
+    calls: &[Call<S::Op, S::Ret>],
+    log: &[LogEntry<S::Op>],
+    stats: &[ClientStats],
+    progress: RsmProgress,
+) -> Result<Judged, RsmViolation> {
+    for c in calls {
+        if let Some((_, Err(e))) = &c.ret {
+            return Err(RsmViolation::Error { id: c.id, error: e.clone() });
+        }
+    }
+    let history = History {
+        ops: calls
+            .iter()
+            .map(|c| Operation {
+                thread: c.id.client,
+                op: c.op.clone(),
+                call: c.call,
+                ret: c.ret.as_ref().map(|(t, r)| (*t, r.clone().expect("errors returned above"))),
+            })
+            .collect(),
+    };
+    let verdict = linearizability::check(spec, &history);
+    match &verdict {
+        Verdict::Linearizable(_) => {}
+        Verdict::NotLinearizable(v) => return Err(RsmViolation::NotLinearizable(v.to_string())),
+        Verdict::Unknown(_) => return Err(RsmViolation::Undecided(verdict.to_string())),
+    }
+    check_log(spec, calls, log)?;
+    if let RsmProgress::WaitFree { cells: bound } = progress {
+        if let Some((client, s)) =
+            stats.iter().enumerate().find(|(_, s)| s.max_cells_entered > bound)
+        {
+            return Err(RsmViolation::StepBound { client, cells: s.max_cells_entered, bound });
+        }
+    }
+    Ok(Judged {
+        overlapping: overlapping(calls),
+        helped: stats.iter().map(|s| s.helped).sum(),
+        max_cells: stats.iter().map(|s| s.max_cells_entered).collect(),
+    })
+}
+
+/// Log agreement: the replayed log gives each returned operation its value.
+///
+/// # Errors
+/// The first operation that returned something the log does not give it, or
+/// that returned without being in the log.
+pub fn check_log<S: Spec>(
+    spec: &S,
+    calls: &[Call<S::Op, S::Ret>],
+    log: &[LogEntry<S::Op>],
+) -> Result<(), RsmViolation> {
+    let replayed: HashMap<OpId, S::Ret> = replay(spec, log).into_iter().collect();
+    for c in calls {
+        let Some((_, Ok(got))) = &c.ret else { continue };
+        match replayed.get(&c.id) {
+            None => {
+                return Err(RsmViolation::Log(format!(
+                    "{} {:?} returned {got:?} but is not in the log ({} cells decided)",
+                    c.id,
+                    c.op,
+                    log.len()
+                )))
+            }
+            Some(want) if want != got => {
+                return Err(RsmViolation::Log(format!(
+                    "{} {:?} returned {got:?}, the log's replay gives it {want:?}",
+                    c.id, c.op
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A history as lines for a counterexample: `t0#1 Enq(1) [1, 4] → None`.
+pub fn describe<Op: fmt::Debug, Ret: fmt::Debug>(calls: &[Call<Op, Ret>]) -> String {
+    let mut sorted: Vec<&Call<Op, Ret>> = calls.iter().collect();
+    sorted.sort_by_key(|c| c.call);
+    let mut out = String::new();
+    for c in sorted {
+        let line = match &c.ret {
+            Some((t, Ok(r))) => format!("  {} {:?} [{}, {t}] → {r:?}\n", c.id, c.op, c.call),
+            Some((t, Err(e))) => format!("  {} {:?} [{}, {t}] → error: {e}\n", c.id, c.op, c.call),
+            None => format!("  {} {:?} [{}, —] never returned\n", c.id, c.op, c.call),
+        };
+        out.push_str(&line);
+    }
+    out
+}
+
+/// The log as lines: `cell 0: t1#1 Enq(2)`.
+pub fn describe_log<Op: fmt::Debug>(log: &[LogEntry<Op>]) -> String {
+    log.iter().map(|e| format!("  cell {}: {} {:?}\n", e.cell, e.id, e.op)).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+//! A replicated object on real threads: every client submits its operations
+//! as fast as it can, each submit stamped at its call and its return with a
+//! global clock (a SeqCst fetch&add on one word: its order is a total order
+//! consistent with real time, what the linearizability checker needs), and
+//! the whole run is then [`judge`]d: linearizability of the history of
+//! thousands of operations, log agreement, the step bound.
+//!
+//! A run whose operations never overlapped (1 client, or clients that took
+//! turns) tested nothing concurrent: [`StressReport::inconclusive`] says so.
+//! The clock's fetch&adds are the same for every object, so the time per
+//! operation includes them; the benches (`bench::universal`) time without it.
+
+use super::{judge, Call, Judged, RsmViolation};
+use crate::objects::Spec;
+use crate::rsm::{Client, OpId, Replicated, RsmProgress};
+use crate::sync::{AtomicU64, Ordering};
+use crate::threads::{race, Error, SpinBarrier};
+use std::time::{Duration, Instant};
+
+/// What a judged run did.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StressReport {
+    /// Clients (threads).
+    pub clients: usize,
+    /// Operations that returned.
+    pub ops: u64,
+    /// Wall time from the start barrier to the last return.
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::threads::serialize_millis")]
+    pub elapsed: Duration,
+    /// Time the linearizability and log checks took.
+    #[serde(rename = "check_ms", serialize_with = "crate::threads::serialize_millis")]
+    pub check: Duration,
+    /// Cells the log holds at the end.
+    pub log_len: usize,
+    /// The guarantee the object claims.
+    pub progress: RsmProgress,
+    /// Whether two operations overlapped.
+    pub overlapping: bool,
+    /// Operations another client's proposal put in the log.
+    pub helped: u64,
+    /// The most cells one operation of each client took part in.
+    pub max_cells: Vec<usize>,
+}
+
+impl StressReport {
+    /// Whether the run tested nothing concurrent (no two operations
+    /// overlapped): then "no violation" means nothing.
+    pub fn inconclusive(&self) -> bool {
+        !self.overlapping
+    }
+
+    /// Mean wall time per operation (all clients together).
+    pub fn ns_per_op(&self) -> f64 {
+        self.elapsed.as_nanos() as f64 / self.ops.max(1) as f64
+    }
+}
+
+/// A run that found a violation: what, and the evidence.
+#[derive(Clone, Debug)]
+pub struct StressFailure {
+    /// The violated property.
+    pub violation: RsmViolation,
+    /// Operations in the history.
+    pub ops: usize,
+    /// The log's length.
+    pub log_len: usize,
+}
+
+impl std::fmt::Display for StressFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (in a history of {} operations, log of {} cells)",
+            self.violation, self.ops, self.log_len
+        )
+    }
+}
+
+/// Why a stress run did not give a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum StressError {
+    /// The clients were handed out before.
+    #[error(transparent)]
+    Rsm(#[from] crate::rsm::RsmError),
+    /// A thread could not be started.
+    #[error(transparent)]
+    Threads(#[from] Error),
+}
+
+/// Runs `ops_per_client` operations on every client of `object` at once, the
+/// `k`-th operation of client `t` being `op(t, k)`; then judges the run. A
+/// client stops at its first error (the judge reports it).
+///
+/// # Errors
+/// [`StressError`] if the run could not be made; `Ok(Err(_))` is a run that
+/// was made and violated a property.
+pub fn run<R, F>(
+    object: &mut R,
+    ops_per_client: usize,
+    op: F,
+) -> Result<Result<StressReport, StressFailure>, StressError>
+where
+    R: Replicated,
+    F: Fn(usize, usize) -> <R::Spec as Spec>::Op + Sync,
+{
+    let clients = object.clients()?;
+    let n = clients.len();
+    let slots: Vec<crate::sync::StdMutex<Option<R::Client>>> =
+        clients.into_iter().map(|c| crate::sync::StdMutex::new(Some(c))).collect();
+    let clock = AtomicU64::new(0);
+    let barrier = SpinBarrier::new(n);
+    let start = Instant::now();
+    type Calls<S> = Vec<Call<<S as Spec>::Op, <S as Spec>::Ret>>;
+    let per: Vec<(Calls<R::Spec>, crate::rsm::ClientStats, Instant)> = race(n, |t| {
+        let mut client = slots[t]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .expect("each client is taken by its own thread");
+        let mut calls = Vec::with_capacity(ops_per_client);
+        barrier.wait();
+        for k in 0..ops_per_client {
+            let o = op(t, k);
+            // SeqCst: one total order of every stamp, consistent with real time.
+            let call = clock.fetch_add(1, Ordering::SeqCst);
+            let r = client.submit(o.clone());
+            let done = clock.fetch_add(1, Ordering::SeqCst);
+            let failed = r.is_err();
+            calls.push(Call {
+                id: OpId { client: t, seq: k as u64 + 1 },
+                op: o,
+                call,
+                ret: Some((done, r)),
+            });
+            if failed {
+                break;
+            }
+        }
+        (calls, client.stats(), Instant::now())
+    })?;
+    let end = per.iter().map(|p| p.2).max().unwrap_or(start);
+    let stats: Vec<_> = per.iter().map(|p| p.1).collect();
+    let calls: Vec<_> = per.into_iter().flat_map(|p| p.0).collect();
+    let log = object.log();
+    let checking = Instant::now();
+    let judged = judge(object.spec(), &calls, &log, &stats, object.progress());
+    let check = checking.elapsed();
+    Ok(match judged {
+        Ok(Judged { overlapping, helped, max_cells }) => Ok(StressReport {
+            clients: n,
+            ops: stats.iter().map(|s| s.ops).sum(),
+            elapsed: end.duration_since(start),
+            check,
+            log_len: log.len(),
+            progress: object.progress(),
+            overlapping,
+            helped,
+            max_cells,
+        }),
+        Err(violation) => Err(StressFailure { violation, ops: calls.len(), log_len: log.len() }),
+    })
+}

@@ -1,0 +1,147 @@
+//! The universal construction on real threads, and the judge on
+//! hand-made runs.
+
+use super::stress::run;
+use super::*;
+use crate::consensus::cas::CasConsensus;
+use crate::consensus::first_mover::TestAndSetConsensus;
+use crate::consensus::ConsensusError;
+use crate::objects::queue::{QueueOp, QueueSpec};
+use crate::objects::rmw::{WordOp, WordSpec};
+use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
+use crate::rsm::universal::{Helping, NoHelping, Universal};
+use crate::rsm::{Client, Replicated};
+
+const COUNTER: WordSpec = WordSpec { add: true, init: 0 };
+
+fn cas_slots(n: usize) -> impl FnMut() -> Result<CasConsensus, ConsensusError> {
+    move || Ok(CasConsensus::new(n))
+}
+
+#[test]
+fn one_client_gets_the_specs_values_and_the_log_in_order() {
+    let mut q = Universal::<_, _, Helping>::new(QueueSpec::default(), 1, 4, cas_slots(1)).unwrap();
+    let [mut c]: [_; 1] = q.clients().unwrap().try_into().ok().unwrap();
+    assert_eq!(c.submit(QueueOp::Enq(7)).unwrap(), None);
+    assert_eq!(c.submit(QueueOp::Enq(8)).unwrap(), None);
+    assert_eq!(c.submit(QueueOp::Deq).unwrap(), Some(7));
+    let log = q.log();
+    let ops: Vec<_> = log.iter().map(|e| (e.cell, e.id.seq, e.op)).collect();
+    assert_eq!(ops, [(0, 1, QueueOp::Enq(7)), (1, 2, QueueOp::Enq(8)), (2, 3, QueueOp::Deq)]);
+    assert_eq!(c.stats().ops, 3);
+    assert_eq!(c.stats().max_cells_entered, 1);
+}
+
+#[test]
+fn a_full_log_is_an_error_not_a_wrap() {
+    let mut q = Universal::<_, _, Helping>::new(COUNTER, 2, 2, cas_slots(2)).unwrap();
+    let [mut a, mut b]: [_; 2] = q.clients().unwrap().try_into().ok().unwrap();
+    assert_eq!(a.submit(WordOp::Rmw(1)).unwrap(), 0);
+    assert_eq!(b.submit(WordOp::Rmw(1)).unwrap(), 1);
+    assert_eq!(a.submit(WordOp::Rmw(1)), Err(RsmError::Full { capacity: 2 }));
+    assert_eq!(b.submit(WordOp::Read), Err(RsmError::Full { capacity: 2 }));
+    assert_eq!(q.log().len(), 2);
+}
+
+#[test]
+fn bad_configurations_are_refused_clearly() {
+    let err = |r: Result<Universal<WordSpec, CasConsensus>, RsmError>| r.unwrap_err().to_string();
+    assert!(err(Universal::new(COUNTER, 0, 4, cas_slots(1))).contains("at least 1 client"));
+    assert!(err(Universal::new(COUNTER, 2, 0, cas_slots(2))).contains("at least 1 cell"));
+    assert!(err(Universal::new(COUNTER, 3, 4, cas_slots(2))).contains("serves 2 threads"));
+    let tas = Universal::<_, _, Helping>::new(COUNTER, 3, 4, || TestAndSetConsensus::new(3));
+    assert!(matches!(tas.unwrap_err(), RsmError::Slot { cell: 0, .. }));
+    let mut ok = Universal::<_, _, Helping>::new(COUNTER, 2, 4, cas_slots(2)).unwrap();
+    assert!(ok.clients().is_ok());
+    assert_eq!(ok.clients().unwrap_err(), RsmError::ClientsHandedOut);
+}
+
+#[test]
+fn progress_is_the_weaker_of_construction_and_slots() {
+    use crate::consensus::lock::ParkingLotConsensus;
+    use crate::rsm::RsmProgress;
+    let wf = Universal::<_, _, Helping>::new(COUNTER, 3, 1, cas_slots(3)).unwrap();
+    assert_eq!(wf.progress(), RsmProgress::WaitFree { cells: 4 });
+    let lf = Universal::<_, _, NoHelping>::new(COUNTER, 3, 1, cas_slots(3)).unwrap();
+    assert_eq!(lf.progress(), RsmProgress::LockFree);
+    let blocking =
+        Universal::<_, _, Helping>::new(COUNTER, 2, 1, || Ok(ParkingLotConsensus::new(2))).unwrap();
+    assert_eq!(blocking.progress(), RsmProgress::Blocking);
+}
+
+/// Runs `per` operations on each of `n` clients and asserts the run clean.
+fn clean<R: Replicated>(
+    mut object: R,
+    per: usize,
+    op: impl Fn(usize, usize) -> <R::Spec as crate::objects::Spec>::Op + Sync,
+) -> stress::StressReport {
+    match run(&mut object, per, op).unwrap() {
+        Ok(report) => {
+            assert_eq!(report.ops, (per * report.clients) as u64);
+            report
+        }
+        Err(f) => panic!("{f}"),
+    }
+}
+
+#[test]
+fn racing_clients_leave_linearizable_histories_on_every_object() {
+    let n = 4;
+    let per = 300;
+    let cap = n * per;
+    let counter = Universal::<_, _, Helping>::new(COUNTER, n, cap, cas_slots(n)).unwrap();
+    clean(counter, per, |_, k| if k % 3 == 0 { WordOp::Read } else { WordOp::Rmw(1) });
+    let queue =
+        Universal::<_, _, Helping>::new(QueueSpec::default(), n, cap, cas_slots(n)).unwrap();
+    clean(queue, per, |t, k| if k % 2 == 0 { QueueOp::Enq(t * 1000 + k) } else { QueueOp::Deq });
+    let stack = Universal::<_, _, NoHelping>::new(StackSpec, n, cap, cas_slots(n)).unwrap();
+    clean(stack, per, |t, k| if k % 2 == 0 { StackOp::Push(t * 1000 + k) } else { StackOp::Pop });
+    let kv = Universal::<_, _, Helping>::new(KvSpec, n, cap, cas_slots(n)).unwrap();
+    clean(kv, per, |t, k| match k % 3 {
+        0 => KvOp::Put(k % 4, t),
+        1 => KvOp::Get(k % 4),
+        _ => KvOp::Remove(k % 4),
+    });
+}
+
+#[test]
+fn two_clients_on_test_and_set_slots_make_a_wait_free_queue() {
+    let q = Universal::<_, _, Helping>::new(QueueSpec::default(), 2, 2000, || {
+        TestAndSetConsensus::new(2)
+    })
+    .unwrap();
+    let report =
+        clean(q, 1000, |t, k| if k % 2 == 0 { QueueOp::Enq(t * 10_000 + k) } else { QueueOp::Deq });
+    assert!(report.max_cells.iter().all(|&c| c <= 3), "{report:?}");
+}
+
+#[test]
+fn the_judge_catches_a_wrong_return_value_and_a_missing_entry() {
+    let spec = COUNTER;
+    let log = vec![
+        crate::rsm::LogEntry { cell: 0, id: OpId { client: 0, seq: 1 }, op: WordOp::Rmw(1) },
+        crate::rsm::LogEntry { cell: 1, id: OpId { client: 1, seq: 1 }, op: WordOp::Rmw(1) },
+    ];
+    let call = |client, call, ret: usize| Call {
+        id: OpId { client, seq: 1 },
+        op: WordOp::Rmw(1),
+        call,
+        ret: Some((call + 1, Ok(ret))),
+    };
+    let progress = crate::rsm::RsmProgress::LockFree;
+    let stats = [ClientStats::default(); 2];
+    assert!(judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &stats, progress).is_ok());
+    // Both told 0, sequentially: not linearizable.
+    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 0)], &log, &stats, progress).unwrap_err();
+    assert!(matches!(v, RsmViolation::NotLinearizable(_)), "{v}");
+    // Linearizable (t1 first), but the log put t0 first.
+    let v = check_log(&spec, &[call(1, 0, 0), call(0, 0, 1)], &log).unwrap_err();
+    assert!(v.to_string().contains("log's replay gives it"), "{v}");
+    let v = check_log(&spec, &[call(0, 0, 0)], &log[1..]).unwrap_err();
+    assert!(v.to_string().contains("not in the log"), "{v}");
+    let mut too_many = stats;
+    too_many[1].max_cells_entered = 4;
+    let wf = crate::rsm::RsmProgress::WaitFree { cells: 3 };
+    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &too_many, wf).unwrap_err();
+    assert_eq!(v, RsmViolation::StepBound { client: 1, cells: 4, bound: 3 });
+}

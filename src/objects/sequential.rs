@@ -1,0 +1,134 @@
+//! Sequential specifications with no hardware object behind them: the stack
+//! and a small key-value map. They are not in Herlihy's table; the
+//! replicated-state-machine layer (`rsm`) makes them concurrent objects.
+
+use super::Spec;
+use std::collections::BTreeMap;
+
+/// The stack's operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StackOp {
+    /// Pushes a value; returns `None`.
+    Push(usize),
+    /// Removes the newest value; returns it, or `None` if empty.
+    Pop,
+}
+
+/// A LIFO stack of `usize`, empty at first.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StackSpec;
+
+impl Spec for StackSpec {
+    type State = Vec<usize>;
+    type Op = StackOp;
+    type Ret = Option<usize>;
+
+    fn init(&self) -> Vec<usize> {
+        Vec::new()
+    }
+
+    fn apply(&self, s: &Vec<usize>, op: &StackOp) -> (Vec<usize>, Option<usize>) {
+        let mut s = s.clone();
+        let r = match *op {
+            StackOp::Push(v) => {
+                s.push(v);
+                None
+            }
+            StackOp::Pop => s.pop(),
+        };
+        (s, r)
+    }
+}
+
+/// The key-value map's operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KvOp {
+    /// Returns the key's value, `None` if absent.
+    Get(usize),
+    /// Sets the key's value; returns the previous one.
+    Put(usize, usize),
+    /// Removes the key; returns the value it had.
+    Remove(usize),
+}
+
+impl KvOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> usize {
+        match *self {
+            KvOp::Get(k) | KvOp::Put(k, _) | KvOp::Remove(k) => k,
+        }
+    }
+
+    /// Whether it writes (two operations on one key conflict when one writes).
+    pub fn writes(&self) -> bool {
+        !matches!(self, KvOp::Get(_))
+    }
+}
+
+/// A map from `usize` keys to `usize` values, empty at first.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KvSpec;
+
+impl Spec for KvSpec {
+    type State = BTreeMap<usize, usize>;
+    type Op = KvOp;
+    type Ret = Option<usize>;
+
+    fn init(&self) -> BTreeMap<usize, usize> {
+        BTreeMap::new()
+    }
+
+    fn apply(
+        &self,
+        s: &BTreeMap<usize, usize>,
+        op: &KvOp,
+    ) -> (BTreeMap<usize, usize>, Option<usize>) {
+        match *op {
+            KvOp::Get(k) => (s.clone(), s.get(&k).copied()),
+            KvOp::Put(k, v) => {
+                let mut s = s.clone();
+                let old = s.insert(k, v);
+                (s, old)
+            }
+            KvOp::Remove(k) => {
+                let mut s = s.clone();
+                let old = s.remove(&k);
+                (s, old)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_is_last_in_first_out() {
+        let spec = StackSpec;
+        let (s, r) = spec.apply(&spec.init(), &StackOp::Push(1));
+        assert_eq!(r, None);
+        let (s, _) = spec.apply(&s, &StackOp::Push(2));
+        let (s, r) = spec.apply(&s, &StackOp::Pop);
+        assert_eq!(r, Some(2));
+        let (s, r) = spec.apply(&s, &StackOp::Pop);
+        assert_eq!(r, Some(1));
+        assert_eq!(spec.apply(&s, &StackOp::Pop).1, None);
+    }
+
+    #[test]
+    fn the_map_returns_previous_values() {
+        let spec = KvSpec;
+        let (s, r) = spec.apply(&spec.init(), &KvOp::Put(3, 30));
+        assert_eq!(r, None);
+        let (s, r) = spec.apply(&s, &KvOp::Put(3, 31));
+        assert_eq!(r, Some(30));
+        assert_eq!(spec.apply(&s, &KvOp::Get(3)).1, Some(31));
+        assert_eq!(spec.apply(&s, &KvOp::Get(4)).1, None);
+        let (s, r) = spec.apply(&s, &KvOp::Remove(3));
+        assert_eq!(r, Some(31));
+        assert!(s.is_empty());
+        assert!(KvOp::Put(1, 2).writes() && !KvOp::Get(1).writes());
+        assert_eq!(KvOp::Remove(9).key(), 9);
+    }
+}

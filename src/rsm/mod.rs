@@ -1,0 +1,226 @@
+//! Many slots: a sequential [`Spec`] made a concurrent object by agreeing on
+//! the order of its operations.
+//!
+//! Consensus is universal (Herlihy 1991): from n-thread consensus objects and
+//! registers, any object with a sequential specification has a wait-free
+//! n-thread implementation. Every many-slot protocol of the lab (the universal
+//! construction here; Multi-Paxos, Zab, Fast Paxos-backed logs and EPaxos after
+//! it) is one [`Replicated`] object:
+//!
+//! * it is built for a fixed number of clients and a fixed **capacity** (the
+//!   log's cells are allocated at construction; a full log is
+//!   [`RsmError::Full`], never a wrap or a panic);
+//! * [`Replicated::clients`] hands out one [`Client`] per client id, once
+//!   (ownership, not a run-time check, keeps one caller per id); a client
+//!   [`submit`](Client::submit)s operations of the spec and gets the spec's
+//!   return values;
+//! * [`Replicated::log`] is the decided prefix of the log, cell by cell (which
+//!   client's which operation), so a checker can replay it against the spec
+//!   and compare every client's return values with the replay: *log
+//!   agreement*, checked directly, beside the linearizability of the client
+//!   history (`check::linearizability`).
+//!
+//! The implementations:
+//!
+//! | module | progress | idea |
+//! |---|---|---|
+//! | [`universal`] with [`universal::Helping`] | wait-free: n + 1 cells' consensus per operation | Herlihy's construction: announce, one consensus per cell, cell `k` helps thread `k mod n` |
+//! | [`universal`] with [`universal::NoHelping`] | lock-free | the same log, every thread proposes only its own operation |
+
+pub mod universal;
+
+use crate::consensus::ConsensusError;
+use crate::objects::Spec;
+use std::fmt;
+
+/// The progress guarantee of a replicated object's [`Client::submit`].
+///
+/// The unit of the wait-free bound is a *cell*: one consensus object of the
+/// log that the operation takes part in (each cell costs the slot protocol's
+/// own wait-free step bound). Replaying cells that other threads decided
+/// before the operation was announced is not counted: it is a finite amount
+/// fixed when the operation starts (and each cell is replayed once per
+/// client over the client's lifetime).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum RsmProgress {
+    /// Every operation takes part in at most `cells` cells' consensus, whatever
+    /// the other clients do (including stopping).
+    WaitFree {
+        /// Bound on the cells an operation enters.
+        cells: usize,
+    },
+    /// Some operation completes in a finite number of steps of the system; one
+    /// client may lose every cell forever.
+    LockFree,
+    /// An operation completes if it runs alone long enough (the slots are
+    /// obstruction-free).
+    ObstructionFree,
+    /// An operation can wait forever for a stopped client (the slots block).
+    Blocking,
+}
+
+impl fmt::Display for RsmProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RsmProgress::WaitFree { cells } => {
+                write!(f, "wait-free (≤ {cells} cells per operation)")
+            }
+            RsmProgress::LockFree => f.write_str("lock-free"),
+            RsmProgress::ObstructionFree => f.write_str("obstruction-free"),
+            RsmProgress::Blocking => f.write_str("blocking"),
+        }
+    }
+}
+
+/// What went wrong building or using a replicated object.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RsmError {
+    /// Every cell of the log is decided and the operation is not among them.
+    #[error(
+        "the log is full: all {capacity} cells are decided (capacity is fixed at construction)"
+    )]
+    Full {
+        /// The log's capacity.
+        capacity: usize,
+    },
+    /// The clients were handed out before (they are handed out once).
+    #[error("the clients of this object were handed out already (once per object)")]
+    ClientsHandedOut,
+    /// The object cannot be built with these parameters.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// A cell's consensus failed (a lost quorum, a poisoned lock, a protocol
+    /// that broke its contract).
+    #[error("the consensus of log cell {cell} failed: {source}")]
+    Slot {
+        /// The cell.
+        cell: usize,
+        /// What the slot protocol reported.
+        source: ConsensusError,
+    },
+    /// Two clients were told different operations for one cell: the slot
+    /// protocol violated agreement.
+    #[error("log cell {cell} was decided twice differently ({first} and {second}): the slot protocol broke agreement")]
+    Disagreement {
+        /// The cell.
+        cell: usize,
+        /// The operation recorded first.
+        first: OpId,
+        /// The one this client was told.
+        second: OpId,
+    },
+}
+
+/// Which operation: client `client`'s `seq`-th (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct OpId {
+    /// The client that submitted it.
+    pub client: usize,
+    /// Its position among that client's operations, from 1.
+    pub seq: u64,
+}
+
+impl fmt::Display for OpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t{}#{}", self.client, self.seq)
+    }
+}
+
+/// One decided cell of a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry<Op> {
+    /// The cell (slot) index.
+    pub cell: usize,
+    /// Which operation was decided there.
+    pub id: OpId,
+    /// The operation.
+    pub op: Op,
+}
+
+/// What one client did, for step-bound checks and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClientStats {
+    /// Operations that returned.
+    pub ops: u64,
+    /// Cells whose consensus the client took part in, over all its operations.
+    pub cells_entered: u64,
+    /// The most cells one of its operations took part in.
+    pub max_cells_entered: usize,
+    /// Cells it replayed without taking part (decided by others before it
+    /// got there).
+    pub cells_replayed: u64,
+    /// Operations of this client that another client's proposal put in the log
+    /// (helped), as far as this client can tell: found while catching up.
+    pub helped: u64,
+}
+
+/// A client of a [`Replicated`] object: one thread's right to submit.
+pub trait Client<S: Spec> {
+    /// This client's id (`0..clients`).
+    fn id(&self) -> usize;
+
+    /// Submits `op`; returns what the spec returns for it at its place in the
+    /// agreed order.
+    ///
+    /// # Errors
+    /// [`RsmError::Full`] if the log has no cell left for it, and the slot
+    /// protocol's failures ([`RsmError::Slot`], [`RsmError::Disagreement`]).
+    fn submit(&mut self, op: S::Op) -> Result<S::Ret, RsmError>;
+
+    /// What this client has done so far.
+    fn stats(&self) -> ClientStats;
+}
+
+/// A sequential specification made concurrent by a log of consensus cells.
+pub trait Replicated: Send + Sync {
+    /// The specification.
+    type Spec: Spec;
+    /// A client handle: owned, so it can move to any thread.
+    type Client: Client<Self::Spec> + Send + 'static;
+
+    /// The specification.
+    fn spec(&self) -> &Self::Spec;
+
+    /// Clients (ids `0..clients()`).
+    fn clients_count(&self) -> usize;
+
+    /// Cells of the log (fixed at construction).
+    fn capacity(&self) -> usize;
+
+    /// The progress guarantee of [`Client::submit`].
+    fn progress(&self) -> RsmProgress;
+
+    /// One client per id, `result[id]`; handed out once.
+    ///
+    /// # Errors
+    /// [`RsmError::ClientsHandedOut`] the second time.
+    fn clients(&mut self) -> Result<Vec<Self::Client>, RsmError>;
+
+    /// The decided prefix of the log, oldest cell first (may be read while
+    /// clients run: a snapshot of what is decided so far).
+    fn log(&self) -> Vec<LogEntry<<Self::Spec as Spec>::Op>>;
+}
+
+/// Replays `log` against `spec` as every replica does: in cell order, an
+/// entry whose client already had an operation with this or a later sequence
+/// number applied is a duplicate and skipped. Returns each applied
+/// operation's id and return value, in log order: what a log-agreement check
+/// compares with what the clients were told.
+pub fn replay<S: Spec>(spec: &S, log: &[LogEntry<S::Op>]) -> Vec<(OpId, S::Ret)> {
+    let mut state = spec.init();
+    let mut applied: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(log.len());
+    for e in log {
+        let last = applied.entry(e.id.client).or_insert(0);
+        if e.id.seq <= *last {
+            continue;
+        }
+        *last = e.id.seq;
+        let (next, ret) = spec.apply(&state, &e.op);
+        state = next;
+        out.push((e.id, ret));
+    }
+    out
+}

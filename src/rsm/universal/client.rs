@@ -1,0 +1,259 @@
+//! A client of the universal construction: its replica and `submit`, the
+//! algorithm of the module docs step by step.
+
+use super::rules::View;
+use super::{pack, unpack, Rules, Shared};
+use crate::objects::Spec;
+use crate::rsm::{Client, ClientStats, OpId, RsmError};
+use crate::sync::{fence, Ordering};
+use crate::trace::Val;
+use crate::trace_step;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// One client's handle on a [`Universal`](super::Universal): its id, its
+/// replica (the spec's state after the cells it replayed) and its counters.
+pub struct UniversalClient<S: Spec, C, R> {
+    shared: Arc<Shared<S, C>>,
+    me: usize,
+    /// Operations announced so far (the last one's sequence number).
+    seq: u64,
+    /// Cells replayed into `state`.
+    cursor: usize,
+    state: S::State,
+    /// `applied[t]`: the last sequence number of client `t` applied.
+    applied: Vec<u64>,
+    stats: ClientStats,
+    _rules: PhantomData<fn() -> R>,
+}
+
+impl<S: Spec, C, R> std::fmt::Debug for UniversalClient<S, C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UniversalClient")
+            .field("me", &self.me)
+            .field("seq", &self.seq)
+            .field("cursor", &self.cursor)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What replaying one cell did.
+enum Replayed<Ret> {
+    /// The cell's entry was applied before (a duplicate) and skipped.
+    Skipped,
+    /// Another client's operation, applied.
+    Theirs,
+    /// This client's pending operation, applied: its return value.
+    Mine(Ret),
+}
+
+impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, R> {
+    pub(super) fn new(shared: Arc<Shared<S, C>>, me: usize) -> Self {
+        let state = shared.spec.init();
+        let applied = vec![0; shared.threads()];
+        UniversalClient {
+            shared,
+            me,
+            seq: 0,
+            cursor: 0,
+            state,
+            applied,
+            stats: ClientStats::default(),
+            _rules: PhantomData,
+        }
+    }
+
+    /// Applies the entry `e` of cell `cell` to the replica.
+    fn replay(&mut self, cell: usize, e: OpId) -> Result<Replayed<S::Ret>, RsmError> {
+        let _ = cell;
+        let last = self.applied.get(e.client).copied();
+        let Some(last) = last else {
+            return Err(RsmError::Slot {
+                cell,
+                source: crate::consensus::ConsensusError::InvalidWinner { winner: e.client },
+            });
+        };
+        if R::SKIP_DUPLICATES && e.seq <= last {
+            return Ok(Replayed::Skipped);
+        }
+        let Some(op) = self.shared.op(e) else {
+            return Err(RsmError::Slot {
+                cell,
+                source: crate::consensus::ConsensusError::InvalidWinner { winner: e.client },
+            });
+        };
+        let (next, ret) = self.shared.spec.apply(&self.state, &op);
+        self.state = next;
+        self.applied[e.client] = last.max(e.seq);
+        if e.client == self.me && e.seq == self.seq {
+            Ok(Replayed::Mine(ret))
+        } else {
+            Ok(Replayed::Theirs)
+        }
+    }
+
+    /// Publishes how far this client's replica reaches (`head[me]`).
+    fn publish_head(&self) {
+        // Release: pairs with the Acquire head loads of other clients' scans,
+        // publishing the `decided` entries of every cell below the cursor.
+        self.shared.heads[self.me].store(self.cursor, Ordering::Release);
+        trace_step!(
+            self.me,
+            Store { loc: Loc::at("head", self.me), value: Val::Num(self.cursor as u64) }
+        );
+    }
+
+    fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
+        let sh = Arc::clone(&self.shared);
+        let capacity = sh.cells.len();
+        let n = sh.threads();
+        let me = self.me;
+        if self.cursor >= capacity || self.seq >= capacity as u64 {
+            return Err(RsmError::Full { capacity });
+        }
+        let seq = self.seq + 1;
+        let early = R::EARLY_RETURN.then(|| sh.spec.apply(&self.state, &op).1);
+        // SAFETY: only this client (the one handle for `me`, used through
+        // `&mut self`) writes row `me`, and cell `seq − 1` is fresh: no thread
+        // reads it before acquiring `announce[me] = seq`, stored just below.
+        sh.ops[me][seq as usize - 1].with_mut(|p| unsafe { *p = Some(op) });
+        // Release: pairs with a helper's Acquire load of `announce[me]`,
+        // publishing the operation written just above.
+        sh.announce[me].store(seq, Ordering::Release);
+        trace_step!(me, Store { loc: Loc::at("request", me), value: Val::Num(seq) });
+        self.seq = seq;
+        if R::HELPS {
+            // F1, paired with every helper's F2 (module docs): a helper whose
+            // F2 follows this fence in the SeqCst order sees the announce.
+            fence(Ordering::SeqCst);
+        }
+
+        // Catch up to the largest head: those cells are decided.
+        let mut m = 0;
+        for t in 0..n {
+            // Acquire: pairs with the Release head store of client `t`.
+            let h = sh.heads[t].load(Ordering::Acquire);
+            trace_step!(me, Load { loc: Loc::at("head", t), value: Val::Num(h as u64) });
+            m = m.max(h);
+        }
+        let mut found = None;
+        while self.cursor < m.min(capacity) {
+            let k = self.cursor;
+            // Acquire: pairs with the Release CAS that recorded cell k (made
+            // visible by the head we read).
+            let e = sh.cells[k].decided.load(Ordering::Acquire);
+            trace_step!(me, Load { loc: Loc::at("log", k), value: entry_val(e) });
+            if e == 0 {
+                // A head promised this cell decided: the construction's own
+                // invariant is broken, not the caller's input.
+                return Err(RsmError::Slot {
+                    cell: k,
+                    source: crate::consensus::ConsensusError::InvalidWinner { winner: usize::MAX },
+                });
+            }
+            self.cursor += 1;
+            self.stats.cells_replayed += 1;
+            if let Replayed::Mine(ret) = self.replay(k, unpack(e))? {
+                found = Some(ret);
+                self.stats.helped += 1;
+                break;
+            }
+        }
+
+        let mut entered = 0;
+        let ret = loop {
+            if let Some(ret) = found.take() {
+                break ret;
+            }
+            let k = self.cursor;
+            if k >= capacity {
+                self.publish_head();
+                return Err(RsmError::Full { capacity });
+            }
+            self.publish_head();
+            if R::HELPS {
+                // F2, paired with the F1 of every client whose announcement
+                // the rule reads below (module docs).
+                fence(Ordering::SeqCst);
+            }
+            let announced = |t: usize| {
+                // Acquire: pairs with client t's Release announce store,
+                // publishing its operation `ops[t][seq]`.
+                let s = sh.announce[t].load(Ordering::Acquire);
+                trace_step!(me, Load { loc: Loc::at("request", t), value: Val::Num(s) });
+                s
+            };
+            let view = View {
+                cell: k,
+                threads: n,
+                mine: OpId { client: me, seq },
+                applied: &self.applied,
+                announced: &announced,
+            };
+            let proposal = R::propose(&view);
+            trace_step!(me, Note("enters the next log cell"));
+            let cell = &sh.cells[k];
+            let e = *crate::consensus::Consensus::decide(&cell.consensus, me, pack(proposal))
+                .map_err(|source| RsmError::Slot { cell: k, source })?;
+            // Release on success: pairs with the Acquire loads of catch-up and
+            // `log`, publishing the operation the entry names. Acquire on
+            // failure: pairs with the first recorder's Release.
+            match cell.decided.compare_exchange(0, e, Ordering::Release, Ordering::Acquire) {
+                Ok(_) => {
+                    trace_step!(
+                        me,
+                        Cas {
+                            loc: Loc::at("log", k),
+                            expected: Val::Bot,
+                            new: entry_val(e),
+                            found: Val::Bot
+                        }
+                    );
+                }
+                Err(first) if first == e => {}
+                Err(first) => {
+                    return Err(RsmError::Disagreement {
+                        cell: k,
+                        first: unpack(first),
+                        second: unpack(e),
+                    })
+                }
+            }
+            entered += 1;
+            self.cursor += 1;
+            self.stats.cells_entered += 1;
+            if let Replayed::Mine(ret) = self.replay(k, unpack(e))? {
+                break ret;
+            }
+        };
+        self.publish_head();
+        self.stats.ops += 1;
+        self.stats.max_cells_entered = self.stats.max_cells_entered.max(entered);
+        Ok(early.unwrap_or(ret))
+    }
+}
+
+/// A packed entry as the trace shows it: the client's id (⊥ for none).
+fn entry_val(e: u64) -> Val {
+    if e == 0 {
+        Val::Bot
+    } else {
+        let id = unpack(e);
+        Val::Versioned(id.seq, Some(id.client))
+    }
+}
+
+impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> Client<S> for UniversalClient<S, C, R> {
+    fn id(&self) -> usize {
+        self.me
+    }
+
+    fn submit(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
+        self.submit_inner(op)
+    }
+
+    fn stats(&self) -> ClientStats {
+        self.stats
+    }
+}
