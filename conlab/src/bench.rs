@@ -543,7 +543,7 @@ fn measure_all(
         } else {
             super::plot::Chart::Protocols
         };
-        super::write_to(path, super::plot::svg(&rows, &machine, chart).as_bytes(), out)?;
+        super::write_to(path, super::plot::svg(&rows, &machine, chart)?.as_bytes(), out)?;
         writeln!(err, "wrote {}", path.display())?;
     }
     for (format, path, _) in &dest.outputs {
@@ -606,7 +606,7 @@ fn bench_cores(
         pairs,
     };
     if let Some(path) = &args.plot {
-        super::write_to(path, cores::svg(&report, &machine).as_bytes(), out)?;
+        super::write_to(path, cores::svg(&report, &machine)?.as_bytes(), out)?;
         writeln!(err, "wrote {}", path.display())?;
     }
     for (format, path, _) in &dest.outputs {
@@ -1038,35 +1038,21 @@ mod tests {
         // The plot, read as XML: labelled axes, a log y axis with round ticks,
         // every protocol through decide and through handles, every baseline.
         let plot = std::fs::read_to_string(&svg).unwrap();
-        let doc = roxmltree::Document::parse(&plot).expect("the plot is well-formed XML");
-        assert_eq!(doc.root_element().tag_name().name(), "svg");
-        let texts = |class: &str| -> Vec<String> {
-            doc.descendants()
-                .filter(|n| n.attribute("class") == Some(class))
-                .filter_map(|n| n.text().map(String::from))
-                .collect()
-        };
-        assert!(
-            texts("ylabel")[0].contains("ns per instance")
-                && texts("ylabel")[0].contains("log scale")
-        );
-        assert!(texts("xlabel")[0].starts_with("threads"));
+        let t = crate::plot::read::texts(&plot);
+        assert!(t.ylabel[0].contains("ns per instance") && t.ylabel[0].contains("log scale"));
+        assert!(t.xlabel[0].starts_with("threads"));
         assert_eq!(
-            texts("xtick").iter().map(|t| t.trim_end_matches(['*', '!'])).collect::<Vec<_>>(),
+            t.xticks.iter().map(|t| t.trim_end_matches(['*', '!'])).collect::<Vec<_>>(),
             ["1", "2"]
         );
-        let ticks: Vec<f64> = doc
-            .descendants()
-            .filter(|n| n.attribute("class") == Some("ytick"))
-            .filter_map(|n| n.next_sibling_element())
-            .map(|t| t.text().unwrap().replace(',', "").parse().unwrap())
-            .collect();
+        let ticks: Vec<f64> =
+            t.yticks.iter().map(|t| t.replace(',', "").parse().unwrap()).collect();
         assert!(ticks.len() >= 2, "{ticks:?}");
         for t in &ticks {
             let m = t / 10f64.powf(t.log10().floor());
             assert!([1.0, 2.0, 5.0].iter().any(|r| (m - r).abs() < 1e-9), "tick {t} is not round");
         }
-        let legend = texts("legend");
+        let legend = &t.legend;
         for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
             let name = e.info().name;
             assert!(legend.iter().any(|l| l == name), "{name} (decide) not in the legend");
@@ -1078,8 +1064,15 @@ mod tests {
         for b in BASELINES {
             assert!(legend.contains(&format!("{} (baseline)", b.name)), "{}", b.name);
         }
-        let series = doc.descendants().filter(|n| n.attribute("class") == Some("series")).count();
-        assert_eq!(series, legend.len());
+        // One legend entry per series drawn: per (group, name) of the rows.
+        let mut series: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| !r["group"].as_str().unwrap().starts_with("primitive"))
+            .map(|r| (r["group"].as_str().unwrap(), r["name"].as_str().unwrap()))
+            .collect();
+        series.sort_unstable();
+        series.dedup();
+        assert_eq!(series.len(), legend.len(), "{legend:?}");
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -1148,10 +1141,16 @@ mod tests {
         assert_eq!(header[..4], ["core_a", "core_b", "mean_ns", "sd_ns"]);
         assert_eq!(reader.records().count(), pairs.len());
         assert!(std::fs::read_to_string(&md).unwrap().contains("| **1** |") || n < 2);
+        // The heatmap, read as XML: a square (outlined in white) and its mean
+        // written inside for every pair.
         let plot = std::fs::read_to_string(&svg).unwrap();
-        assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
-        assert_eq!(plot.matches(r#"class="pair""#).count(), pairs.len());
-        assert!(plot.contains("core-to-core latency, ns one way"));
+        assert_eq!(crate::plot::read::count(&plot, "rect", "stroke", "#FFFFFF"), pairs.len());
+        let t = crate::plot::read::texts(&plot);
+        assert!(t.other.iter().any(|s| s.starts_with("core-to-core latency, ns one way")));
+        for p in pairs {
+            let mean = format!("{:.0}", p["mean_ns"].as_f64().unwrap());
+            assert!(t.other.contains(&mean), "{mean} not written: {t:?}");
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 
