@@ -393,7 +393,7 @@ impl Progress {
             Suite::Cores => 0,
         };
         let total: usize = args.threads.iter().map(|&t| per_thread(t as usize)).sum();
-        Progress { bar: super::progress_bar(total as u64) }
+        Progress { bar: super::progress::bar(total as u64) }
     }
 
     fn show(&self, what: &str, threads: usize) {
@@ -675,7 +675,7 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
     }
     writeln!(out, "pinning: {}", o.meta.pinning)?;
     if let Some(seed) = o.meta.seed {
-        writeln!(out, "{}", super::describe_seed(seed))?;
+        writeln!(out, "{}", super::describe_seed(seed, super::BACKOFF_DRAWS))?;
     }
     if let Some(c) = &o.calibration {
         writeln!(out, "{}", describe_calibration(c))?;
@@ -864,7 +864,7 @@ fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "- machine: {}", md(&m.machine.to_string()))?;
     writeln!(out, "- pinning: {}", m.pinning)?;
     if let Some(seed) = m.seed {
-        writeln!(out, "- {}", super::describe_seed(seed))?;
+        writeln!(out, "- {}", super::describe_seed(seed, super::BACKOFF_DRAWS))?;
     }
     if let Some(c) = &o.calibration {
         writeln!(out, "- {}", md(&describe_calibration(c)))?;

@@ -172,7 +172,7 @@ pub(super) fn paxos(
 fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
-    writeln!(out, "{}", super::describe_seed(o.seed))?;
+    writeln!(out, "{}", super::describe_seed(o.seed, super::BACKOFF_DRAWS))?;
     writeln!(
         out,
         "Paxos: {} acceptors ({}), {} proposers{}; fast path {}",
