@@ -481,7 +481,8 @@ mod tests {
     #[test]
     fn json_output_parses() {
         let (code, out, _) = run_cli(&["run", "cas", "--instances", "100", "--format", "json"]);
-        assert_eq!(code, 0);
+        // 4: the threads did not race enough within the budget on a busy machine.
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["reports"][0]["violations"], 0);
         assert_eq!(v["reports"][0]["protocol"], "cas");
