@@ -279,6 +279,12 @@ mod tests {
     }
 
     #[test]
+    fn no_rows_is_still_a_chart_not_a_panic() {
+        let empty = svg(&[], "machine", Chart::Primitives).unwrap();
+        assert!(read::texts(&empty).legend.is_empty());
+    }
+
+    #[test]
     fn log_ticks_are_round() {
         assert_eq!(log_ticks(3.0, 300.0), [5.0, 10.0, 20.0, 50.0, 100.0, 200.0]);
         assert_eq!(log_ticks(1.0, 1.0), [1.0]);

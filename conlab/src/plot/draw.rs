@@ -133,8 +133,8 @@ fn line_chart(
     range: std::ops::Range<f64>,
     value_label: &str,
 ) -> Result<(), Failed> {
-    // Thread count i sits at 2i + 1 (plotters formats no f64 axis with key
-    // points, so the axis is integer, in half slots).
+    // Thread count i sits at 2i + 1: an integer axis in half slots, since
+    // plotters has no label formatter for an f64 axis with key points.
     let n = axes.threads.len() as i32;
     let slots: Vec<i32> = (0..n).map(|i| 2 * i + 1).collect();
     let x_of = |t: usize| 2 * axes.threads.iter().position(|&u| u == t).unwrap_or(0) as i32 + 1;
