@@ -124,60 +124,78 @@ pub(crate) fn markdown(r: &CoresReport, meta_lines: &str) -> String {
     s
 }
 
-/// The heatmap: one square per pair (lower triangle), darker for slower,
-/// its value written inside; cores on both axes.
-pub(crate) fn svg(r: &CoresReport, machine: &str) -> String {
+/// The heatmap, drawn with plotters (see [`crate::plot`]): one square per
+/// pair (lower triangle), darker for slower, its value written inside; cores
+/// on both axes.
+///
+/// # Errors
+/// A drawing failure of plotters (none is expected when writing to a string).
+pub(crate) fn svg(r: &CoresReport, machine: &str) -> Result<String, Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
     let n = r.cores.len().max(1);
-    let cell = (480.0 / n as f64).clamp(24.0, 80.0);
-    let (left, top) = (60.0, 70.0);
-    let (w, h) = (left + cell * n as f64 + 40.0, top + cell * n as f64 + 60.0);
+    let cell = (480 / n as u32).clamp(24, 80);
+    let (left, top) = (60, 70);
+    let (w, h) = ((left + cell * n as u32 + 40).max(760), top + cell * n as u32 + 60);
     let max = r.pairs.iter().map(|p| p.mean_ns).fold(1.0, f64::max);
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">
-<rect width="100%" height="100%" fill="white"/>
-<text x="10" y="20" font-size="14">core-to-core latency, ns one way (CAS round trip / 2)</text>
-<text x="10" y="38">{}</text>
-"#,
-        escape(machine)
-    );
-    for (i, &c) in r.cores.iter().enumerate() {
-        let mid = cell * i as f64 + cell / 2.0;
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle">{c}</text><text x="{}" y="{}" text-anchor="end">{c}</text>"#,
-            left + mid,
-            top - 6.0,
-            left - 6.0,
-            top + mid + 4.0
-        );
-    }
-    for p in &r.pairs {
-        let (Some(i), Some(j)) = (
-            r.cores.iter().position(|&c| c == p.a.max(p.b)),
-            r.cores.iter().position(|&c| c == p.a.min(p.b)),
-        ) else {
-            continue;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let style = |size: u32, h: HPos, v: VPos| {
+            ("sans-serif", size).into_font().into_text_style(&root).pos(Pos::new(h, v))
         };
-        // Light for fast, dark red for slow: lightness from 95% down to 35%.
-        let light = 95.0 - 60.0 * (p.mean_ns / max).clamp(0.0, 1.0);
-        let (x, y) = (left + cell * j as f64, top + cell * i as f64);
-        let ink = if light < 60.0 { "white" } else { "black" };
-        let _ = writeln!(
-            s,
-            r#"<rect class="pair" x="{x}" y="{y}" width="{cell}" height="{cell}" fill="hsl(0, 70%, {light:.0}%)" stroke="white"/><text x="{}" y="{}" text-anchor="middle" fill="{ink}">{:.0}</text>"#,
-            x + cell / 2.0,
-            y + cell / 2.0 + 4.0,
-            p.mean_ns
+        let title = "core-to-core latency, ns one way (CAS round trip / 2)";
+        root.draw(&Text::new(title, (10, 8), style(18, HPos::Left, VPos::Top)))?;
+        root.draw(&Text::new(
+            crate::plot::fit(machine, 12.0, w),
+            (10, 32),
+            style(12, HPos::Left, VPos::Top),
+        ))?;
+        let at = |i: usize| (cell * i as u32) as i32;
+        let (left, top) = (left as i32, top as i32);
+        for (i, &c) in r.cores.iter().enumerate() {
+            let mid = at(i) + cell as i32 / 2;
+            let label = c.to_string();
+            root.draw(&Text::new(
+                label.clone(),
+                (left + mid, top - 6),
+                style(12, HPos::Center, VPos::Bottom),
+            ))?;
+            root.draw(&Text::new(
+                label,
+                (left - 6, top + mid),
+                style(12, HPos::Right, VPos::Center),
+            ))?;
+        }
+        for p in &r.pairs {
+            let (Some(i), Some(j)) = (
+                r.cores.iter().position(|&c| c == p.a.max(p.b)),
+                r.cores.iter().position(|&c| c == p.a.min(p.b)),
+            ) else {
+                continue;
+            };
+            // Light for fast, dark red for slow: lightness from 95% down to 35%.
+            let light = 0.95 - 0.60 * (p.mean_ns / max).clamp(0.0, 1.0);
+            let (x, y) = (left + at(j), top + at(i));
+            let square = [(x, y), (x + cell as i32, y + cell as i32)];
+            root.draw(&Rectangle::new(square, HSLColor(0.0, 0.7, light).filled()))?;
+            root.draw(&Rectangle::new(square, WHITE.stroke_width(1)))?;
+            let ink = if light < 0.60 { WHITE } else { BLACK };
+            let centre = (x + cell as i32 / 2, y + cell as i32 / 2);
+            let value = format!("{:.0}", p.mean_ns);
+            root.draw(&Text::new(
+                value,
+                centre,
+                style(12, HPos::Center, VPos::Center).color(&ink),
+            ))?;
+        }
+        let note = format!(
+            "rows and columns: cores; {} samples of {} round trips per pair",
+            r.samples, r.iterations
         );
+        root.draw(&Text::new(note, (left, h as i32 - 30), style(12, HPos::Left, VPos::Top)))?;
+        root.present()?;
     }
-    let _ = writeln!(
-        s,
-        r#"<text x="{left}" y="{}">rows and columns: cores; {} samples of {} round trips per pair</text>"#,
-        h - 20.0,
-        r.samples,
-        r.iterations
-    );
-    s.push_str("</svg>\n");
-    s
+    Ok(out)
 }

@@ -125,7 +125,7 @@ fn stall_cmd(
     // Progress, whatever the format (a JSON run is no longer silent): a bar
     // with an ETA on a terminal, else one line per protocol.
     let seed = super::seed_or_random(args.seed);
-    let bar = super::progress_bar(selected.len() as u64);
+    let bar = super::progress::bar(selected.len() as u64);
     for (i, sel) in selected.iter().enumerate() {
         let name = sel.entry.info().name;
         if bar.is_hidden() {
@@ -182,7 +182,7 @@ fn ratio(x: f64) -> String {
 fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
-    writeln!(out, "{}", super::describe_seed(o.seed))?;
+    writeln!(out, "{}", super::describe_seed(o.seed, super::BACKOFF_DRAWS))?;
     writeln!(
         out,
         "stall demo: t{s} of {n} threads pauses {ms} ms inside its protocol on each of {k} \

@@ -15,6 +15,7 @@ mod hierarchy;
 mod list;
 mod paxos;
 mod plot;
+mod progress;
 mod rows;
 mod run;
 
@@ -278,26 +279,13 @@ pub(crate) fn seed_or_random(seed: Option<u64>) -> u64 {
     seed.unwrap_or_else(|| std::collections::hash_map::RandomState::new().build_hasher().finish())
 }
 
-/// What the seed line of a text report says.
-pub(crate) fn describe_seed(seed: u64) -> String {
-    format!("seed: {seed} (the randomized backoff's draws; --seed {seed} replays them, not the interleaving)")
+/// What the seed line of a text report says: the seed and `what` it draws.
+pub(crate) fn describe_seed(seed: u64, what: &str) -> String {
+    format!("seed: {seed} ({what}; --seed {seed} replays them, not the interleaving)")
 }
 
-/// A progress bar of `total` steps on stderr with the elapsed time and an
-/// ETA: drawn only when stderr is a terminal (hidden in pipes, files, tests).
-pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:30}] {pos}/{len} ETA {eta} {wide_msg}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
-}
+/// What the seed of the retrying protocols draws.
+pub(crate) const BACKOFF_DRAWS: &str = "the randomized backoff's draws";
 
 /// The width of the text tables unless `--wide`: a classic terminal.
 pub(crate) const NARROW: u16 = 80;
@@ -677,7 +665,9 @@ mod tests {
             &["demo", "stall", "--protocols", "cas,lock-std", "--stall-ms", "5", "-i", "1"],
         ] {
             let (code, out, err) = run_cli(args);
-            assert_eq!(code, 0, "{args:?}: {err}");
+            // A run on a loaded machine may be INCONCLUSIVE (its report fits all the same).
+            let inconclusive = args[0] == "run" && code == EXIT_INCONCLUSIVE;
+            assert!(code == 0 || inconclusive, "{args:?}: exit {code}: {err}");
             for line in out.lines().filter(|l| !l.starts_with("machine:")) {
                 assert!(line.chars().count() <= 80, "{args:?}: {} columns: {line}", line.len());
             }

@@ -2,7 +2,9 @@
 
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_VIOLATION};
 use consensus_lab::paxos::run::{run, PaxosRun};
-use consensus_lab::paxos::{Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Stall};
+use consensus_lab::paxos::{
+    Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, RandomCrashes, Stall,
+};
 use std::io::Write;
 
 /// Arguments of `conlab paxos`.
@@ -20,6 +22,16 @@ pub struct PaxosArgs {
     /// Crash proposer j after its k-th step (j@k; a step is a prepare or an accept). Repeatable.
     #[arg(long = "crash-proposer", value_name = "j@k")]
     pub crash_proposer: Vec<Crash>,
+    /// Crash K acceptors drawn at random from the seed (not those
+    /// --crash-acceptor names), each after a random number of its
+    /// operations; printed, and replayed by --seed.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=63))]
+    pub random_acceptor_crashes: Option<u32>,
+    /// Crash K proposers drawn at random from the seed (not those
+    /// --crash-proposer or --stall-proposer names), each after a random
+    /// number of its steps; printed, and replayed by --seed.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub random_proposer_crashes: Option<u32>,
     /// Pause proposer j for MS milliseconds after its k-th step, on every
     /// instance (j@k:MS; with k = a majority, between phase 1 and phase 2). Repeatable.
     #[arg(long = "stall-proposer", value_name = "j@k:MS")]
@@ -33,8 +45,9 @@ pub struct PaxosArgs {
     /// Do not let proposer 0's first ballot skip phase 1.
     #[arg(long)]
     pub no_fast_path: bool,
-    /// Seed of the retrying protocols' randomized backoff (default: a random
-    /// one, printed and exported): the same seed replays the same draws.
+    /// Seed of the proposers' randomized backoff and of the random crash plan
+    /// (default: a random one, printed and exported): the same seed replays
+    /// the same draws and the same plan.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Output format.
@@ -54,8 +67,12 @@ struct Output<'a> {
     proposers: usize,
     oversubscribed: bool,
     fast_path: bool,
-    /// The seed of the proposers' randomized backoff (`--seed`).
+    /// The seed of the proposers' randomized backoff and of the random
+    /// crash plan (`--seed`).
     seed: u64,
+    /// The crash points drawn at random from the seed (`--random-*-crashes`;
+    /// also in the crashed lists), if any were asked for.
+    random_crashes: Option<Drawn>,
     crashed_acceptors: Vec<String>,
     crashed_proposers: Vec<String>,
     stalled_proposers: Vec<String>,
@@ -68,6 +85,13 @@ struct Output<'a> {
     run: &'a PaxosRun,
 }
 
+/// The crash points drawn from the seed.
+#[derive(serde::Serialize)]
+struct Drawn {
+    acceptors: Vec<String>,
+    proposers: Vec<String>,
+}
+
 /// The most a run's stalls may sleep in all (they repeat on every instance).
 const MAX_STALLED_RUN: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -77,10 +101,28 @@ pub(super) fn paxos(
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
     super::check_wide(args.wide, args.format == Format::Text)?;
-    let faults = FaultPlan {
+    let mut faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
         stalls: args.stall_proposer.clone(),
+    };
+    let seed = super::seed_or_random(args.seed);
+    let want = RandomCrashes {
+        acceptors: args.random_acceptor_crashes.unwrap_or(0) as usize,
+        proposers: args.random_proposer_crashes.unwrap_or(0) as usize,
+    };
+    let random = want != RandomCrashes::default();
+    let drawn = if random {
+        let (a, p) = (args.acceptors as usize, args.proposers as usize);
+        let drawn = faults.random_crashes(a, p, want, seed)?;
+        faults.acceptors.extend(drawn.acceptors.iter().copied());
+        faults.proposers.extend(drawn.proposers.iter().copied());
+        Some(Drawn {
+            acceptors: drawn.acceptors.iter().map(Crash::to_string).collect(),
+            proposers: drawn.proposers.iter().map(Crash::to_string).collect(),
+        })
+    } else {
+        None
     };
     let cfg = PaxosConfig {
         proposers: args.proposers as usize,
@@ -106,7 +148,6 @@ pub(super) fn paxos(
         )
         .into());
     }
-    let seed = super::seed_or_random(args.seed);
     let r = consensus_lab::threads::seeded(Some(seed), || {
         if args.mutex {
             run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())
@@ -129,6 +170,7 @@ pub(super) fn paxos(
         proposers: cfg.proposers,
         fast_path: cfg.fast_path,
         seed,
+        random_crashes: drawn,
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
         crashed_proposers: faults.proposers.iter().map(Crash::to_string).collect(),
         stalled_proposers: faults.stalls.iter().map(Stall::to_string).collect(),
@@ -172,7 +214,12 @@ pub(super) fn paxos(
 fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
-    writeln!(out, "{}", super::describe_seed(o.seed))?;
+    let what = if o.random_crashes.is_some() {
+        "the randomized backoff's draws and the random crash plan"
+    } else {
+        super::BACKOFF_DRAWS
+    };
+    writeln!(out, "{}", super::describe_seed(o.seed, what))?;
     writeln!(
         out,
         "Paxos: {} acceptors ({}), {} proposers{}; fast path {}",
@@ -189,6 +236,15 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
         list(&o.crashed_acceptors),
         list(&o.crashed_proposers)
     )?;
+    if let Some(d) = &o.random_crashes {
+        writeln!(
+            out,
+            "random crash plan (drawn from seed {}): acceptors {}; proposers {}",
+            o.seed,
+            list(&d.acceptors),
+            list(&d.proposers)
+        )?;
+    }
     if !o.stalled_proposers.is_empty() {
         writeln!(
             out,
@@ -392,5 +448,60 @@ mod tests {
         assert_eq!(v["seed"], 42);
         let (_, out, _) = run_cli(&["paxos", "--seed", "42"]);
         assert!(out.contains("seed: 42 ") && out.contains("--seed 42 replays"), "{out}");
+    }
+
+    #[test]
+    fn a_random_crash_plan_is_printed_and_replayed_by_its_seed() {
+        let args = [
+            "paxos",
+            "--acceptors",
+            "5",
+            "--proposers",
+            "3",
+            "--crash-acceptor",
+            "4",
+            "--random-acceptor-crashes",
+            "2",
+            "--random-proposer-crashes",
+            "1",
+            "--seed",
+            "9",
+        ];
+        let plan =
+            |out: &str| out.lines().find(|l| l.starts_with("random crash plan")).map(String::from);
+        let (code, out, err) = run_cli(&args);
+        // 3 of 5 acceptors crash (4 and two drawn): no quorum if they crash
+        // early, else a decision.
+        assert!([0, crate::EXIT_NO_QUORUM, crate::EXIT_INCONCLUSIVE].contains(&code), "{out}{err}");
+        let first = plan(&out).expect("the drawn plan is printed");
+        assert!(first.starts_with("random crash plan (drawn from seed 9): acceptors "), "{first}");
+        assert!(out.contains("seed: 9 (the randomized backoff's draws and the random crash plan"));
+        let (_, again, _) = run_cli(&args);
+        assert_eq!(plan(&again), Some(first), "the same seed, the same plan");
+        let (_, out, _) = run_cli(&[&args[..], &["--format", "json"]].concat());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let drawn = &v["random_crashes"];
+        assert_eq!(drawn["acceptors"].as_array().unwrap().len(), 2, "{v}");
+        assert_eq!(drawn["proposers"].as_array().unwrap().len(), 1, "{v}");
+        assert_eq!(v["crashed_acceptors"].as_array().unwrap().len(), 3, "4 and the two drawn");
+        assert!(!drawn["acceptors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().starts_with("4@")));
+        // Other seeds draw other plans.
+        let plans: std::collections::HashSet<String> = (0..8)
+            .map(|s| {
+                let seed = s.to_string();
+                let (_, out, _) =
+                    run_cli(&[&args[..12], &[seed.as_str(), "--format", "json"]].concat());
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                v["random_crashes"].to_string()
+            })
+            .collect();
+        assert!(plans.len() > 1, "{plans:?}");
+        let (_, out, _) = run_cli(&["paxos", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["random_crashes"].is_null(), "none asked for: {v}");
     }
 }

@@ -3,36 +3,40 @@
 //! per protocol family (the object a protocol is built on: mutex,
 //! compare&swap, test&set, ...; Okabe–Ito colours, which stay apart for
 //! colour-blind readers), one marker shape per protocol within its family,
-//! `decide` solid and handles dashed; baselines grey and dotted. Thread counts
-//! above the core count are marked `*`, unreliable ones (the calibration)
-//! `!`. With one thread count the same figures are a bar chart (one bar per
-//! series, log length). `bench primitives --plot` draws the primitives the same
-//! way: one colour per primitive, one cache line solid, padded lines dashed.
-//! Written by hand: lines, circles and text need no plotting crate and no
-//! system fonts.
+//! `decide` solid with filled markers and handles dashed with hollow ones;
+//! baselines grey and dotted. Thread counts above the core count are marked
+//! `*`, unreliable ones (the calibration) `!` and shaded. With one thread
+//! count the same figures are a bar chart (one bar per series, log length).
+//! `bench primitives --plot` draws the primitives the same way: one colour
+//! per primitive, one cache line solid, padded lines dashed.
+//!
+//! This module chooses what is drawn (series, styles, ticks); [`draw`] draws
+//! it with `plotters`' SVG backend, which writes text as `<text>` elements, so
+//! no font file is needed (its layout estimates text widths from the font
+//! size, and the titles and legends here are kept short enough for that).
+
+mod draw;
+
+pub(crate) use draw::{fit, svg};
 
 use super::rows::Row;
 use consensus_lab::bench::{Group, Layout, Path};
 use consensus_lab::registry;
-use std::fmt::Write as _;
-
-const W: f64 = 960.0;
-const H: f64 = 600.0;
-const LEFT: f64 = 80.0;
-const RIGHT: f64 = 250.0;
-const TOP: f64 = 64.0;
-const BOTTOM: f64 = 60.0;
+use plotters::style::RGBColor;
 
 /// Okabe–Ito, then two more that stay distinct from them.
-const PALETTE: &[&str] = &[
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B",
-    "#7F3C8D",
+const PALETTE: &[RGBColor] = &[
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x8C, 0x56, 0x4B),
+    RGBColor(0x7F, 0x3C, 0x8D),
 ];
-const BASELINE_COLOUR: &str = "#888888";
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
+const BASELINE_COLOUR: RGBColor = RGBColor(0x88, 0x88, 0x88);
 
 /// The family of a row: its protocol's object, or `baseline`.
 fn family(r: &Row) -> String {
@@ -68,32 +72,29 @@ impl Chart {
     }
 }
 
-/// How a series is drawn: colour, dash, whether its markers are filled, and
+/// How a series' line is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+/// How a series is drawn: colour, line, whether its markers are filled, and
 /// its legend label.
-fn style(g: Group, name: &str, colour_of_family: &str) -> (String, &'static str, bool, String) {
+fn style(g: Group, name: &str, colour_of_family: RGBColor) -> (RGBColor, Dash, bool, String) {
     match g {
-        Group::Baseline => (
-            BASELINE_COLOUR.into(),
-            r#" stroke-dasharray="2 3""#,
-            true,
-            format!("{name} (baseline)"),
-        ),
-        Group::Protocol(Path::Handles) => (
-            colour_of_family.into(),
-            r#" stroke-dasharray="6 4""#,
-            false,
-            format!("{name} (handles)"),
-        ),
-        Group::Primitive(Layout::Padded) => (
-            colour_of_family.into(),
-            r#" stroke-dasharray="6 4""#,
-            false,
-            format!("{name} (padded)"),
-        ),
-        Group::Primitive(Layout::Shared) => {
-            (colour_of_family.into(), "", true, format!("{name} (one line)"))
+        Group::Baseline => (BASELINE_COLOUR, Dash::Dotted, true, format!("{name} (baseline)")),
+        Group::Protocol(Path::Handles) => {
+            (colour_of_family, Dash::Dashed, false, format!("{name} (handles)"))
         }
-        Group::Protocol(Path::Decide) => (colour_of_family.into(), "", true, name.to_string()),
+        Group::Primitive(Layout::Padded) => {
+            (colour_of_family, Dash::Dashed, false, format!("{name} (padded)"))
+        }
+        Group::Primitive(Layout::Shared) => {
+            (colour_of_family, Dash::Solid, true, format!("{name} (one line)"))
+        }
+        Group::Protocol(Path::Decide) => (colour_of_family, Dash::Solid, true, name.to_string()),
     }
 }
 
@@ -118,47 +119,17 @@ fn tick_label(t: f64) -> String {
     if t >= 1.0 {
         super::thousands(t, 0)
     } else {
-        format!("{t}")
-    }
-}
-
-/// A marker of shape `k` at (x, y).
-fn marker(k: usize, x: f64, y: f64, colour: &str, filled: bool) -> String {
-    let fill = if filled { colour } else { "white" };
-    let style = format!(r#"stroke="{colour}" stroke-width="1.5" fill="{fill}""#);
-    match k % 4 {
-        0 => format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" {style}/>"#),
-        1 => {
-            format!(r#"<rect x="{:.1}" y="{:.1}" width="7" height="7" {style}/>"#, x - 3.5, y - 3.5)
-        }
-        2 => format!(
-            r#"<polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" {style}/>"#,
-            x,
-            y - 5.0,
-            x - 4.5,
-            y + 3.5,
-            x + 4.5,
-            y + 3.5
-        ),
-        _ => format!(
-            r#"<polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" {style}/>"#,
-            x,
-            y - 5.0,
-            x + 5.0,
-            y,
-            x,
-            y + 5.0,
-            x - 5.0,
-            y
-        ),
+        // Round ticks below 1 (0.5, 0.02): no float noise such as 0.30000000000000004.
+        let s = format!("{t:.3}");
+        s.trim_end_matches('0').to_string()
     }
 }
 
 /// A series: its rows (by thread count), style and legend entry.
 struct Series<'a> {
     pts: Vec<&'a Row>,
-    colour: String,
-    dash: &'static str,
+    colour: RGBColor,
+    dash: Dash,
     filled: bool,
     shape: usize,
     label: String,
@@ -198,186 +169,55 @@ fn series(rows: &[Row], chart: Chart) -> Vec<Series<'_>> {
         .collect()
 }
 
-/// The chart of `chart`'s rows; `machine` goes under the title. Several thread
-/// counts: lines against threads; one: a bar chart.
-pub(crate) fn svg(rows: &[Row], machine: &str, chart: Chart) -> String {
-    let series = series(rows, chart);
-    let all: Vec<&Row> = series.iter().flat_map(|s| s.pts.iter().copied()).collect();
-    let mut threads: Vec<usize> = all.iter().map(|r| r.threads).collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let lo = all.iter().map(|r| r.min_ns).fold(f64::INFINITY, f64::min).max(1e-3);
-    let hi = all.iter().map(|r| r.max_ns).fold(1.0, f64::max);
-    let (lo, hi) = if lo.is_finite() { (lo, hi.max(lo * 2.0)) } else { (1.0, 10.0) };
-    let ticks = log_ticks(lo / 1.5, hi * 1.5);
-    let (vmin, vmax) = (
-        ticks.first().copied().unwrap_or(lo).min(lo).log10(),
-        ticks.last().copied().unwrap_or(hi).max(hi).log10(),
-    );
-    // 0..1 along the value axis, log scale.
-    let frac = |v: f64| (v.max(1e-3).log10() - vmin) / (vmax - vmin).max(1e-9);
-    let bars = threads.len() == 1;
-    let h = if bars { (TOP + BOTTOM + 18.0 * series.len() as f64 + 20.0).max(H) } else { H };
-    let (pw, ph) = (W - LEFT - RIGHT, h - TOP - BOTTOM);
+/// What the tests read back from a chart: plotters writes no classes, so its
+/// texts are told apart by how plotters places them (anchor and baseline).
+#[cfg(test)]
+pub(crate) mod read {
+    /// A chart's texts, by role.
+    #[derive(Debug, Default)]
+    pub(crate) struct Texts {
+        /// Horizontal axis' description (centred, above its baseline).
+        pub xlabel: Vec<String>,
+        /// Vertical axis' description (rotated).
+        pub ylabel: Vec<String>,
+        /// Horizontal axis' tick labels (centred, hanging).
+        pub xticks: Vec<String>,
+        /// Vertical axis' tick labels (right-aligned).
+        pub yticks: Vec<String>,
+        /// Legend entries (left-aligned, centred on their sample).
+        pub legend: Vec<String>,
+        /// Everything else: title, machine, notes.
+        pub other: Vec<String>,
+    }
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let title = if bars {
-        format!("conlab bench: {} at {} threads (log scale)", chart.unit(), threads[0])
-    } else {
-        format!("conlab bench: {} against threads (log scale)", chart.unit())
-    };
-    let _ = writeln!(s, r#"<text x="{LEFT}" y="24" font-size="16">{}</text>"#, escape(&title));
-    let mut m: String = machine.chars().take(130).collect();
-    if machine.chars().count() > 130 {
-        m.push('…');
-    }
-    let _ = writeln!(s, r#"<text x="{LEFT}" y="44" font-size="11">{}</text>"#, escape(&m));
-    let _ = writeln!(
-        s,
-        r#"<line x1="{LEFT}" y1="{0}" x2="{1}" y2="{0}" stroke="black"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{0}" stroke="black"/>"#,
-        TOP + ph,
-        LEFT + pw
-    );
-    let over = |t: usize| all.iter().any(|r| r.threads == t && r.oversubscribed);
-    let unreliable = |t: usize| all.iter().any(|r| r.threads == t && r.unreliable);
-    let marks = |t: usize| {
-        format!("{}{}", if over(t) { "*" } else { "" }, if unreliable(t) { "!" } else { "" })
-    };
-    let value_label = format!("{}, median (log scale); whiskers: min–max", chart.unit());
-    if bars {
-        // Values along x, one bar per series down the page.
-        let x = |v: f64| LEFT + pw * frac(v);
-        for &t in &ticks {
-            let _ = writeln!(
-                s,
-                r##"<line class="ytick" x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1}" stroke="#e4e4e4"/><text x="{0:.1}" y="{2}" text-anchor="middle">{3}</text>"##,
-                x(t),
-                TOP + ph,
-                TOP + ph + 16.0,
-                tick_label(t)
-            );
+    /// The texts of `svg`, which must be well-formed XML with an `<svg>` root.
+    pub(crate) fn texts(svg: &str) -> Texts {
+        let doc = roxmltree::Document::parse(svg).expect("the plot is well-formed XML");
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let mut t = Texts::default();
+        for n in doc.descendants().filter(|n| n.tag_name().name() == "text") {
+            let s = n.text().unwrap_or_default().trim().to_string();
+            let rotated = n.attribute("transform").is_some_and(|t| t.starts_with("rotate(270"));
+            let role = match (n.attribute("text-anchor"), n.attribute("dy")) {
+                _ if rotated => &mut t.ylabel,
+                (Some("middle"), Some("-0.5ex")) => &mut t.xlabel,
+                (Some("middle"), Some("0.76em")) => &mut t.xticks,
+                (Some("end"), Some("0.5ex")) => &mut t.yticks,
+                (Some("start"), Some("0.5ex")) => &mut t.legend,
+                _ => &mut t.other,
+            };
+            role.push(s);
         }
-        let _ = writeln!(
-            s,
-            r#"<text class="ylabel" x="{}" y="{}" text-anchor="middle">{}</text>"#,
-            LEFT + pw / 2.0,
-            h - 30.0,
-            escape(&value_label)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text class="xlabel" x="{}" y="{}" text-anchor="middle">threads: {}{} (* oversubscribed, ! UNRELIABLE: see the calibration)</text>"#,
-            LEFT + pw / 2.0,
-            h - 12.0,
-            threads[0],
-            marks(threads[0])
-        );
-        let step = ph / series.len().max(1) as f64;
-        for (i, se) in series.iter().enumerate() {
-            let r = se.pts[0];
-            let y = TOP + step * (i as f64 + 0.5);
-            let fill = if se.filled { se.colour.as_str() } else { "white" };
-            let _ = writeln!(
-                s,
-                r#"<rect class="series" x="{LEFT}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="{}"/><line class="whisker" x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="black"/><text class="legend" x="{:.1}" y="{:.1}" font-size="10">{}</text>"#,
-                y - step * 0.35,
-                (x(r.median_ns) - LEFT).max(1.0),
-                step * 0.7,
-                se.colour,
-                x(r.min_ns),
-                x(r.max_ns),
-                LEFT + pw + 6.0,
-                y + 3.5,
-                escape(&format!("{} {}", se.label, super::thousands(r.median_ns, 1)))
-            );
-        }
-        s.push_str("</svg>\n");
-        return s;
+        t
     }
-    let x = |t: usize| {
-        let i = threads.iter().position(|&u| u == t).unwrap_or(0);
-        LEFT + pw * (i as f64 + 0.5) / threads.len().max(1) as f64
-    };
-    let y = |v: f64| TOP + ph * (1.0 - frac(v));
-    for &t in &ticks {
-        let _ = writeln!(
-            s,
-            r##"<line class="ytick" x1="{LEFT}" y1="{0:.1}" x2="{1}" y2="{0:.1}" stroke="#e4e4e4"/><text x="{2}" y="{3:.1}" text-anchor="end">{4}</text>"##,
-            y(t),
-            LEFT + pw,
-            LEFT - 6.0,
-            y(t) + 4.0,
-            tick_label(t)
-        );
+
+    /// The elements of `svg` named `tag` with attribute `key` = `value`.
+    pub(crate) fn count(svg: &str, tag: &str, key: &str, value: &str) -> usize {
+        let doc = roxmltree::Document::parse(svg).expect("the plot is well-formed XML");
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == tag && n.attribute(key) == Some(value))
+            .count()
     }
-    for &t in &threads {
-        let _ = writeln!(
-            s,
-            r#"<text class="xtick" x="{:.1}" y="{}" text-anchor="middle">{t}{}</text>"#,
-            x(t),
-            TOP + ph + 18.0,
-            marks(t)
-        );
-    }
-    let _ = writeln!(
-        s,
-        r#"<text class="xlabel" x="{}" y="{}" text-anchor="middle">threads (* oversubscribed, ! UNRELIABLE: see the calibration)</text>"#,
-        LEFT + pw / 2.0,
-        h - 18.0
-    );
-    let _ = writeln!(
-        s,
-        r#"<text class="ylabel" transform="translate(20 {}) rotate(-90)" text-anchor="middle">{}</text>"#,
-        TOP + ph / 2.0,
-        escape(&value_label)
-    );
-    for se in &series {
-        let points: Vec<String> =
-            se.pts.iter().map(|r| format!("{:.1},{:.1}", x(r.threads), y(r.median_ns))).collect();
-        let _ = writeln!(
-            s,
-            r#"<polyline class="series" fill="none" stroke="{}" stroke-width="1.8"{} points="{}"/>"#,
-            se.colour,
-            se.dash,
-            points.join(" ")
-        );
-        for r in &se.pts {
-            let _ = writeln!(
-                s,
-                r#"<line class="whisker" x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="{3}" stroke-width="1"/>"#,
-                x(r.threads),
-                y(r.min_ns),
-                y(r.max_ns),
-                se.colour
-            );
-            s.push_str(&marker(se.shape, x(r.threads), y(r.median_ns), &se.colour, se.filled));
-            s.push('\n');
-        }
-    }
-    let step = ((h - TOP - 20.0) / series.len().max(1) as f64).min(14.0);
-    for (i, se) in series.iter().enumerate() {
-        let ly = TOP + step * i as f64;
-        let lx = W - RIGHT + 14.0;
-        let _ = writeln!(
-            s,
-            r#"<line x1="{lx}" y1="{ly:.1}" x2="{}" y2="{ly:.1}" stroke="{}" stroke-width="1.8"{}/>{}<text class="legend" x="{}" y="{:.1}" font-size="{}">{}</text>"#,
-            lx + 24.0,
-            se.colour,
-            se.dash,
-            marker(se.shape, lx + 12.0, ly, &se.colour, se.filled),
-            lx + 30.0,
-            ly + 4.0,
-            if step < 12.0 { 9 } else { 11 },
-            escape(&se.label)
-        );
-    }
-    s.push_str("</svg>\n");
-    s
 }
 
 #[cfg(test)]
@@ -394,31 +234,16 @@ mod tests {
             max: Duration::from_nanos(ns + 5),
             samples: vec![Duration::from_nanos(ns)],
         };
+        let row = super::super::rows::row;
         let mut v = Vec::new();
         for &t in threads {
             let ns = 10 * t as u64;
-            v.push(super::super::rows::row(Group::Baseline, "raw-cas", t, 2, 1, 1.0, s(ns)));
+            v.push(row(Group::Baseline, "raw-cas", t, 2, 1, 1.0, s(ns)));
             for path in Path::ALL {
-                v.push(super::super::rows::row(
-                    Group::Protocol(path),
-                    "cas",
-                    t,
-                    2,
-                    1,
-                    1.0,
-                    s(ns + 3),
-                ));
+                v.push(row(Group::Protocol(path), "cas", t, 2, 1, 1.0, s(ns + 3)));
             }
             for layout in Layout::ALL {
-                v.push(super::super::rows::row(
-                    Group::Primitive(layout),
-                    "swap",
-                    t,
-                    2,
-                    1,
-                    1.0,
-                    s(ns + 7),
-                ));
+                v.push(row(Group::Primitive(layout), "swap", t, 2, 1, 1.0, s(ns + 7)));
             }
         }
         v
@@ -426,25 +251,37 @@ mod tests {
 
     #[test]
     fn one_thread_count_is_a_bar_chart_and_primitives_have_their_own() {
-        let one = svg(&rows(&[2]), "machine", Chart::Protocols);
-        let doc = roxmltree::Document::parse(&one).unwrap();
-        let bars: Vec<_> =
-            doc.descendants().filter(|n| n.attribute("class") == Some("series")).collect();
-        assert_eq!(bars.len(), 3, "raw-cas, cas, cas (handles)");
-        assert!(bars.iter().all(|b| b.tag_name().name() == "rect"));
-        assert!(
-            one.contains("at 2 threads (log scale)") && one.contains("cas (handles) 23.0"),
-            "{one}"
-        );
-        let prim = svg(&rows(&[1, 2, 4]), "machine", Chart::Primitives);
-        let doc = roxmltree::Document::parse(&prim).unwrap();
-        let legend: Vec<_> = doc
-            .descendants()
-            .filter(|n| n.attribute("class") == Some("legend"))
-            .filter_map(|n| n.text())
-            .collect();
-        assert_eq!(legend, ["swap (one line)", "swap (padded)"]);
-        assert!(prim.contains("ns per operation per thread"));
+        let one = svg(&rows(&[2]), "machine", Chart::Protocols).unwrap();
+        let t = read::texts(&one);
+        // One outlined bar per series.
+        assert_eq!(read::count(&one, "rect", "fill", "none"), 3, "raw-cas, cas, cas (handles)");
+        assert_eq!(t.legend, ["raw-cas (baseline) 20.0", "cas 23.0", "cas (handles) 23.0"]);
+        assert!(t.other.iter().any(|s| s.ends_with("at 2 threads (log scale)")), "{t:?}");
+        assert!(t.xlabel[0].contains("log scale"), "{t:?}");
+        let prim = svg(&rows(&[1, 2, 4]), "machine", Chart::Primitives).unwrap();
+        let t = read::texts(&prim);
+        assert_eq!(t.legend, ["swap (one line)", "swap (padded)"]);
+        assert!(t.ylabel[0].contains("ns per operation per thread"), "{t:?}");
+        assert_eq!(t.xticks, ["1", "2", "4*"], "4 threads on 2 cores: oversubscribed");
+    }
+
+    #[test]
+    fn unreliable_thread_counts_are_marked_and_shaded() {
+        let mut rows = rows(&[1, 2]);
+        for r in rows.iter_mut().filter(|r| r.threads == 2) {
+            r.unreliable = true;
+        }
+        let plot = svg(&rows, "machine", Chart::Protocols).unwrap();
+        let t = read::texts(&plot);
+        assert_eq!(t.xticks, ["1", "2!"]);
+        assert!(t.xlabel[0].contains("! UNRELIABLE"), "{t:?}");
+        assert_eq!(read::count(&plot, "rect", "fill", draw::UNRELIABLE_SHADE), 1, "{plot}");
+    }
+
+    #[test]
+    fn no_rows_is_still_a_chart_not_a_panic() {
+        let empty = svg(&[], "machine", Chart::Primitives).unwrap();
+        assert!(read::texts(&empty).legend.is_empty());
     }
 
     #[test]
@@ -452,5 +289,23 @@ mod tests {
         assert_eq!(log_ticks(3.0, 300.0), [5.0, 10.0, 20.0, 50.0, 100.0, 200.0]);
         assert_eq!(log_ticks(1.0, 1.0), [1.0]);
         assert_eq!(tick_label(1000.0), "1,000");
+        assert_eq!(tick_label(0.2), "0.2");
+        assert_eq!(tick_label(0.05), "0.05");
+    }
+
+    #[test]
+    fn families_get_colours_far_apart() {
+        // Every two colours (the baseline's grey too) differ by at least 80
+        // over their three channels.
+        let all: Vec<RGBColor> = PALETTE.iter().copied().chain([BASELINE_COLOUR]).collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                let d: u32 = [(a.0, b.0), (a.1, b.1), (a.2, b.2)]
+                    .iter()
+                    .map(|(x, y)| u32::from(x.abs_diff(*y)))
+                    .sum();
+                assert!(d >= 80, "{a:?} and {b:?} are too close");
+            }
+        }
     }
 }

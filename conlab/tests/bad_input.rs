@@ -137,6 +137,35 @@ const CASES: &[(&[&str], i32, &str)] = &[
     (&["paxos", "--stall-proposer", "1@2"], USAGE, "is not a stall point"),
     (&["paxos", "--stall-proposer", "2@2:5"], USAGE, "there is no proposer 2 (there are 2)"),
     (&["paxos", "--stall-proposer", "1@2:60000", "--instances", "11"], USAGE, "more than 600 s"),
+    // Random crash plans asking for more than there is.
+    (
+        &["paxos", "--random-acceptor-crashes", "4"],
+        USAGE,
+        "4 random acceptor crashes asked for, but there are 3 acceptors",
+    ),
+    (
+        &["paxos", "--random-proposer-crashes", "3", "--seed", "1"],
+        USAGE,
+        "3 random proposer crashes asked for, but there are 2 proposers",
+    ),
+    (
+        &["paxos", "--crash-acceptor", "0", "--random-acceptor-crashes", "3"],
+        USAGE,
+        "there are 3 acceptors and 1 already crash or stall in the plan",
+    ),
+    (
+        &["paxos", "--stall-proposer", "1@2:5", "--random-proposer-crashes", "2"],
+        USAGE,
+        "there are 2 proposers and 1 already crash or stall in the plan",
+    ),
+    (
+        &["paxos", "--acceptors", "1", "--random-acceptor-crashes", "2"],
+        USAGE,
+        "there is 1 acceptor",
+    ),
+    (&["paxos", "--random-acceptor-crashes", "0"], USAGE, "0 is not in 1..=63"),
+    (&["paxos", "--random-proposer-crashes", "x"], USAGE, "invalid value 'x'"),
+    (&["paxos", "--random-acceptor-crashes", "-2"], USAGE, "'-2'"),
     // ---- Conflicting flags. ----
     (&["run", "cas", "--object", "queue"], USAGE, "cannot be used with"),
     (

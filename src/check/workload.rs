@@ -247,7 +247,8 @@ pub fn has_overlap<Op, Ret>(history: &History<Op, Ret>) -> bool {
     false
 }
 
-/// Records and checks `histories` histories of a fresh `O` each.
+/// Records and checks `histories` histories of a fresh `O` each, history `h`
+/// with the operation mix of seed `h` ([`check_object_with`] with seed 0).
 ///
 /// # Errors
 /// Zero sizes, a run above the size limit, or a thread that cannot start.
@@ -255,6 +256,31 @@ pub fn check_object<O: Workload>(
     threads: usize,
     ops: usize,
     histories: usize,
+) -> Result<LinearizabilityReport, ConsensusError> {
+    check_object_with::<O>(threads, ops, histories, 0, &mut |_| {})
+}
+
+/// The seed of history `h`'s operation mix in a check seeded with `seed`:
+/// distinct for every history of one check and, for two seeds, two distinct
+/// sequences (seed 0: `h`).
+pub fn history_seed(seed: u64, h: usize) -> u64 {
+    // The golden-ratio increment of splitmix64 spreads seeds apart.
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ h as u64
+}
+
+/// Records and checks `histories` histories of a fresh `O` each: history `h`
+/// draws its operations from [`history_seed`]`(seed, h)`, so the same seed
+/// replays the same operation mix (not the same interleaving: that is the
+/// cores'); `done(h)` is called after history `h` is checked (a progress bar).
+///
+/// # Errors
+/// Zero sizes, a run above the size limit, or a thread that cannot start.
+pub fn check_object_with<O: Workload>(
+    threads: usize,
+    ops: usize,
+    histories: usize,
+    seed: u64,
+    done: &mut dyn FnMut(usize),
 ) -> Result<LinearizabilityReport, ConsensusError> {
     if threads == 0 || ops < threads || histories == 0 {
         return Err(ConsensusError::InvalidConfig(
@@ -276,7 +302,7 @@ pub fn check_object<O: Workload>(
     };
     for h in 0..histories {
         let object = O::fresh();
-        let history = record(&object, threads, ops / threads, h as u64, O::sample)?;
+        let history = record(&object, threads, ops / threads, history_seed(seed, h), O::sample)?;
         report.overlapping += usize::from(has_overlap(&history));
         let start = Instant::now();
         let verdict = linearizability::check(&object.spec(), &history);
@@ -300,28 +326,39 @@ pub fn check_object<O: Workload>(
                 report.example.get_or_insert_with(|| Verdict::<(), ()>::Unknown(u).to_string());
             }
         }
+        done(h);
     }
     Ok(report)
 }
+
+/// [`check_object_with`] of one object.
+pub type CheckFn = fn(
+    usize,
+    usize,
+    usize,
+    u64,
+    &mut dyn FnMut(usize),
+) -> Result<LinearizabilityReport, ConsensusError>;
 
 /// A checkable object by name, for `conlab run --object`.
 #[derive(Debug)]
 pub struct ObjectEntry {
     /// The name on the command line.
     pub name: &'static str,
-    /// Records and checks histories: `(threads, ops per history, histories)`.
-    pub check: fn(usize, usize, usize) -> Result<LinearizabilityReport, ConsensusError>,
+    /// Records and checks histories: [`check_object_with`] of the object,
+    /// `(threads, ops per history, histories, seed, done)`.
+    pub check: CheckFn,
 }
 
 /// Every object, by command-line name.
 pub static OBJECTS: &[ObjectEntry] = &[
-    ObjectEntry { name: "register", check: check_object::<Register> },
-    ObjectEntry { name: "test-and-set", check: check_object::<TestAndSet> },
-    ObjectEntry { name: "swap", check: check_object::<Swap> },
-    ObjectEntry { name: "fetch-and-add", check: check_object::<FetchAdd> },
-    ObjectEntry { name: "queue", check: check_object::<Queue> },
-    ObjectEntry { name: "assignment", check: check_object::<Assignment> },
-    ObjectEntry { name: "compare-and-swap", check: check_object::<CompareAndSwap> },
+    ObjectEntry { name: "register", check: check_object_with::<Register> },
+    ObjectEntry { name: "test-and-set", check: check_object_with::<TestAndSet> },
+    ObjectEntry { name: "swap", check: check_object_with::<Swap> },
+    ObjectEntry { name: "fetch-and-add", check: check_object_with::<FetchAdd> },
+    ObjectEntry { name: "queue", check: check_object_with::<Queue> },
+    ObjectEntry { name: "assignment", check: check_object_with::<Assignment> },
+    ObjectEntry { name: "compare-and-swap", check: check_object_with::<CompareAndSwap> },
 ];
 
 #[cfg(test)]
@@ -341,6 +378,21 @@ mod tests {
     }
 
     #[test]
+    fn every_history_has_its_own_seed_and_reports_when_checked() {
+        assert_eq!(history_seed(0, 3), 3, "check_object's mixes: seed h for history h");
+        let seeds: Vec<u64> =
+            (0..4).flat_map(|s| (0..50).map(move |h| history_seed(s, h))).collect();
+        let mut distinct = seeds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), seeds.len(), "no two (seed, history) share a mix");
+        let mut done = Vec::new();
+        let r = check_object_with::<Register>(2, 40, 3, 9, &mut |h| done.push(h)).unwrap();
+        assert_eq!(done, [0, 1, 2]);
+        assert_eq!(r.histories, 3);
+    }
+
+    #[test]
     fn a_history_without_overlap_is_inconclusive() {
         let op = |thread, call, ret| Operation { thread, op: (), call, ret: Some((ret, ())) };
         let sequential = History { ops: vec![op(0, 0, 1), op(1, 2, 3), op(0, 4, 5)] };
@@ -356,7 +408,7 @@ mod tests {
     fn every_object_is_linearizable_at_2_and_4_threads() {
         for e in OBJECTS {
             for threads in [2, 4] {
-                let r = (e.check)(threads, 400, 5).unwrap();
+                let r = (e.check)(threads, 400, 5, 1, &mut |_| {}).unwrap();
                 assert_eq!(r.violations, 0, "{}: {:?}", e.name, r.example);
             }
         }

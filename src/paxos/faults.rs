@@ -19,6 +19,10 @@
 //! Written on the command line as `i` or `i@k` (`--crash-acceptor 0 --crash-acceptor 3@5
 //! --crash-proposer 1@2`); a proposer crash needs the `@k`. A stall is `j@k:MS`
 //! (`--stall-proposer 1@2:50`: proposer 1 pauses 50 ms after its 2nd step).
+//!
+//! Crash points can also be drawn at random from a seed
+//! ([`FaultPlan::random_crashes`], `--random-acceptor-crashes K`): the same
+//! seed draws the same plan.
 
 use std::fmt;
 use std::str::FromStr;
@@ -90,6 +94,15 @@ impl fmt::Display for Stall {
     }
 }
 
+/// How many crash points [`FaultPlan::random_crashes`] draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RandomCrashes {
+    /// Acceptors to crash.
+    pub acceptors: usize,
+    /// Proposers to crash.
+    pub proposers: usize,
+}
+
 /// The crashes and stalls of one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan {
@@ -154,6 +167,64 @@ impl FaultPlan {
         Ok(())
     }
 
+    /// Crash points drawn from `seed` for an instance of `acceptors`
+    /// acceptors and `proposers` proposers: `want.acceptors` distinct
+    /// acceptors and `want.proposers` distinct proposers that this plan does
+    /// not crash (or, for a proposer, stall) already, each crashing after a
+    /// number of its operations drawn from 0 (from the start) to one
+    /// operation per proposer in each phase (an acceptor: 2 × `proposers`),
+    /// or of its steps from 0 to one ballot's (a proposer: 2 × `acceptors`).
+    /// Only the drawn points are returned, sorted by who; the same seed, sizes
+    /// and plan draw the same points.
+    ///
+    /// # Errors
+    /// More crashes asked for than processes left to crash, in one line.
+    pub fn random_crashes(
+        &self,
+        acceptors: usize,
+        proposers: usize,
+        want: RandomCrashes,
+        seed: u64,
+    ) -> Result<FaultPlan, String> {
+        // Its own stream: not the backoff's draws from the same seed.
+        let mut rng = fastrand::Rng::with_seed(seed ^ 0xC4A5_11ED_C4A5_11ED);
+        let mut draw = |kind: &str, n: usize, taken: &[usize], k: usize, most: usize| {
+            let mut free: Vec<usize> = (0..n).filter(|i| !taken.contains(i)).collect();
+            if k > free.len() {
+                let already = n - free.len();
+                return Err(format!(
+                    "{k} random {kind} crashes asked for, but there {} {n} {kind}{}{}",
+                    if n == 1 { "is" } else { "are" },
+                    if n == 1 { "" } else { "s" },
+                    if already > 0 {
+                        format!(" and {already} already crash or stall in the plan")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            rng.shuffle(&mut free);
+            let mut drawn: Vec<Crash> =
+                free[..k].iter().map(|&who| Crash { who, after: rng.usize(0..=most) }).collect();
+            drawn.sort_by_key(|c| c.who);
+            Ok(drawn)
+        };
+        let named = |list: &[Crash]| list.iter().map(|c| c.who).collect::<Vec<_>>();
+        let busy: Vec<usize> =
+            named(&self.proposers).into_iter().chain(self.stalls.iter().map(|s| s.who)).collect();
+        Ok(FaultPlan {
+            acceptors: draw(
+                "acceptor",
+                acceptors,
+                &named(&self.acceptors),
+                want.acceptors,
+                2 * proposers,
+            )?,
+            proposers: draw("proposer", proposers, &busy, want.proposers, 2 * acceptors)?,
+            stalls: vec![],
+        })
+    }
+
     /// When acceptor `i` crashes, if it does.
     pub fn acceptor(&self, i: usize) -> Option<usize> {
         self.acceptors.iter().find(|c| c.who == i).map(|c| c.after)
@@ -207,6 +278,38 @@ mod tests {
         let reachable =
             FaultPlan { proposers: crash(3), stalls: vec![stall(1)], ..FaultPlan::none() };
         assert!(reachable.validate(3, 2).is_ok());
+    }
+
+    #[test]
+    fn random_crashes_replay_by_seed_and_spare_the_named() {
+        let want = RandomCrashes { acceptors: 2, proposers: 1 };
+        let stall = Stall { who: 0, after: 1, pause: Duration::from_millis(1) };
+        let plan = FaultPlan {
+            acceptors: vec![Crash { who: 4, after: 0 }],
+            stalls: vec![stall],
+            ..FaultPlan::none()
+        };
+        let drawn = |seed| plan.random_crashes(5, 3, want, seed).unwrap();
+        assert_eq!(drawn(7), drawn(7), "the same seed, the same plan");
+        assert!((0..20).any(|s| drawn(s) != drawn(7)), "other seeds, other plans");
+        for seed in 0..50 {
+            let d = drawn(seed);
+            assert_eq!((d.acceptors.len(), d.proposers.len()), (2, 1));
+            assert!(d.acceptors.iter().all(|c| c.who < 4 && c.after <= 6), "{d:?}");
+            assert!(d.acceptors[0].who < d.acceptors[1].who, "distinct, by who: {d:?}");
+            assert!(d.proposers.iter().all(|c| c.who != 0 && c.who < 3 && c.after <= 10));
+            let all = FaultPlan {
+                acceptors: [plan.acceptors.clone(), d.acceptors].concat(),
+                proposers: d.proposers,
+                ..plan.clone()
+            };
+            assert!(all.validate(5, 3).is_ok(), "{all:?}");
+        }
+        let e = plan.random_crashes(5, 3, RandomCrashes { acceptors: 5, proposers: 0 }, 1);
+        assert_eq!(e.unwrap_err(), "5 random acceptor crashes asked for, but there are 5 acceptors and 1 already crash or stall in the plan");
+        let e =
+            FaultPlan::none().random_crashes(3, 1, RandomCrashes { acceptors: 0, proposers: 2 }, 1);
+        assert_eq!(e.unwrap_err(), "2 random proposer crashes asked for, but there is 1 proposer");
     }
 
     #[test]

@@ -54,7 +54,7 @@ mod protocol;
 pub mod run;
 
 pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};
-pub use faults::{Crash, FaultPlan, Stall};
+pub use faults::{Crash, FaultPlan, RandomCrashes, Stall};
 pub use proposer::{Classic, ProposerStats, Rules};
 pub use protocol::stall_point;
 

@@ -1,0 +1,177 @@
+//! The measurement of `conlab bench`: every protocol (through `decide` and
+//! through handles) with its baselines and the primitives on one line and on
+//! padded lines, at each thread count, with a progress bar.
+
+use super::{pin_for, BenchArgs, Suite};
+use crate::rows::{row, Row};
+use consensus_lab::bench::baselines::{raw_for, BASELINES};
+use consensus_lab::bench::ops::{self, PaxosOps};
+use consensus_lab::bench::primitives::{self, Layout, Primitive};
+use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
+use consensus_lab::consensus::protocol::{Knob, Params};
+use consensus_lab::paxos::DEFAULT_ACCEPTORS;
+use consensus_lab::registry::PROTOCOLS;
+use consensus_lab::threads;
+
+/// Measures what `args` asks for.
+///
+/// # Errors
+/// A failure of a workload.
+pub(crate) fn measure(
+    args: &BenchArgs,
+    cores: usize,
+) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let progress = Progress::new(args);
+    let (k, ops, repeat, batch) = (
+        usize::try_from(args.instances)?,
+        usize::try_from(args.ops)?,
+        args.repeat as usize,
+        args.batch as usize,
+    );
+    let mut rows = Vec::new();
+    for &t in &args.threads {
+        let t = t as usize;
+        let pin = pin_for(args.pin, t);
+        let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
+            threads::pinned(pin.clone(), || {
+                let mut at = Vec::new();
+                if args.suite != Suite::Primitives {
+                    let dec = (k * t) as f64;
+                    for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
+                        progress.show(b.name, t);
+                        let s = repeated(repeat, || (b.time)(t, k, batch))?;
+                        at.push(row(Group::Baseline, b.name, t, cores, k, dec, s));
+                    }
+                    for e in PROTOCOLS.iter().filter(|e| e.info().broken.is_none()) {
+                        let params = Params::threads(t);
+                        if e.check(&params).is_err() {
+                            continue; // more threads than the protocol serves
+                        }
+                        progress.show(e.info().name, t);
+                        let acceptors =
+                            e.info().knobs.contains(&Knob::Acceptors).then_some(DEFAULT_ACCEPTORS);
+                        for path in BenchPath::ALL {
+                            let s = repeated(repeat, || time_entry(*e, &params, path, k, batch))?;
+                            let mut r =
+                                row(Group::Protocol(path), e.info().name, t, cores, k, dec, s);
+                            r.acceptors = acceptors;
+                            at.push(r);
+                        }
+                    }
+                }
+                if args.suite != Suite::Protocols {
+                    for layout in Layout::ALL {
+                        for p in Primitive::ALL {
+                            progress.show(p.name(), t);
+                            let s = repeated(repeat, || primitives::time(p, t, ops, layout))?;
+                            let units = (ops * t) as f64;
+                            at.push(row(
+                                Group::Primitive(layout),
+                                p.name(),
+                                t,
+                                cores,
+                                ops,
+                                units,
+                                s,
+                            ));
+                        }
+                    }
+                }
+                Ok(at)
+            });
+        for mut r in measured? {
+            r.pinned = pin.is_some();
+            rows.push(r);
+        }
+    }
+    progress.done();
+    // Ratios to the reference measured in the same run.
+    let reference: Vec<(Group, usize, f64)> = rows
+        .iter()
+        .filter(|r| reference_of(r.group) == (r.group, r.name.as_str()))
+        .map(|r| (r.group, r.threads, r.median_ns))
+        .collect();
+    let baselines: Vec<(String, usize, f64)> = rows
+        .iter()
+        .filter(|r| r.group == Group::Baseline)
+        .map(|r| (r.name.clone(), r.threads, r.median_ns))
+        .collect();
+    for r in &mut rows {
+        let (want, _) = reference_of(r.group);
+        r.ratio = reference
+            .iter()
+            .find(|(g, t, _)| *g == want && *t == r.threads)
+            .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+        if let Group::Protocol(_) = r.group {
+            if let Some(raw) = raw_for(&r.name) {
+                r.raw = Some(raw.into());
+                r.raw_ratio = baselines
+                    .iter()
+                    .find(|(n, t, _)| n == raw && *t == r.threads)
+                    .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The row a row of `group` is compared with (its `ratio`), as (group, name):
+/// `raw-cas` for protocols and baselines, `cas-success` on the same layout for
+/// primitives.
+pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
+    match group {
+        Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
+        Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
+    }
+}
+
+/// Paxos's atomic operations per decision at each thread count (3 acceptors).
+///
+/// # Errors
+/// A failure of the run.
+pub(crate) fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::error::Error>> {
+    if args.suite == Suite::Primitives {
+        return Ok(Vec::new());
+    }
+    let k = usize::try_from(args.instances)?.min(10_000);
+    let mut out = Vec::new();
+    for &t in &args.threads {
+        out.push(ops::paxos(t as usize, k, args.batch as usize)?);
+    }
+    Ok(out)
+}
+
+/// A progress bar on stderr with an ETA (indicatif), only when stderr is a
+/// terminal: one step per figure group `measure` takes.
+pub(super) struct Progress {
+    pub(super) bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    fn new(args: &BenchArgs) -> Self {
+        // One step per `show` in `measure`, with the same filters.
+        let protocols = |t: usize| {
+            let baselines = BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m));
+            let correct = PROTOCOLS.iter().filter(|e| e.info().broken.is_none());
+            baselines.count() + correct.filter(|e| e.check(&Params::threads(t)).is_ok()).count()
+        };
+        let primitives = Layout::ALL.len() * Primitive::ALL.len();
+        let per_thread = |t: usize| match args.suite {
+            Suite::Protocols => protocols(t),
+            Suite::Primitives => primitives,
+            Suite::All => protocols(t) + primitives,
+            Suite::Cores => 0,
+        };
+        let total: usize = args.threads.iter().map(|&t| per_thread(t as usize)).sum();
+        Progress { bar: crate::progress::bar(total as u64) }
+    }
+
+    fn show(&self, what: &str, threads: usize) {
+        self.bar.set_message(format!("{what} at {threads} threads"));
+        self.bar.inc(1);
+    }
+
+    fn done(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,208 @@
+//! The report of `conlab bench`: who made it, when, where and how (every
+//! output carries it), and the text table.
+
+use crate::rows::Row;
+use crate::Machine;
+use consensus_lab::bench::calibrate::Calibration;
+use consensus_lab::bench::ops::{self, PaxosOps};
+use std::io::Write;
+
+/// Who made a report, when, where and how: every output of `conlab bench`
+/// carries it.
+#[derive(serde::Serialize)]
+pub(super) struct Meta {
+    /// `conlab`'s version.
+    pub(super) version: &'static str,
+    /// The git commit it was built from (`None`: not built from a git
+    /// checkout; uncommitted changes are not recorded).
+    pub(super) git_revision: Option<&'static str>,
+    /// The command line, quoted for a POSIX shell.
+    pub(super) command_line: String,
+    /// When the run started, UTC (RFC 3339).
+    pub(super) timestamp: String,
+    pub(super) machine: Machine,
+    /// Whether the benchmark threads are pinned to cores (`--pin`).
+    pub(super) pinning: String,
+    /// The seed of the randomized backoff (`--seed`; `None` for bench cores,
+    /// which draws nothing).
+    pub(super) seed: Option<u64>,
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct Output<'a> {
+    #[serde(flatten)]
+    pub(super) meta: Meta,
+    /// Does this machine contend? (`None`: no contended figure was measured.)
+    pub(super) calibration: Option<Calibration>,
+    pub(super) oversubscribed_threads: Vec<usize>,
+    pub(super) instances: u64,
+    pub(super) ops: u64,
+    pub(super) repeat: u32,
+    pub(super) rows: &'a [Row],
+    /// Paxos: atomic operations per decision, per thread count.
+    pub(super) paxos_ops: Vec<PaxosOps>,
+}
+
+/// `t` as RFC 3339 UTC, to the second.
+pub(super) fn rfc3339(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+/// A row's thread count with its marks: `*` oversubscribed, `!` unreliable.
+pub(super) fn threads_cell(r: &Row) -> String {
+    format!(
+        "{}{}{}",
+        r.threads,
+        if r.oversubscribed { "*" } else { "" },
+        if r.unreliable { "!" } else { "" }
+    )
+}
+
+/// The calibration in one line: its numbers and its verdict.
+pub(super) fn describe_calibration(c: &Calibration) -> String {
+    let verdict = if c.reliable {
+        "threads run side by side: contended figures are real contention".to_string()
+    } else {
+        format!(
+            "UNRELIABLE: every contended figure (2 threads or more, marked !) measures the \
+             scheduler, not the protocol: {}",
+            c.reasons.join("; ")
+        )
+    };
+    format!(
+        "calibration: round trip between two threads on one line {} ns ({} round trips); \
+         fetch&add, 2 threads, {:.1} ns on one line, {:.1} ns on padded lines{}. {verdict}",
+        crate::thousands(c.round_trip_ns, 0),
+        crate::thousands(c.round_trips as f64, 0),
+        c.shared_faa_ns,
+        c.padded_faa_ns,
+        if c.debug_build { " (debug build: not judged; measure with --release)" } else { "" },
+    )
+}
+
+/// A row's name as the tables show it: with the acceptors of a Paxos variant.
+pub(super) fn shown_name(r: &Row) -> String {
+    match r.acceptors {
+        Some(a) => format!("{} ({a} acceptors)", r.name),
+        None => r.name.clone(),
+    }
+}
+
+pub(super) fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "machine: {}", o.meta.machine)?;
+    if !o.oversubscribed_threads.is_empty() {
+        writeln!(
+            out,
+            "OVERSUBSCRIBED thread counts (more threads than cores): {:?}",
+            o.oversubscribed_threads
+        )?;
+    }
+    writeln!(out, "pinning: {}", o.meta.pinning)?;
+    if let Some(seed) = o.meta.seed {
+        writeln!(out, "{}", crate::describe_seed(seed, crate::BACKOFF_DRAWS))?;
+    }
+    if let Some(c) = &o.calibration {
+        writeln!(out, "{}", describe_calibration(c))?;
+    }
+    writeln!(
+        out,
+        "{}",
+        crate::wrap(
+            &format!(
+                "protocols and baselines: ns per fresh instance (all threads deciding it), {} \
+                 instances; primitives: ns per operation, {} per thread; median of {} runs",
+                crate::thousands(o.instances as f64, 0),
+                crate::thousands(o.ops as f64, 0),
+                o.repeat
+            ),
+            0,
+            wide
+        )
+    )?;
+    // Narrow: the median and its ratios; --wide: the spread, throughput and
+    // the target's name too.
+    let mut t = crate::table(wide);
+    t.set_header(if wide {
+        &[
+            "group",
+            "name",
+            "threads",
+            "ns (median)",
+            "[min–max]",
+            "per second",
+            "ratio",
+            "target ratio",
+        ][..]
+    } else {
+        &["group", "name", "threads", "median ns", "ratio", "target"][..]
+    });
+    for r in o.rows {
+        let ns = |x: f64| crate::thousands(x, 1);
+        let group = r.group.to_string();
+        let mut cells = vec![
+            if wide { group } else { group.replace("primitive/", "prim./") },
+            shown_name(r),
+            threads_cell(r),
+            ns(r.median_ns),
+        ];
+        if wide {
+            cells.push(format!("[{}–{}]", ns(r.min_ns), ns(r.max_ns)));
+            cells.push(format!("{} M", crate::thousands(r.per_second / 1e6, 2)));
+        }
+        cells.push(r.ratio.map_or("".into(), |x| format!("{x:.2}×")));
+        cells.push(match (&r.raw, r.raw_ratio) {
+            (Some(raw), Some(x)) if wide => format!("{x:.2}× {raw}"),
+            (Some(_), Some(x)) => format!("{x:.2}×"),
+            _ => String::new(),
+        });
+        t.add_row(cells);
+    }
+    // Everything whole but the names (a Paxos variant's acceptors wrap).
+    for (i, c) in t.column_iter_mut().enumerate() {
+        if i != 1 {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
+    }
+    writeln!(out, "{t}")?;
+    let note = "* oversubscribed. ! UNRELIABLE (see the calibration). group handles: the protocol through proposer handles (no claim, no id check). ratio: to raw-cas (protocols, baselines) or cas-success on the same layout (primitives); target (ratio): to the protocol's own raw sequence (cas: raw-cas, test-and-set: raw-tas, swap: raw-swap, fetch-and-add: raw-faa, lock-std: mutex-std, lock-parking-lot: mutex-parking-lot); same run, same threads. prim./shared, prim./padded: the primitives on one cache line or each on its own. --wide: [min–max] and per second.";
+    writeln!(out, "{}", crate::wrap(note, 2, wide))?;
+    for p in &o.paxos_ops {
+        writeln!(out, "{}", crate::wrap(&describe_paxos(p), 2, wide))?;
+    }
+    Ok(())
+}
+
+pub(super) fn describe_paxos(p: &PaxosOps) -> String {
+    format!(
+        "paxos, {} acceptors, {} thread(s), per decision: {:.0}% fast path; acceptors {:.2} RMW + {:.2} loads; \
+         announce {} RMW + {} load/store (decide) or {} RMW + {} (handles); RMW in all {:.2} (decide) / {:.2} (handles)",
+        p.acceptors,
+        p.threads,
+        p.fast_path_share * 100.0,
+        p.acceptor_rmws,
+        p.acceptor_loads,
+        ops::ANNOUNCE_DECIDE.0,
+        ops::ANNOUNCE_DECIDE.1,
+        ops::ANNOUNCE_HANDLES.0,
+        ops::ANNOUNCE_HANDLES.1,
+        p.total_rmws_decide,
+        p.total_rmws_handles
+    )
+}
