@@ -28,22 +28,29 @@ pub struct Loc {
     pub name: &'static str,
     /// The index into an array of locations, e.g. `announce[1]`.
     pub index: Option<usize>,
+    /// The instance the location belongs to, for objects made of many
+    /// instances of one protocol (cell 2 of a log: `cell2.winner`). Set by the
+    /// trace itself inside a [`scope`], never by the protocol.
+    pub cell: Option<usize>,
 }
 
 impl Loc {
     /// A single named location.
     pub const fn new(name: &'static str) -> Self {
-        Loc { name, index: None }
+        Loc { name, index: None, cell: None }
     }
 
     /// Element `index` of the named array.
     pub const fn at(name: &'static str, index: usize) -> Self {
-        Loc { name, index: Some(index) }
+        Loc { name, index: Some(index), cell: None }
     }
 }
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = self.cell {
+            write!(f, "cell{c}.")?;
+        }
         match self.index {
             Some(i) => write!(f, "{}[{}]", self.name, i),
             None => f.write_str(self.name),
@@ -64,6 +71,13 @@ pub enum Val {
     Bool(bool),
     /// The value thread `t` proposed (announce slots hold arbitrary `T`).
     Proposal(usize),
+    /// An operation of a replicated object: client `client`'s `seq`-th.
+    Op {
+        /// The client.
+        client: usize,
+        /// Its sequence number, from 1.
+        seq: u64,
+    },
     /// A versioned value: `(version, thread id or ⊥)`.
     Versioned(u64, Option<usize>),
     /// A register of the registers-only protocol (and of a Paxos acceptor):
@@ -102,6 +116,7 @@ impl fmt::Display for Val {
             Val::Num(n) => write!(f, "{n}"),
             Val::Bool(b) => write!(f, "{b}"),
             Val::Proposal(t) => write!(f, "proposal of t{t}"),
+            Val::Op { client, seq } => write!(f, "t{client}#{seq}"),
             Val::Versioned(v, x) => write!(f, "(v{v}, {})", Val::from_option(*x)),
             Val::Ballots { promised, accepted, value } => {
                 write!(f, "(promised {promised}, accepted {accepted}:{})", Val::from_option(*value))
@@ -218,6 +233,9 @@ pub enum Step {
         /// The decided thread id.
         winner: usize,
     },
+    /// A `fence(SeqCst)` (not a step on a shared object: it orders the
+    /// thread's own steps).
+    Fence,
     /// A remark for the reader (not a memory step).
     Note(&'static str),
 }
@@ -225,7 +243,23 @@ pub enum Step {
 impl Step {
     /// Whether the step touches shared memory (counts against a step bound).
     pub fn is_memory_step(&self) -> bool {
-        !matches!(self, Step::Decide { .. } | Step::Note(_))
+        !matches!(self, Step::Decide { .. } | Step::Note(_) | Step::Fence)
+    }
+
+    /// The step with its location placed in instance `cell` (see [`Loc::cell`]).
+    pub fn in_cell(self, cell: usize) -> Step {
+        let put = |loc: Loc| Loc { cell: loc.cell.or(Some(cell)), ..loc };
+        match self {
+            Step::Load { loc, value } => Step::Load { loc: put(loc), value },
+            Step::Store { loc, value } => Step::Store { loc: put(loc), value },
+            Step::Cas { loc, expected, new, found } => {
+                Step::Cas { loc: put(loc), expected, new, found }
+            }
+            Step::Rmw { op, loc, arg, old, new } => Step::Rmw { op, loc: put(loc), arg, old, new },
+            Step::Lock { loc } => Step::Lock { loc: put(loc) },
+            Step::Unlock { loc } => Step::Unlock { loc: put(loc) },
+            other => other,
+        }
     }
 
     /// The location and value this step read, if it read one.
@@ -278,6 +312,7 @@ impl fmt::Display for Step {
             Step::Lock { loc } => write!(f, "lock   {loc}"),
             Step::Unlock { loc } => write!(f, "unlock {loc}"),
             Step::Decide { winner } => write!(f, "decides t{winner}"),
+            Step::Fence => f.write_str("fence(SeqCst)"),
             Step::Note(text) => write!(f, "-- {text}"),
         }
     }
@@ -400,6 +435,14 @@ pub const RECORDING: bool = cfg!(any(loom, shuttle));
 #[inline(always)]
 pub fn record(_thread: usize, _step: Step) {}
 
+/// Does nothing outside loom and shuttle builds. In them: from now on,
+/// `thread`'s steps on locations without an instance are recorded as steps
+/// inside instance `cell` (`None`: outside any), so the traces of many
+/// instances of one protocol (the cells of a log) stay apart.
+#[cfg(not(any(loom, shuttle)))]
+#[inline(always)]
+pub fn scope(_thread: usize, _cell: Option<usize>) {}
+
 #[cfg(any(loom, shuttle))]
 mod log {
     use super::{Event, Step, Trace};
@@ -407,16 +450,35 @@ mod log {
 
     std::thread_local! {
         static LOG: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+        // `SCOPES[t]`: the instance thread t's steps are in (see `scope`).
+        static SCOPES: RefCell<Vec<Option<usize>>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Appends a step to the current execution's trace.
     pub fn record(thread: usize, step: Step) {
+        let cell = SCOPES.with(|s| s.borrow().get(thread).copied().flatten());
+        let step = match cell {
+            Some(c) => step.in_cell(c),
+            None => step,
+        };
         LOG.with(|log| log.borrow_mut().push(Event { thread, step }));
+    }
+
+    /// See the real-world [`scope`](super::scope) docs.
+    pub fn scope(thread: usize, cell: Option<usize>) {
+        SCOPES.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() <= thread {
+                s.resize(thread + 1, None);
+            }
+            s[thread] = cell;
+        });
     }
 
     /// Starts a new execution's trace (called at the top of every loom execution).
     pub fn start() {
         LOG.with(|log| log.borrow_mut().clear());
+        SCOPES.with(|s| s.borrow_mut().clear());
     }
 
     /// A copy of the trace recorded so far on this OS thread.
@@ -426,7 +488,7 @@ mod log {
 }
 
 #[cfg(any(loom, shuttle))]
-pub use log::{record, snapshot, start};
+pub use log::{record, scope, snapshot, start};
 
 #[cfg(test)]
 mod tests {

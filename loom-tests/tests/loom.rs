@@ -16,6 +16,10 @@ fn main() {
 }
 
 #[cfg(loom)]
+#[path = "loom/universal.rs"]
+mod universal;
+
+#[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{
         check, check_invisible_winner, check_same_id, find_counterexample, ModelConfig,
@@ -79,6 +83,7 @@ mod suite {
                 }
             }
         }
+        trials.extend(super::universal::trials());
         refuse_shared_checkpoint(&args, &trials);
         libtest_mimic::run(&args, trials).exit();
     }

@@ -217,5 +217,5 @@ pub fn describe_log<Op: fmt::Debug>(log: &[LogEntry<Op>]) -> String {
     log.iter().map(|e| format!("  cell {}: {} {:?}\n", e.cell, e.id, e.op)).collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;

@@ -20,6 +20,8 @@ pub struct UniversalClient<S: Spec, C, R> {
     seq: u64,
     /// Cells replayed into `state`.
     cursor: usize,
+    /// The last value stored to `head[me]`.
+    published: Option<usize>,
     state: S::State,
     /// `applied[t]`: the last sequence number of client `t` applied.
     applied: Vec<u64>,
@@ -57,6 +59,9 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             me,
             seq: 0,
             cursor: 0,
+            // The initial 0 needs no store: the argument only concerns cells
+            // above some client's head, so heads of at least 1.
+            published: Some(0),
             state,
             applied,
             stats: ClientStats::default(),
@@ -93,8 +98,15 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
         }
     }
 
-    /// Publishes how far this client's replica reaches (`head[me]`).
-    fn publish_head(&self) {
+    /// Publishes how far this client's replica reaches (`head[me]`), unless
+    /// that is what the last store published (the wait-freedom argument needs
+    /// a head store of at least `k` before the F2 of cell `k`: an earlier
+    /// store of the same value is one).
+    fn publish_head(&mut self) {
+        if self.published == Some(self.cursor) {
+            return;
+        }
+        self.published = Some(self.cursor);
         // Release: pairs with the Acquire head loads of other clients' scans,
         // publishing the `decided` entries of every cell below the cursor.
         self.shared.heads[self.me].store(self.cursor, Ordering::Release);
@@ -127,6 +139,7 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             // F1, paired with every helper's F2 (module docs): a helper whose
             // F2 follows this fence in the SeqCst order sees the announce.
             fence(Ordering::SeqCst);
+            trace_step!(me, Fence);
         }
 
         // Catch up to the largest head: those cells are decided.
@@ -176,6 +189,7 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
                 // F2, paired with the F1 of every client whose announcement
                 // the rule reads below (module docs).
                 fence(Ordering::SeqCst);
+                trace_step!(me, Fence);
             }
             let announced = |t: usize| {
                 // Acquire: pairs with client t's Release announce store,
@@ -192,10 +206,11 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
                 announced: &announced,
             };
             let proposal = R::propose(&view);
-            trace_step!(me, Note("enters the next log cell"));
             let cell = &sh.cells[k];
-            let e = *crate::consensus::Consensus::decide(&cell.consensus, me, pack(proposal))
-                .map_err(|source| RsmError::Slot { cell: k, source })?;
+            crate::trace::scope(me, Some(k));
+            let decided = crate::consensus::Consensus::decide(&cell.consensus, me, pack(proposal));
+            crate::trace::scope(me, None);
+            let e = *decided.map_err(|source| RsmError::Slot { cell: k, source })?;
             // Release on success: pairs with the Acquire loads of catch-up and
             // `log`, publishing the operation the entry names. Acquire on
             // failure: pairs with the first recorder's Release.
@@ -240,7 +255,7 @@ fn entry_val(e: u64) -> Val {
         Val::Bot
     } else {
         let id = unpack(e);
-        Val::Versioned(id.seq, Some(id.client))
+        Val::Op { client: id.client, seq: id.seq }
     }
 }
 
