@@ -73,6 +73,13 @@ mod suite {
                 blind_spot(relaxed, model)
             }));
         }
+        // The universal construction's models (replay is for the registry's).
+        for m in consensus_lab::check::replicated::suite::models(scale) {
+            let run = m.run;
+            trials.push(Trial::test(m.name, move || {
+                run().map(|report| println!("{report}")).map_err(Failed::from)
+            }));
+        }
         if let Some(file) = std::env::var_os("SHUTTLE_REPLAY") {
             let selected: Vec<&Trial> =
                 trials.iter().filter(|t| !args.is_filtered_out(t)).collect();

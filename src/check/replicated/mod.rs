@@ -17,10 +17,12 @@
 //! cells per client): a run in which nothing overlapped tested nothing
 //! concurrent, and the runners say so.
 
-#[cfg(loom)]
-pub mod loom;
+#[cfg(any(loom, shuttle))]
+pub mod model;
 #[cfg(not(loom))]
 pub mod stress;
+#[cfg(any(loom, shuttle))]
+pub mod suite;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;

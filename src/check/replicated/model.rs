@@ -1,5 +1,11 @@
-//! The loom harness of replicated objects: linearizability inside exhaustive
-//! exploration.
+//! The model-checking harness of replicated objects, for both model
+//! checkers: linearizability inside the exploration.
+//!
+//! [`check`] explores with loom (`cfg(loom)`: every interleaving and weak-memory
+//! outcome up to a preemption bound), [`check_shuttle`] with shuttle's PCT
+//! scheduler (`cfg(shuttle)`: sequentially consistent schedules, any number of
+//! clients, a fixed number of iterations). The execution is the same code in
+//! both (threads come from the facade, `crate::sync::thread`).
 //!
 //! Every execution builds a fresh object, hands client 0 to loom's main
 //! thread and clients `1..n` to spawned loom threads, lets each submit its
@@ -10,15 +16,16 @@
 //! than the wait-free bound. Loom's `UnsafeCell` checks every access to the
 //! operations' announce cells for data races.
 //!
-//! The history's clock is a thread-local counter, not an atomic: loom runs
-//! every modelled thread of an execution on this one OS thread, switching
-//! only at its own operations, so the counter sees calls and returns in the
+//! The history's clock is a thread-local counter, not an atomic: both checkers
+//! run every modelled thread of an execution on this one OS thread, switching
+//! only at their own operations, so the counter sees calls and returns in the
 //! order loom ran them (real time of the execution) and adds no
 //! synchronisation loom would have to explore (or that would hide a missing
 //! happens-before). The object is shared through a `std::sync::Arc` for the
 //! same reason (see `check::model`).
 
 use super::{describe, describe_log, judge, Call, RsmViolation};
+#[cfg(loom)]
 use crate::check::model::{self, Cause};
 use crate::objects::Spec;
 use crate::rsm::{Client, OpId, Replicated};
@@ -34,8 +41,11 @@ use std::time::{Duration, Instant};
 pub struct RsmModel<Op> {
     /// `ops[t]`: client `t`'s operations, in order (1 to 5 clients).
     pub ops: Vec<Vec<Op>>,
-    /// `None`: exhaustive; `Some(k)`: at most `k` preemptions.
+    /// Loom: `None` exhaustive, `Some(k)` at most `k` preemptions. Shuttle:
+    /// the PCT depth (`None`: 3).
     pub preemption_bound: Option<usize>,
+    /// Shuttle: schedules to try (loom ignores it).
+    pub iterations: usize,
 }
 
 /// A model that held in every explored execution.
@@ -66,9 +76,7 @@ impl RsmReport {
     /// # Errors
     /// What did not happen.
     pub fn raced(&self) -> Result<(), String> {
-        if self.max_cells.len() >= 2
-            && (self.executions < model::MIN_EXECUTIONS || self.overlapping == 0)
-        {
+        if self.max_cells.len() >= 2 && (self.executions < 2 || self.overlapping == 0) {
             return Err(format!(
                 "{} executions, {} with overlapping operations: the clients never raced",
                 self.executions, self.overlapping
@@ -179,11 +187,125 @@ fn run_client<S: Spec, C: Client<S>>(client: &mut C, ops: Vec<S::Op>) -> Calls<S
     calls
 }
 
+/// Resets the bookkeeping of one exploration of `n` clients.
+fn reset(n: usize) {
+    EXECUTIONS.with(|e| e.set(0));
+    OVERLAPPING.with(|e| e.set(0));
+    HELPED.with(|e| e.set(0));
+    MAX_CELLS.with(|c| *c.borrow_mut() = vec![0; n]);
+    FAILED.with(|f| *f.borrow_mut() = None);
+    BOUND.with(|b| b.set(None));
+}
+
+/// One execution: build, run every client (client 0 on this thread), judge.
+/// A violation is stored and raised as the [`Violated`] panic.
+fn execution<R, F>(build: &F, ops: &[Vec<<R::Spec as Spec>::Op>])
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R,
+{
+    EXECUTIONS.with(|e| e.set(e.get() + 1));
+    CLOCK.with(|c| c.set(0));
+    trace::start();
+    let mut object = build();
+    if let crate::rsm::RsmProgress::WaitFree { cells } = object.progress() {
+        BOUND.with(|b| b.set(Some(cells)));
+    }
+    let mut clients = object.clients().expect("a fresh object hands out its clients");
+    let object = Arc::new(object);
+    let mut mine = clients.remove(0);
+    let handles: Vec<_> = clients
+        .into_iter()
+        .zip(ops.iter().skip(1).cloned())
+        .map(|(mut c, o)| {
+            crate::sync::thread::spawn(move || {
+                let calls = run_client::<R::Spec, _>(&mut c, o);
+                (calls, c.stats())
+            })
+        })
+        .collect();
+    let mut calls = run_client::<R::Spec, _>(&mut mine, ops[0].clone());
+    let mut stats = vec![mine.stats()];
+    for h in handles {
+        let (c, s) = h.join().expect("a model thread panicked");
+        calls.extend(c);
+        stats.push(s);
+    }
+    let log = object.log();
+    match judge(object.spec(), &calls, &log, &stats, object.progress()) {
+        Ok(j) => {
+            if j.overlapping {
+                OVERLAPPING.with(|e| e.set(e.get() + 1));
+            }
+            if j.helped > 0 {
+                HELPED.with(|e| e.set(e.get() + 1));
+            }
+            MAX_CELLS.with(|c| {
+                for (most, &got) in c.borrow_mut().iter_mut().zip(&j.max_cells) {
+                    *most = (*most).max(got);
+                }
+            });
+        }
+        Err(v) => {
+            let history = format!(
+                "{}the log (replayed in this order):\n{}",
+                describe(&calls),
+                describe_log(&log)
+            );
+            FAILED.with(|f| *f.borrow_mut() = Some((v, history)));
+            std::panic::panic_any(Violated);
+        }
+    }
+}
+
+/// The report of an exploration that ended normally.
+fn report(elapsed: Duration, preemption_bound: Option<usize>) -> RsmReport {
+    RsmReport {
+        executions: EXECUTIONS.with(Cell::get),
+        elapsed,
+        preemption_bound,
+        overlapping: OVERLAPPING.with(Cell::get),
+        helped: HELPED.with(Cell::get),
+        max_cells: MAX_CELLS.with(|c| c.borrow().clone()),
+        bound: BOUND.with(Cell::get),
+    }
+}
+
+/// The counterexample of an exploration stopped by `payload`: the stored
+/// violation, or the checker's (or the code's) own panic, `other` naming it.
+fn counterexample(
+    payload: &(dyn std::any::Any + Send),
+    other: impl FnOnce() -> String,
+) -> Box<RsmCounterexample> {
+    let trace = trace::snapshot();
+    let executions = EXECUTIONS.with(Cell::get);
+    if payload.is::<Violated>() {
+        let (v, history) = FAILED.with(|f| f.borrow_mut().take()).expect("set before the panic");
+        Box::new(RsmCounterexample {
+            message: v.to_string(),
+            violation: Some(v),
+            history,
+            trace,
+            executions,
+        })
+    } else {
+        Box::new(RsmCounterexample {
+            violation: None,
+            message: other(),
+            history: String::new(),
+            trace,
+            executions,
+        })
+    }
+}
+
 /// Model-checks the replicated object `build` makes (once per execution)
-/// with the clients' operations of `m`.
+/// with the clients' operations of `m`, under loom.
 ///
 /// # Errors
 /// The first counterexample loom finds.
+#[cfg(loom)]
 pub fn check<R, F>(
     build: F,
     m: &RsmModel<<R::Spec as Spec>::Op>,
@@ -195,121 +317,75 @@ where
 {
     let n = m.ops.len();
     assert!((1..=5).contains(&n), "loom models 1 to 5 clients, {n} requested");
-    EXECUTIONS.with(|e| e.set(0));
-    OVERLAPPING.with(|e| e.set(0));
-    HELPED.with(|e| e.set(0));
-    MAX_CELLS.with(|c| *c.borrow_mut() = vec![0; n]);
-    FAILED.with(|f| *f.borrow_mut() = None);
+    reset(n);
     let mut builder = loom::model::Builder::new();
     if m.preemption_bound.is_some() {
         builder.preemption_bound = m.preemption_bound;
     }
+    // LOOM_MAX_PERMUTATIONS / LOOM_MAX_DURATION would end the exploration
+    // early without saying so.
     builder.max_permutations = None;
     builder.max_duration = None;
     let bound_in_force = builder.preemption_bound;
     let ops = m.ops.clone();
-    BOUND.with(|b| b.set(None));
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        builder.check(move || {
-            EXECUTIONS.with(|e| e.set(e.get() + 1));
-            CLOCK.with(|c| c.set(0));
-            trace::start();
-            let mut object = build();
-            if let crate::rsm::RsmProgress::WaitFree { cells } = object.progress() {
-                BOUND.with(|b| b.set(Some(cells)));
-            }
-            let mut clients = object.clients().expect("a fresh object hands out its clients");
-            let object = Arc::new(object);
-            let mine = clients.remove(0);
-            let handles: Vec<_> = clients
-                .into_iter()
-                .zip(ops.iter().skip(1).cloned())
-                .map(|(mut c, o)| {
-                    loom::thread::spawn(move || {
-                        let calls = run_client::<R::Spec, _>(&mut c, o);
-                        (calls, c.stats())
-                    })
-                })
-                .collect();
-            let mut mine = mine;
-            let mut calls = run_client::<R::Spec, _>(&mut mine, ops[0].clone());
-            let mut stats = vec![mine.stats()];
-            for h in handles {
-                let (c, s) = h.join().expect("a model thread panicked");
-                calls.extend(c);
-                stats.push(s);
-            }
-            let log = object.log();
-            match judge(object.spec(), &calls, &log, &stats, object.progress()) {
-                Ok(j) => {
-                    if j.overlapping {
-                        OVERLAPPING.with(|e| e.set(e.get() + 1));
-                    }
-                    if j.helped > 0 {
-                        HELPED.with(|e| e.set(e.get() + 1));
-                    }
-                    MAX_CELLS.with(|c| {
-                        for (most, &got) in c.borrow_mut().iter_mut().zip(&j.max_cells) {
-                            *most = (*most).max(got);
-                        }
-                    });
-                }
-                Err(v) => {
-                    let history = format!(
-                        "{}the log (replayed in this order):\n{}",
-                        describe(&calls),
-                        describe_log(&log)
-                    );
-                    FAILED.with(|f| *f.borrow_mut() = Some((v, history)));
-                    std::panic::panic_any(Violated);
-                }
-            }
-        });
+        builder.check(move || execution(&build, &ops));
     }));
-    let executions = EXECUTIONS.with(Cell::get);
     match outcome {
-        Ok(()) => Ok(RsmReport {
-            executions,
-            elapsed: start.elapsed(),
-            preemption_bound: bound_in_force,
-            overlapping: OVERLAPPING.with(Cell::get),
-            helped: HELPED.with(Cell::get),
-            max_cells: MAX_CELLS.with(|c| c.borrow().clone()),
-            bound: BOUND.with(Cell::get),
-        }),
-        Err(payload) => {
-            let trace = trace::snapshot();
-            if payload.is::<Violated>() {
-                let (v, history) =
-                    FAILED.with(|f| f.borrow_mut().take()).expect("set before the panic");
-                Err(Box::new(RsmCounterexample {
-                    message: v.to_string(),
-                    violation: Some(v),
-                    history,
-                    trace,
-                    executions,
-                }))
-            } else {
-                let message = match model::cause_of_panic(payload.as_ref()) {
-                    Cause::Loom(m) => format!("loom: {m}"),
-                    Cause::Panicked(m) => format!("panicked: {m}"),
-                    Cause::Violation(v) => v.to_string(),
-                };
-                Err(Box::new(RsmCounterexample {
-                    violation: None,
-                    message,
-                    history: String::new(),
-                    trace,
-                    executions,
-                }))
+        Ok(()) => Ok(report(start.elapsed(), bound_in_force)),
+        Err(payload) => Err(counterexample(payload.as_ref(), || {
+            match model::cause_of_panic(payload.as_ref()) {
+                Cause::Loom(m) => format!("loom: {m}"),
+                Cause::Panicked(m) => format!("panicked: {m}"),
+                Cause::Violation(v) => v.to_string(),
             }
-        }
+        })),
+    }
+}
+
+/// Runs the replicated object `build` makes (once per iteration) with the
+/// clients' operations of `m` under shuttle's PCT scheduler of depth
+/// `m.preemption_bound` (3 if `None`), `m.iterations` schedules from `seed`.
+///
+/// # Errors
+/// The first failing iteration, with its history and trace.
+#[cfg(all(shuttle, not(loom)))]
+pub fn check_shuttle<R, F>(
+    build: F,
+    m: &RsmModel<<R::Spec as Spec>::Op>,
+    seed: u64,
+) -> Result<RsmReport, Box<RsmCounterexample>>
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R + Send + Sync + 'static,
+{
+    let n = m.ops.len();
+    assert!(n >= 1, "a model needs a client");
+    reset(n);
+    let depth = m.preemption_bound.unwrap_or(3);
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    config.silence_warnings = true;
+    let ops = m.ops.clone();
+    let scheduler = shuttle::scheduler::PctScheduler::new_from_seed(seed, depth, m.iterations);
+    let start = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        shuttle::Runner::new(scheduler, config).run(move || execution(&build, &ops));
+    }));
+    match outcome {
+        Ok(()) => Ok(report(start.elapsed(), Some(depth))),
+        Err(payload) => Err(counterexample(payload.as_ref(), || {
+            crate::check::panic::text(payload.as_ref())
+                .map_or_else(|| "the model panicked".into(), |m| format!("shuttle: {m}"))
+        })),
     }
 }
 
 /// Asserts that loom finds a violation of the object `build` makes; returns
 /// the counterexample.
+#[cfg(loom)]
 ///
 /// # Errors
 /// The model held, or loom stopped it for a reason of its own.
