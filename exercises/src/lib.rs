@@ -25,7 +25,9 @@
 
 #![warn(missing_docs)]
 
-use consensus_lab::check::verify::{verify_ids, verify_values, Plan, Stage, Verdict};
+use consensus_lab::check::verify::{
+    verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
+};
 use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus};
 use std::fmt;
@@ -52,6 +54,8 @@ pub mod ex06_test_and_set_3;
 pub mod ex07_acceptor;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex08_add_or_set;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex09_helping;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -299,6 +303,14 @@ pub static EXERCISES: &[Exercise] = &[
                         &plan(&[3]),
                     ),
                 ])
+            })
+        },
+    },
+    Exercise {
+        info: &catalog::UNIVERSAL_HELPING,
+        check: |t| {
+            target!(t, ex09_helping, {
+                Checked::verdicts(vec![verify_helping::<ex::Helping>("universal-helping")])
             })
         },
     },

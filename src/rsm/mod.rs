@@ -224,3 +224,17 @@ pub fn replay<S: Spec>(spec: &S, log: &[LogEntry<S::Op>]) -> Vec<(OpId, S::Ret)>
     }
     out
 }
+
+/// How many entries of `log` a replay skips as duplicates (an operation
+/// decided again after it was applied: harmless, but a cell wasted).
+pub fn duplicates<Op>(log: &[LogEntry<Op>]) -> usize {
+    let mut applied: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    log.iter()
+        .filter(|e| {
+            let last = applied.entry(e.id.client).or_insert(0);
+            let dup = e.id.seq <= *last;
+            *last = (*last).max(e.id.seq);
+            dup
+        })
+        .count()
+}

@@ -125,6 +125,20 @@ pub const FETCH_AND_ADD_TEST_AND_SET: Info = Info {
     ],
 };
 
+/// Exercise "universal-helping".
+pub const UNIVERSAL_HELPING: Info = Info {
+    name: "universal-helping",
+    file: "src/ex09_helping.rs",
+    title: "Herlihy's universal construction: write the helping rule that makes it wait-free",
+    hints: &[
+        "Cell k helps client k mod n; a client helps itself at its own cells.",
+        "Read the helped client's announce register once: (view.announced)(h) is the \
+             sequence number of its latest operation.",
+        "It is pending when that number is above view.applied[h]; propose \
+             OpId { client: h, seq } then, else view.mine.",
+    ],
+};
+
 /// Every exercise, in the order a course takes them.
 pub static CATALOG: &[Info] = &[
     TEST_AND_SET_2,
@@ -135,6 +149,7 @@ pub static CATALOG: &[Info] = &[
     TEST_AND_SET_3_FAILS,
     PAXOS_ACCEPTOR,
     FETCH_AND_ADD_TEST_AND_SET,
+    UNIVERSAL_HELPING,
 ];
 
 /// The catalog entry named `name`.

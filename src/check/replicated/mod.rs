@@ -97,6 +97,9 @@ pub struct Judged {
     pub helped: u64,
     /// The most cells one operation of each client entered.
     pub max_cells: Vec<usize>,
+    /// Log entries that repeat an operation already applied (skipped by the
+    /// replay: correct, but a wasted cell).
+    pub duplicates: usize,
 }
 
 /// Whether some two operations of `calls` overlap in time.
@@ -161,6 +164,7 @@ pub fn judge<S: Spec>(
         overlapping: overlapping(calls),
         helped: stats.iter().map(|s| s.helped).sum(),
         max_cells: stats.iter().map(|s| s.max_cells_entered).collect(),
+        duplicates: crate::rsm::duplicates(log),
     })
 }
 

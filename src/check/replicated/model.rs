@@ -66,6 +66,8 @@ pub struct RsmReport {
     pub max_cells: Vec<usize>,
     /// The wait-free bound checked, if the object claims one.
     pub bound: Option<usize>,
+    /// Executions whose log repeated an operation already applied.
+    pub duplicates: usize,
 }
 
 impl RsmReport {
@@ -149,6 +151,7 @@ std::thread_local! {
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
     static OVERLAPPING: Cell<usize> = const { Cell::new(0) };
     static HELPED: Cell<usize> = const { Cell::new(0) };
+    static DUPLICATES: Cell<usize> = const { Cell::new(0) };
     static MAX_CELLS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     static FAILED: RefCell<Option<(RsmViolation, String)>> = const { RefCell::new(None) };
     static BOUND: Cell<Option<usize>> = const { Cell::new(None) };
@@ -192,6 +195,7 @@ fn reset(n: usize) {
     EXECUTIONS.with(|e| e.set(0));
     OVERLAPPING.with(|e| e.set(0));
     HELPED.with(|e| e.set(0));
+    DUPLICATES.with(|e| e.set(0));
     MAX_CELLS.with(|c| *c.borrow_mut() = vec![0; n]);
     FAILED.with(|f| *f.borrow_mut() = None);
     BOUND.with(|b| b.set(None));
@@ -241,6 +245,9 @@ where
             if j.helped > 0 {
                 HELPED.with(|e| e.set(e.get() + 1));
             }
+            if j.duplicates > 0 {
+                DUPLICATES.with(|e| e.set(e.get() + 1));
+            }
             MAX_CELLS.with(|c| {
                 for (most, &got) in c.borrow_mut().iter_mut().zip(&j.max_cells) {
                     *most = (*most).max(got);
@@ -269,6 +276,7 @@ fn report(elapsed: Duration, preemption_bound: Option<usize>) -> RsmReport {
         helped: HELPED.with(Cell::get),
         max_cells: MAX_CELLS.with(|c| c.borrow().clone()),
         bound: BOUND.with(Cell::get),
+        duplicates: DUPLICATES.with(Cell::get),
     }
 }
 

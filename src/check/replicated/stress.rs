@@ -40,6 +40,8 @@ pub struct StressReport {
     pub helped: u64,
     /// The most cells one operation of each client took part in.
     pub max_cells: Vec<usize>,
+    /// Log entries repeating an operation already applied.
+    pub duplicates: usize,
 }
 
 impl StressReport {
@@ -146,7 +148,7 @@ where
     let judged = judge(object.spec(), &calls, &log, &stats, object.progress());
     let check = checking.elapsed();
     Ok(match judged {
-        Ok(Judged { overlapping, helped, max_cells }) => Ok(StressReport {
+        Ok(Judged { overlapping, helped, max_cells, duplicates }) => Ok(StressReport {
             clients: n,
             ops: stats.iter().map(|s| s.ops).sum(),
             elapsed: end.duration_since(start),
@@ -156,6 +158,7 @@ where
             overlapping,
             helped,
             max_cells,
+            duplicates,
         }),
         Err(violation) => Err(StressFailure { violation, ops: calls.len(), log_len: log.len() }),
     })

@@ -53,8 +53,11 @@ mod cores;
 #[cfg(not(loom))]
 use self::cores as stage;
 
+mod helping;
 #[cfg(all(test, not(loom)))]
 mod tests;
+
+pub use helping::verify_helping;
 
 /// What an implementation claims, and how hard to check it.
 #[derive(Clone, Debug, PartialEq, Eq)]

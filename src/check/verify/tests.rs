@@ -99,3 +99,10 @@ fn values_are_checked_directly() {
     );
     assert!(v.passed(), "{v}");
 }
+
+#[test]
+fn verify_helping_passes_herlihys_rule_on_real_cores() {
+    let good = super::verify_helping::<crate::rsm::universal::Helping>("helping");
+    assert!(good.passed(), "{good}");
+    assert_eq!(good.outcomes.iter().map(|o| o.threads).collect::<Vec<_>>(), [2, 4]);
+}

@@ -71,7 +71,7 @@ mod client;
 mod rules;
 
 pub use client::UniversalClient;
-pub use rules::{Helping, NoHelping, Rules};
+pub use rules::{Helping, NoHelping, Rules, View};
 
 use super::{LogEntry, OpId, Replicated, RsmError, RsmProgress};
 use crate::consensus::{IdConsensus, Progress, Proposals};
