@@ -100,6 +100,24 @@ pub enum RsmError {
         /// What the slot protocol reported.
         source: ConsensusError,
     },
+    /// A cell decided an operation that does not exist (a client or sequence
+    /// number out of range): the slot protocol decided something nobody
+    /// proposed.
+    #[error("log cell {cell} holds {entry}, an operation nobody announced: the slot protocol broke validity")]
+    BadEntry {
+        /// The cell.
+        cell: usize,
+        /// What it holds.
+        entry: OpId,
+    },
+    /// A client's head said a cell was decided, and the cell holds nothing:
+    /// the construction's own invariant broke (a bug of the lab, reported,
+    /// not a panic).
+    #[error("log cell {cell} was published as decided but holds no entry")]
+    Undecided {
+        /// The cell.
+        cell: usize,
+    },
     /// Two clients were told different operations for one cell: the slot
     /// protocol violated agreement.
     #[error("log cell {cell} was decided twice differently ({first} and {second}): the slot protocol broke agreement")]

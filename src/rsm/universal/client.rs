@@ -71,22 +71,15 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
 
     /// Applies the entry `e` of cell `cell` to the replica.
     fn replay(&mut self, cell: usize, e: OpId) -> Result<Replayed<S::Ret>, RsmError> {
-        let _ = cell;
         let last = self.applied.get(e.client).copied();
         let Some(last) = last else {
-            return Err(RsmError::Slot {
-                cell,
-                source: crate::consensus::ConsensusError::InvalidWinner { winner: e.client },
-            });
+            return Err(RsmError::BadEntry { cell, entry: e });
         };
         if R::SKIP_DUPLICATES && e.seq <= last {
             return Ok(Replayed::Skipped);
         }
         let Some(op) = self.shared.op(e) else {
-            return Err(RsmError::Slot {
-                cell,
-                source: crate::consensus::ConsensusError::InvalidWinner { winner: e.client },
-            });
+            return Err(RsmError::BadEntry { cell, entry: e });
         };
         let (next, ret) = self.shared.spec.apply(&self.state, &op);
         self.state = next;
@@ -160,10 +153,7 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             if e == 0 {
                 // A head promised this cell decided: the construction's own
                 // invariant is broken, not the caller's input.
-                return Err(RsmError::Slot {
-                    cell: k,
-                    source: crate::consensus::ConsensusError::InvalidWinner { winner: usize::MAX },
-                });
+                return Err(RsmError::Undecided { cell: k });
             }
             self.cursor += 1;
             self.stats.cells_replayed += 1;
