@@ -25,6 +25,8 @@ use super::model::{RsmCounterexample, RsmModel, RsmReport};
 use crate::consensus::protocol::Params;
 use crate::consensus::IdConsensus;
 use crate::objects::queue::{QueueOp, QueueSpec};
+#[cfg(all(shuttle, not(loom)))]
+use crate::objects::register::{RegisterOp, RegisterSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
 #[cfg(all(shuttle, not(loom)))]
 use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
@@ -262,6 +264,12 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
     let kv_ops: Vec<Vec<KvOp>> =
         (0..8).map(|t| vec![KvOp::Put(t % 2, t + 1), KvOp::Get((t + 1) % 2)]).collect();
     let counter8 = vec![vec![INC, INC]; 8];
+    let register_ops: Vec<Vec<RegisterOp>> =
+        (0..8).map(|t| vec![RegisterOp::Write(t + 1), RegisterOp::Read]).collect();
+    let queue_2x4 = vec![
+        vec![QueueOp::Enq(1), QueueOp::Deq, QueueOp::Enq(3), QueueOp::Deq],
+        vec![QueueOp::Enq(2), QueueOp::Deq, QueueOp::Enq(4), QueueOp::Deq],
+    ];
     vec![
         holds::<_, Helping>(
             "universal/cas/8x2-queue/pct-3",
@@ -295,15 +303,47 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
             "universal/test-and-set/2x4-queue/pct-3",
             QueueSpec::default(),
             "test-and-set",
+            model(queue_2x4.clone(), Some(3), it(2_000)),
+            true,
+        ),
+        holds::<_, Helping>(
+            "universal/cas/8x2-register/pct-3",
+            RegisterSpec::default(),
+            "cas",
+            model(register_ops, Some(3), it(1_000)),
+            false,
+        ),
+        holds::<_, Helping>(
+            "universal/swap/2x4-queue/pct-3",
+            QueueSpec::default(),
+            "swap",
+            model(queue_2x4.clone(), Some(3), it(1_000)),
+            true,
+        ),
+        holds::<_, Helping>(
+            "universal/fetch-and-add/2x4-counter/pct-3",
+            COUNTER,
+            "fetch-and-add",
             model(
-                vec![
-                    vec![QueueOp::Enq(1), QueueOp::Deq, QueueOp::Enq(3), QueueOp::Deq],
-                    vec![QueueOp::Enq(2), QueueOp::Deq, QueueOp::Enq(4), QueueOp::Deq],
-                ],
+                vec![vec![INC, INC, WordOp::Read, INC], vec![INC, WordOp::Read, INC, INC]],
                 Some(3),
-                it(2_000),
+                it(1_000),
             ),
             true,
+        ),
+        holds::<_, Helping>(
+            "universal/queue/2x4-stack/pct-3",
+            StackSpec,
+            "queue",
+            model(
+                vec![
+                    vec![StackOp::Push(1), StackOp::Pop, StackOp::Push(3), StackOp::Pop],
+                    vec![StackOp::Push(2), StackOp::Pop, StackOp::Push(4), StackOp::Pop],
+                ],
+                Some(3),
+                it(1_000),
+            ),
+            false,
         ),
         holds::<_, NoHelping>(
             "universal-lock-free/cas/8x2-counter/pct-3",

@@ -145,3 +145,36 @@ fn the_judge_catches_a_wrong_return_value_and_a_missing_entry() {
     let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &too_many, wf).unwrap_err();
     assert_eq!(v, RsmViolation::StepBound { client: 1, cells: 4, bound: 3 });
 }
+
+#[test]
+fn every_two_thread_slot_kind_makes_a_linearizable_queue() {
+    use crate::consensus::first_mover::{FetchAddConsensus, QueueConsensus, SwapConsensus};
+    use crate::objects::register::{RegisterOp, RegisterSpec};
+    let enq_deq =
+        |t: usize, k: usize| if k % 2 == 0 { QueueOp::Enq(t * 10_000 + k) } else { QueueOp::Deq };
+    let q = QueueSpec::default();
+    clean(
+        Universal::<_, _, Helping>::new(q.clone(), 2, 1000, || SwapConsensus::new(2)).unwrap(),
+        500,
+        enq_deq,
+    );
+    clean(
+        Universal::<_, _, Helping>::new(q.clone(), 2, 1000, || FetchAddConsensus::new(2)).unwrap(),
+        500,
+        enq_deq,
+    );
+    clean(
+        Universal::<_, _, Helping>::new(q, 2, 1000, || QueueConsensus::new(2)).unwrap(),
+        500,
+        enq_deq,
+    );
+    let three = Universal::<_, _, Helping>::new(RegisterSpec::default(), 3, 900, || {
+        crate::consensus::assignment::AssignmentConsensus::<3>::new(3)
+    })
+    .unwrap();
+    clean(
+        three,
+        300,
+        |t, k| if k % 2 == 0 { RegisterOp::Write(t * 1000 + k) } else { RegisterOp::Read },
+    );
+}
