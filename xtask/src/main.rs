@@ -232,8 +232,18 @@ fn miri() -> Result<(), String> {
         }
     }
     let cargo = "cargo";
-    let args =
-        ["+nightly", "miri", "test", "-p", "consensus-lab", "--lib", "--", "announce", "trace"];
+    let args = [
+        "+nightly",
+        "miri",
+        "test",
+        "-p",
+        "consensus-lab",
+        "--lib",
+        "--",
+        "announce",
+        "trace",
+        "rsm::",
+    ];
     eprintln!("xtask: running {cargo} {}", args.join(" "));
     let start = Instant::now();
     let status = Command::new(cargo)

@@ -70,6 +70,9 @@ pub mod broken;
 mod client;
 mod rules;
 
+#[cfg(all(test, not(loom), not(shuttle)))]
+mod tests;
+
 pub use client::UniversalClient;
 pub use rules::{Helping, NoHelping, Rules, View};
 
