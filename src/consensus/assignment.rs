@@ -334,7 +334,7 @@ impl Protocol for AssignmentGroups<3> {
         // preemptions: 626 thousand executions in 44 s on 2 vCPUs. Exhaustive is far
         // out of reach (a prototype over a mutex-based object had not finished after
         // 3.7 million executions; bound 3 took it 1.6 million).
-        loom: &[LoomModel::exhaustive(2), LoomModel::bounded(4, 2)],
+        loom: &[LoomModel::exhaustive(2), LoomModel::bounded(4, 2).long_bounded(3)],
         // Loom reaches 4 threads only at ≤ 2 preemptions; PCT at depth 3 samples
         // schedules with more switches.
         shuttle: &[ShuttleModel::pct(4, 3, 40_000), ShuttleModel::random(4, 40_000)],

@@ -211,7 +211,7 @@ impl Protocol for VersionedConsensus {
         // retry. 3 threads: exhaustive had not finished after 14 minutes; the
         // bound grows the executions about 3× a step (≤5: 67 thousand in 3.4 s,
         // ≤6: 242 thousand in 12 s, ≤7: 749 thousand in 38 s on 2 vCPUs).
-        loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 7).rounds(2)],
+        loom: &[LoomModel::exhaustive(2).rounds(2), LoomModel::bounded(3, 7).rounds(2).long_bounded(8)],
         shuttle: &[ShuttleModel::pct(8, 3, 10_000).rounds(3), ShuttleModel::random(16, 5_000).rounds(3)],
         stall: None,
         broken: None,

@@ -68,7 +68,7 @@ const MODELS: &[LoomModel] = &[
     LoomModel::exhaustive(2).acceptors(3, 0).rounds(2),
     LoomModel::exhaustive(2).acceptors(3, 1).rounds(2),
     LoomModel::exhaustive(2).acceptors(3, 0).rounds(3),
-    LoomModel::bounded(3, 2).acceptors(3, 0).rounds(2),
+    LoomModel::bounded(3, 2).acceptors(3, 0).rounds(2).long_bounded(3),
     LoomModel::exhaustive(2).acceptors(5, 2).rounds(2),
     LoomModel::bounded(4, 1).acceptors(3, 0).rounds(1),
     LoomModel::exhaustive(2).acceptors(3, 1).crash_after(1).rounds(2),
