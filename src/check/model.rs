@@ -687,9 +687,12 @@ where
 /// adds no scheduling point), like the trace log and the counters.
 struct Execution<S: Subject> {
     subject: S,
-    results: Mutex<Vec<Option<Result<S::Value, ConsensusError>>>>,
+    results: Mutex<Returned<S::Value>>,
     judging: Judging,
 }
+
+/// What each thread of an execution returned, `None` while it runs.
+type Returned<V> = Vec<Option<Result<V, ConsensusError>>>;
 
 /// How [`Execution::finish`] judges an execution.
 #[derive(Clone, Copy)]
