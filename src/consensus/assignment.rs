@@ -333,10 +333,11 @@ impl Protocol for AssignmentGroups<3> {
         threads: Threads::EvenUpTo(4),
         knobs: &[],
         // 2 threads exhaustive; 4 threads (the consensus number) bounded to 2
-        // preemptions in CI: 414,250 executions in 56 to 87 s on 2 shared vCPUs (626,007
-        // while the harness joined its threads). The long suite: ≤ 3,
-        // GROUPS_B3. Exhaustive is far out of reach (a prototype over a
-        // mutex-based object had not finished after 3.7 million executions).
+        // preemptions in CI: 414,250 executions in 56 to 87 s on 2 shared vCPUs
+        // (626,007 while the harness joined its threads). The long suite: ≤ 3,
+        // 9,665,259 executions in 2,809 s (niced, on shared cores: about 20 min of
+        // CPU). Exhaustive is far out of reach (a prototype over a mutex-based
+        // object had not finished after 3.7 million executions).
         loom: &[LoomModel::exhaustive(2), LoomModel::bounded(4, 2).long_bounded(3)],
         // Loom reaches 4 threads only at ≤ 2 preemptions; PCT at depth 3 samples
         // schedules with more switches.
