@@ -1,7 +1,12 @@
 //! The loom suite, generated from the registry. See `loom-tests/src/lib.rs`.
 //!
 //! Filter like any test binary: `... --test loom -- cas/4`. Each test prints
-//! the executions it explored and the time it took. With `LOOM_CHECKPOINT_FILE`
+//! the executions it explored and the time it took. The long suite's models
+//! (a model's [`long`] exploration: exhaustive, or a higher preemption bound,
+//! beyond what CI can afford) are ignored tests: `-- --include-ignored` runs
+//! them with the rest (`cargo xtask test --long`), `-- --ignored` alone.
+//!
+//! [`long`]: consensus_lab::consensus::protocol::LoomModel::long With `LOOM_CHECKPOINT_FILE`
 //! set, the filter must select exactly one model: the suite refuses to start
 //! otherwise (one file holds the position of one exploration).
 
@@ -80,6 +85,17 @@ mod suite {
                         format!("{}/{m}/{}", info.name, label(full)),
                         move || holds(entry, model, full),
                     ));
+                }
+                if let Some(bound) = model.long {
+                    // The long suite's exploration: ignored unless asked for
+                    // (`cargo xtask test --long` passes `--include-ignored`).
+                    let long = ModelConfig { preemption_bound: bound, ..full };
+                    trials.push(
+                        Trial::test(format!("{}/{m}/{}", info.name, label(long)), move || {
+                            holds(entry, model, long)
+                        })
+                        .with_ignored_flag(true),
+                    );
                 }
             }
         }

@@ -144,21 +144,38 @@ pub struct LoomModel {
     /// The instance: threads taking part (at most 5: loom's main thread runs
     /// thread 0, 4 more are spawned), rounds, acceptors, crashes.
     pub params: Params,
-    /// `None`: exhaustive. `Some(k)`: at most `k` preemptions per execution,
-    /// because exhaustive does not finish in CI time (the protocol's file says
-    /// why, next to the model).
+    /// What the default suite (CI) explores. `None`: exhaustive. `Some(k)`: at
+    /// most `k` preemptions per execution, because exhaustive does not finish
+    /// in CI time (the protocol's file says why, next to the model).
     pub preemption_bound: Option<usize>,
+    /// What the long suite (`cargo xtask test --long`) explores beyond that,
+    /// if anything: exhaustive (`Some(None)`) or a higher bound (`Some(Some(k))`),
+    /// for a model whose full exploration takes too long for CI (the protocol's
+    /// file gives both costs).
+    pub long: Option<Option<usize>>,
 }
 
 impl LoomModel {
     /// An exhaustive model at `threads` threads.
     pub const fn exhaustive(threads: usize) -> Self {
-        LoomModel { params: Params::threads(threads), preemption_bound: None }
+        LoomModel { params: Params::threads(threads), preemption_bound: None, long: None }
     }
 
     /// A model bounded to `bound` preemptions.
     pub const fn bounded(threads: usize, bound: usize) -> Self {
-        LoomModel { params: Params::threads(threads), preemption_bound: Some(bound) }
+        LoomModel { params: Params::threads(threads), preemption_bound: Some(bound), long: None }
+    }
+
+    /// The same model explored exhaustively by the long suite (`cargo xtask
+    /// test --long`), its bounded form staying in the default suite.
+    pub const fn long_exhaustive(self) -> Self {
+        LoomModel { long: Some(None), ..self }
+    }
+
+    /// The same model explored to `bound` preemptions by the long suite
+    /// (`cargo xtask test --long`), its lower bound staying in the default suite.
+    pub const fn long_bounded(self, bound: usize) -> Self {
+        LoomModel { long: Some(Some(bound)), ..self }
     }
 
     /// The same model with at most `rounds` attempts per thread: every execution
@@ -285,7 +302,8 @@ impl ShuttleModel {
     /// A name: the instance's [`LoomModel::label`], then the scheduler:
     /// `8/pct-3`, `16/random`.
     pub fn label(&self) -> String {
-        let instance = LoomModel { params: self.params, preemption_bound: None }.label();
+        let instance =
+            LoomModel { params: self.params, preemption_bound: None, long: None }.label();
         match self.scheduler {
             ShuttleScheduler::Pct { depth } => format!("{instance}/pct-{depth}"),
             ShuttleScheduler::Random => format!("{instance}/random"),
@@ -452,6 +470,18 @@ mod tests {
         let even = Threads::EvenUpTo(4);
         assert!(even.allows(2) && even.allows(4));
         assert!(!even.allows(0) && !even.allows(3) && !even.allows(6));
+    }
+
+    #[test]
+    fn long_explorations_keep_the_default_one() {
+        let m = LoomModel::bounded(3, 4).long_exhaustive();
+        assert_eq!((m.preemption_bound, m.long), (Some(4), Some(None)));
+        let m = LoomModel::bounded(3, 2).rounds(2).long_bounded(3);
+        assert_eq!(
+            (m.preemption_bound, m.long, m.label()),
+            (Some(2), Some(Some(3)), "3/rounds-2".into())
+        );
+        assert_eq!(LoomModel::exhaustive(2).long, None);
     }
 
     #[test]

@@ -163,6 +163,17 @@ mod tests {
                     info.name
                 );
                 assert!(e.check(&m.params).is_ok(), "{} refuses {m:?}", info.name);
+                // A long exploration explores more than the default one: a
+                // bounded model's exhaustive run, or a higher bound.
+                match (m.preemption_bound, m.long) {
+                    (_, None) | (Some(_), Some(None)) => {}
+                    (Some(ci), Some(Some(long))) => {
+                        assert!(long > ci, "{}: long bound {long} ≤ default {ci}", info.name)
+                    }
+                    (None, Some(_)) => {
+                        panic!("{}: an exhaustive model has no longer exploration", info.name)
+                    }
+                }
                 assert!(e.build(&m.params).is_ok(), "{} cannot build {m:?}", info.name);
             }
         }

@@ -33,7 +33,11 @@
 //!
 //! An argument after `test` is a filter for the loom suite, e.g.
 //! `cargo xtask test cas/4` runs only the loom models whose name contains `cas/4`
-//! (the ordinary suite still runs in full).
+//! (the ordinary suite still runs in full). `cargo xtask test --long` adds the
+//! long suite: the loom models' long explorations (exhaustive, or a higher
+//! preemption bound, where CI runs a bounded pass; each protocol's
+//! `LoomModel::long_*` and its measured cost), ignored tests of the loom suite
+//! that `--long` includes (`-- --include-ignored`). `ci` runs the default suite.
 
 mod layers;
 
@@ -48,18 +52,26 @@ fn main() -> ExitCode {
         None => ("help", &[][..]),
     };
     let result = match task {
-        "test" => test(rest),
+        "test" => match rest {
+            [flag, ..] if flag == "--help" || flag == "-h" => {
+                println!("{TEST_USAGE}");
+                Ok(())
+            }
+            [flag, filter @ ..] if flag == "--long" => test(filter, Suite::Long),
+            filter => test(filter, Suite::Default),
+        },
         "layers" => layers(),
         "lint" => lint(),
-        "ci" => lint().and_then(|()| test(&[])),
+        "ci" => lint().and_then(|()| test(&[], Suite::Default)),
         "shuttle" => shuttle(rest),
         "miri" => miri(),
         "man" => man(),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test [LOOM-FILTER] | layers | lint | ci | shuttle [FILTER] \
-                 | shuttle --replay FILE MODEL | miri | man>"
+                "usage: cargo xtask <test [--long] [LOOM-FILTER] | layers | lint | ci \
+                 | shuttle [FILTER] | shuttle --replay FILE MODEL | miri | man>"
             );
+            println!("  test: every suite (`cargo xtask test --help`); ci: lint, then test");
             println!("  layers: the layer check alone (lint runs it first)");
             println!(
                 "  shuttle: the shuttle suite with 10 times its budget; --replay: one schedule"
@@ -132,7 +144,34 @@ fn cargo_in(args: &[&str], world: Option<&str>, env: &[(&str, String)]) -> Resul
     }
 }
 
-fn test(loom_filter: &[String]) -> Result<(), String> {
+/// `cargo xtask test --help`.
+const TEST_USAGE: &str = "\
+usage: cargo xtask test [--long] [LOOM-FILTER...]
+
+Runs the ordinary suite (cargo test --workspace), the loom suite (release,
+--cfg loom, target/loom), the exercises under loom and the shuttle suite.
+
+  LOOM-FILTER  run only the loom models whose name contains it, e.g. cas/4 or
+               assignment-3/3/exhaustive (libtest filters: --exact, --skip NAME
+               also work); the other suites run in full
+  --long       the long suite too: every loom model's long exploration
+               (exhaustive, or a higher preemption bound, where the default
+               suite runs a bounded pass: LoomModel::long_exhaustive and
+               long_bounded in each protocol's file, with its measured cost).
+               These are ignored tests of the loom suite; --long passes
+               --include-ignored (cargo test -p loom-tests ... -- --ignored runs
+               only them)";
+
+/// Which loom models `cargo xtask test` runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Suite {
+    /// The default suite (CI): every model at its CI exploration.
+    Default,
+    /// The default suite plus the long explorations (`--long`).
+    Long,
+}
+
+fn test(loom_filter: &[String], suite: Suite) -> Result<(), String> {
     cargo(&["test", "--workspace"], false)?;
     let mut args = vec![
         "test",
@@ -144,8 +183,11 @@ fn test(loom_filter: &[String]) -> Result<(), String> {
         "--test",
         "loom",
     ];
-    if !loom_filter.is_empty() {
+    if !loom_filter.is_empty() || suite == Suite::Long {
         args.push("--");
+        if suite == Suite::Long {
+            args.push("--include-ignored");
+        }
         args.extend(loom_filter.iter().map(String::as_str));
     }
     cargo(&args, true)?;
