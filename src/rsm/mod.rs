@@ -189,6 +189,12 @@ pub trait Client<S: Spec> {
 
     /// What this client has done so far.
     fn stats(&self) -> ClientStats;
+
+    /// This client's replica's log: the cells it has applied (or skipped as
+    /// duplicates), in order. Read without touching shared memory, so a
+    /// checker can compare every replica's log (they must agree: each a
+    /// prefix of the longest) without adding synchronisation.
+    fn log(&self) -> Vec<LogEntry<S::Op>>;
 }
 
 /// A sequential specification made concurrent by a log of consensus cells.

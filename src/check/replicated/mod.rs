@@ -168,6 +168,29 @@ pub fn judge<S: Spec>(
     })
 }
 
+/// Agreement of the replicas' logs: each is a prefix of the longest, which
+/// is returned (the log the clients agreed on).
+///
+/// # Errors
+/// The first cell two replicas disagree on.
+pub fn merge_logs<Op: Clone + fmt::Debug>(
+    logs: &[Vec<LogEntry<Op>>],
+) -> Result<Vec<LogEntry<Op>>, RsmViolation> {
+    let Some((longest, full)) = logs.iter().enumerate().max_by_key(|(_, l)| l.len()) else {
+        return Ok(Vec::new());
+    };
+    for (t, l) in logs.iter().enumerate() {
+        if let Some(e) = l.iter().zip(full).find(|(a, b)| a.id != b.id) {
+            return Err(RsmViolation::Log(format!(
+                "the replicas of t{t} and t{longest} disagree at cell {}: {} there for one, {} \
+                 for the other",
+                e.0.cell, e.0.id, e.1.id
+            )));
+        }
+    }
+    Ok(full.clone())
+}
+
 /// Log agreement: the replayed log gives each returned operation its value.
 ///
 /// # Errors

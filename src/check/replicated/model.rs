@@ -24,16 +24,17 @@
 //! happens-before). The object is shared through a `std::sync::Arc` for the
 //! same reason (see `check::model`).
 
-use super::{describe, describe_log, judge, Call, RsmViolation};
+use super::{describe, describe_log, judge, merge_logs, Call, RsmViolation};
 #[cfg(loom)]
 use crate::check::model::{self, Cause};
 use crate::objects::Spec;
-use crate::rsm::{Client, OpId, Replicated};
+use crate::rsm::ClientStats;
+use crate::rsm::{Client, LogEntry, OpId, Replicated};
 use crate::trace::{self, Trace};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A model: how many clients, what each submits, how far to explore.
@@ -152,6 +153,7 @@ std::thread_local! {
     static OVERLAPPING: Cell<usize> = const { Cell::new(0) };
     static HELPED: Cell<usize> = const { Cell::new(0) };
     static DUPLICATES: Cell<usize> = const { Cell::new(0) };
+    static JUDGED: Cell<usize> = const { Cell::new(0) };
     static MAX_CELLS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     static FAILED: RefCell<Option<(RsmViolation, String)>> = const { RefCell::new(None) };
     static BOUND: Cell<Option<usize>> = const { Cell::new(None) };
@@ -196,13 +198,32 @@ fn reset(n: usize) {
     OVERLAPPING.with(|e| e.set(0));
     HELPED.with(|e| e.set(0));
     DUPLICATES.with(|e| e.set(0));
+    JUDGED.with(|e| e.set(0));
     MAX_CELLS.with(|c| *c.borrow_mut() = vec![0; n]);
     FAILED.with(|f| *f.borrow_mut() = None);
     BOUND.with(|b| b.set(None));
 }
 
-/// One execution: build, run every client (client 0 on this thread), judge.
-/// A violation is stored and raised as the [`Violated`] panic.
+/// What one client returned: its calls, its counters and its replica's log.
+type Returned<S> = (Calls<S>, ClientStats, Vec<LogEntry<<S as Spec>::Op>>);
+
+/// One execution's shared state: the object, and each client's calls and
+/// counters as it returns. `results` is a `std::sync::Mutex`, which neither
+/// checker sees: both run every modelled thread on one OS thread and switch
+/// only at their own operations, so it is never contended and adds no
+/// scheduling point.
+struct Execution<R: Replicated> {
+    object: R,
+    results: Mutex<Vec<Option<Returned<R::Spec>>>>,
+}
+
+/// One execution: build, run every client (client 0 on this thread), and let
+/// the last client to return judge it. No thread is joined: a join conflicts
+/// with the joined thread's exit, and loom would explore both orders of
+/// every exit and join and everything after them (the consensus harness,
+/// `check::model`, measured it: `assignment-3/3` 4,197,913 executions with
+/// joins, 924,205 without). A violation is stored and raised as the
+/// [`Violated`] panic, in whichever thread judges.
 fn execution<R, F>(build: &F, ops: &[Vec<<R::Spec as Spec>::Op>])
 where
     R: Replicated + 'static,
@@ -217,27 +238,52 @@ where
         BOUND.with(|b| b.set(Some(cells)));
     }
     let mut clients = object.clients().expect("a fresh object hands out its clients");
-    let object = Arc::new(object);
+    let n = clients.len();
+    let run = Arc::new(Execution { object, results: Mutex::new((0..n).map(|_| None).collect()) });
     let mut mine = clients.remove(0);
-    let handles: Vec<_> = clients
-        .into_iter()
-        .zip(ops.iter().skip(1).cloned())
-        .map(|(mut c, o)| {
-            crate::sync::thread::spawn(move || {
-                let calls = run_client::<R::Spec, _>(&mut c, o);
-                (calls, c.stats())
-            })
-        })
-        .collect();
-    let mut calls = run_client::<R::Spec, _>(&mut mine, ops[0].clone());
-    let mut stats = vec![mine.stats()];
-    for h in handles {
-        let (c, s) = h.join().expect("a model thread panicked");
+    // Every client's thread exists before any step of the object.
+    for (t, (mut c, o)) in clients.into_iter().zip(ops.iter().skip(1).cloned()).enumerate() {
+        let run = Arc::clone(&run);
+        crate::sync::thread::spawn(move || {
+            let calls = run_client::<R::Spec, _>(&mut c, o);
+            finish(&run, t + 1, (calls, c.stats(), c.log()));
+        });
+    }
+    let calls = run_client::<R::Spec, _>(&mut mine, ops[0].clone());
+    finish(&run, 0, (calls, mine.stats(), mine.log()));
+}
+
+/// Client `t` returned; the last one judges the execution.
+fn finish<R: Replicated>(run: &Execution<R>, t: usize, returned: Returned<R::Spec>) {
+    let all = {
+        let mut results = run.results.lock().unwrap_or_else(PoisonError::into_inner);
+        results[t] = Some(returned);
+        if results.iter().any(Option::is_none) {
+            return;
+        }
+        std::mem::take(&mut *results)
+    };
+    JUDGED.with(|e| e.set(e.get() + 1));
+    let mut calls = Vec::new();
+    let mut stats = Vec::new();
+    let mut logs = Vec::new();
+    for (c, s, l) in all.into_iter().flatten() {
         calls.extend(c);
         stats.push(s);
+        logs.push(l);
     }
-    let log = object.log();
-    match judge(object.spec(), &calls, &log, &stats, object.progress()) {
+    let object = &run.object;
+    // The replicas' logs, not `object.log()`: this thread has no
+    // happens-before edge from the others' last cells (no join), and reading
+    // the shared log here would race them in loom's eyes.
+    let judged = merge_logs(&logs).and_then(|log| {
+        judge(object.spec(), &calls, &log, &stats, object.progress()).map(|j| (j, log))
+    });
+    let log = judged.as_ref().map_or_else(
+        |_| logs.iter().max_by_key(|l| l.len()).cloned().unwrap_or_default(),
+        |(_, l)| l.clone(),
+    );
+    match judged.map(|(j, _)| j) {
         Ok(j) => {
             if j.overlapping {
                 OVERLAPPING.with(|e| e.set(e.get() + 1));
@@ -266,10 +312,27 @@ where
     }
 }
 
-/// The report of an exploration that ended normally.
-fn report(elapsed: Duration, preemption_bound: Option<usize>) -> RsmReport {
-    RsmReport {
-        executions: EXECUTIONS.with(Cell::get),
+/// The report of an exploration that ended normally, or the harness's own
+/// failure if some execution ended without being judged (a client thread the
+/// checker never ran to its end).
+fn report(
+    elapsed: Duration,
+    preemption_bound: Option<usize>,
+) -> Result<RsmReport, Box<RsmCounterexample>> {
+    let (executions, judged) = (EXECUTIONS.with(Cell::get), JUDGED.with(Cell::get));
+    if executions != judged {
+        return Err(Box::new(RsmCounterexample {
+            violation: None,
+            message: format!(
+                "harness: {judged} of {executions} executions were judged (a client never returned)"
+            ),
+            history: String::new(),
+            trace: trace::snapshot(),
+            executions,
+        }));
+    }
+    Ok(RsmReport {
+        executions,
         elapsed,
         preemption_bound,
         overlapping: OVERLAPPING.with(Cell::get),
@@ -277,7 +340,7 @@ fn report(elapsed: Duration, preemption_bound: Option<usize>) -> RsmReport {
         max_cells: MAX_CELLS.with(|c| c.borrow().clone()),
         bound: BOUND.with(Cell::get),
         duplicates: DUPLICATES.with(Cell::get),
-    }
+    })
 }
 
 /// The counterexample of an exploration stopped by `payload`: the stored
@@ -341,7 +404,7 @@ where
         builder.check(move || execution(&build, &ops));
     }));
     match outcome {
-        Ok(()) => Ok(report(start.elapsed(), bound_in_force)),
+        Ok(()) => report(start.elapsed(), bound_in_force),
         Err(payload) => Err(counterexample(payload.as_ref(), || {
             match model::cause_of_panic(payload.as_ref()) {
                 Cause::Loom(m) => format!("loom: {m}"),
@@ -383,7 +446,7 @@ where
         shuttle::Runner::new(scheduler, config).run(move || execution(&build, &ops));
     }));
     match outcome {
-        Ok(()) => Ok(report(start.elapsed(), Some(depth))),
+        Ok(()) => report(start.elapsed(), Some(depth)),
         Err(payload) => Err(counterexample(payload.as_ref(), || {
             crate::check::panic::text(payload.as_ref())
                 .map_or_else(|| "the model panicked".into(), |m| format!("shuttle: {m}"))

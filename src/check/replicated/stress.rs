@@ -10,7 +10,7 @@
 //! The clock's fetch&adds are the same for every object, so the time per
 //! operation includes them; the benches (`bench::universal`) time without it.
 
-use super::{judge, Call, Judged, RsmViolation};
+use super::{judge, merge_logs, Call, Judged, RsmViolation};
 use crate::objects::Spec;
 use crate::rsm::{Client, OpId, Replicated, RsmProgress};
 use crate::sync::{AtomicU64, Ordering};
@@ -113,7 +113,9 @@ where
     let barrier = SpinBarrier::new(n);
     let start = Instant::now();
     type Calls<S> = Vec<Call<<S as Spec>::Op, <S as Spec>::Ret>>;
-    let per: Vec<(Calls<R::Spec>, crate::rsm::ClientStats, Instant)> = race(n, |t| {
+    type Returned<S> =
+        (Calls<S>, crate::rsm::ClientStats, Vec<crate::rsm::LogEntry<<S as Spec>::Op>>, Instant);
+    let per: Vec<Returned<R::Spec>> = race(n, |t| {
         let mut client = slots[t]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -138,14 +140,24 @@ where
                 break;
             }
         }
-        (calls, client.stats(), Instant::now())
+        let end = Instant::now();
+        (calls, client.stats(), client.log(), end)
     })?;
-    let end = per.iter().map(|p| p.2).max().unwrap_or(start);
+    let end = per.iter().map(|p| p.3).max().unwrap_or(start);
     let stats: Vec<_> = per.iter().map(|p| p.1).collect();
-    let calls: Vec<_> = per.into_iter().flat_map(|p| p.0).collect();
+    let mut logs = Vec::with_capacity(n);
+    let mut calls = Vec::new();
+    for p in per {
+        calls.extend(p.0);
+        logs.push(p.2);
+    }
     let log = object.log();
     let checking = Instant::now();
-    let judged = judge(object.spec(), &calls, &log, &stats, object.progress());
+    // Every replica's log agrees with the others' and with the shared log
+    // (read after the threads were joined).
+    logs.push(log.clone());
+    let judged = merge_logs(&logs)
+        .and_then(|_| judge(object.spec(), &calls, &log, &stats, object.progress()));
     let check = checking.elapsed();
     Ok(match judged {
         Ok(Judged { overlapping, helped, max_cells, duplicates }) => Ok(StressReport {

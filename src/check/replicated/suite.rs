@@ -181,8 +181,9 @@ fn queue2() -> Vec<Vec<QueueOp>> {
 pub fn models() -> Vec<SuiteModel> {
     let q = QueueSpec::default();
     vec![
-        // ≤ 5 preemptions: 22,829 executions, 2.7 s (≤ 6: 195,048 before the
-        // head-store elision, 21 s); exhaustive did not end in 25 minutes.
+        // ≤ 5 preemptions: 21,706 executions, 2.4 s (≤ 6: 195,048 with joins and
+        // before the head-store elision, 21 s); exhaustive did not end in 25
+        // minutes.
         holds::<_, Helping>(
             "universal/cas/2x2-counter/bounded-5",
             COUNTER,
@@ -190,7 +191,7 @@ pub fn models() -> Vec<SuiteModel> {
             model(vec![vec![INC, INC], vec![INC, INC]], Some(5), 0),
             true,
         ),
-        // ≤ 5 preemptions: 22,829 executions, 2.6 s.
+        // ≤ 5 preemptions: 21,706 executions, 2.5 s.
         holds::<_, Helping>(
             "universal/test-and-set/2x2-queue/bounded-5",
             q.clone(),
@@ -198,7 +199,8 @@ pub fn models() -> Vec<SuiteModel> {
             model(queue2(), Some(5), 0),
             true,
         ),
-        // ≤ 4 preemptions: 42,087 executions, 4.7 s (≤ 5: 189,010, 23 s). One
+        // ≤ 4 preemptions: 29,965 executions, 4.9 s (≤ 5, with joins: 189,010,
+        // 23 s). One
         // operation each cannot reach n + 1 = 4 cells (3 at most): not tight.
         holds::<_, Helping>(
             "universal/cas/3x1-queue/bounded-4",
@@ -211,8 +213,8 @@ pub fn models() -> Vec<SuiteModel> {
             ),
             false,
         ),
-        // ≤ 3 preemptions: 34,626 executions, 5.4 s (≤ 4: 281,682, 34 s; ≤ 5:
-        // 2,030,226, 275 s).
+        // ≤ 3 preemptions: 28,094 executions, 6.1 s (with joins, ≤ 4: 281,682,
+        // 34 s; ≤ 5: 2,030,226, 275 s).
         holds::<_, Helping>(
             "universal/assignment-3/3x1-counter/bounded-3",
             COUNTER,
@@ -220,7 +222,7 @@ pub fn models() -> Vec<SuiteModel> {
             model(vec![vec![INC], vec![INC], vec![WordOp::Read]], Some(3), 0),
             false,
         ),
-        // ≤ 5 preemptions: 10,444 executions, 0.8 s.
+        // ≤ 5 preemptions: 9,687 executions, 1.2 s.
         holds::<_, NoHelping>(
             "universal-lock-free/cas/2x2-counter/bounded-5",
             COUNTER,

@@ -26,6 +26,9 @@ pub struct UniversalClient<S: Spec, C, R> {
     /// `applied[t]`: the last sequence number of client `t` applied.
     applied: Vec<u64>,
     stats: ClientStats,
+    /// The entries of the cells replayed, packed, cell by cell (8 bytes a
+    /// cell: what [`Client::log`] reads back).
+    replayed: Vec<u64>,
     _rules: PhantomData<fn() -> R>,
 }
 
@@ -65,12 +68,14 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             state,
             applied,
             stats: ClientStats::default(),
+            replayed: Vec::new(),
             _rules: PhantomData,
         }
     }
 
     /// Applies the entry `e` of cell `cell` to the replica.
     fn replay(&mut self, cell: usize, e: OpId) -> Result<Replayed<S::Ret>, RsmError> {
+        self.replayed.push(pack(e));
         let last = self.applied.get(e.client).copied();
         let Some(last) = last else {
             return Err(RsmError::BadEntry { cell, entry: e });
@@ -260,5 +265,17 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> Client<S> for Universa
 
     fn stats(&self) -> ClientStats {
         self.stats
+    }
+
+    fn log(&self) -> Vec<crate::rsm::LogEntry<S::Op>> {
+        self.replayed
+            .iter()
+            .enumerate()
+            .map_while(|(cell, &e)| {
+                let id = unpack(e);
+                // Replayed, so its operation is visible to this client.
+                self.shared.op(id).map(|op| crate::rsm::LogEntry { cell, id, op })
+            })
+            .collect()
     }
 }
