@@ -16,11 +16,17 @@
 //! (whether any two operations overlapped, how many were helped, the most
 //! cells per client): a run in which nothing overlapped tested nothing
 //! concurrent, and the runners say so.
+//!
+//! `workload` (real cores only) names the objects `conlab rsm` offers, draws
+//! their seeded operation mixes and runs any of them, judged, over any rule
+//! and slot protocol.
 
 #[cfg(loom)]
 pub mod loom;
 #[cfg(not(loom))]
 pub mod stress;
+#[cfg(not(loom))]
+pub mod workload;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;
