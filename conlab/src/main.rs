@@ -17,6 +17,7 @@ mod paxos;
 mod plot;
 mod progress;
 mod rows;
+mod rsm;
 mod run;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -67,6 +68,11 @@ pub enum Command {
     /// Stress-check protocols on real cores: N threads race on each of K fresh
     /// instances and every decision is verified. Exits 1 on any violation.
     Run(run::RunArgs),
+    /// Replicated objects: Herlihy's universal construction over consensus
+    /// slots of the registry, on real threads; the whole history checked for
+    /// linearizability, the log for agreement, the wait-free step bound; with
+    /// throughput and helped operations. Exits 1 on any violation.
+    Rsm(rsm::RsmArgs),
     /// Measure: every protocol on fresh instances (1 thread and N racing) with
     /// the baselines a user would pick instead, and the atomic primitives on a
     /// shared line and on padded lines. Labels oversubscribed thread counts.
@@ -429,6 +435,7 @@ where
         Command::Hierarchy { format, wide } => hierarchy::hierarchy_cmd(*format, *wide, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
+        Command::Rsm(args) => rsm::rsm(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),
         Command::Demo(args) => demo::demo(args, out, err),
