@@ -592,6 +592,7 @@ mod tests {
         for args in [
             &["run", "nope"][..],
             &["run", "swap", "--threads", "3"],
+            &["rsm", "--slots", "swap", "--threads", "3"],
             &["paxos", "--acceptors", "4"],
             &["exercise", "hint", "nope"],
         ] {
@@ -667,13 +668,14 @@ mod tests {
             &["list"][..],
             &["hierarchy"],
             &["run", "all", "--threads", "3", "--instances", "200"],
+            &["rsm", "--threads", "3", "--ops", "300", "--object", "kv"],
             &["paxos", "--acceptors", "5", "--proposers", "4", "--crash-acceptor", "0"],
             &["bench", "all", "--threads", "1,2", "--instances", "50", "--ops", "50", "-r", "1"],
             &["demo", "stall", "--protocols", "cas,lock-std", "--stall-ms", "5", "-i", "1"],
         ] {
             let (code, out, err) = run_cli(args);
             // A run on a loaded machine may be INCONCLUSIVE (its report fits all the same).
-            let inconclusive = args[0] == "run" && code == EXIT_INCONCLUSIVE;
+            let inconclusive = ["run", "rsm"].contains(&args[0]) && code == EXIT_INCONCLUSIVE;
             assert!(code == 0 || inconclusive, "{args:?}: exit {code}: {err}");
             for line in out.lines().filter(|l| !l.starts_with("machine:")) {
                 assert!(line.chars().count() <= 80, "{args:?}: {} columns: {line}", line.len());
@@ -695,7 +697,7 @@ mod tests {
             let (code, out, err) = run_cli(&["completions", shell]);
             assert_eq!(code, 0, "{err}");
             assert!(out.contains(mark), "{shell}: {out}");
-            for sub in ["run", "bench", "paxos", "exercise"] {
+            for sub in ["run", "rsm", "bench", "paxos", "exercise"] {
                 assert!(out.contains(sub), "{shell} lacks {sub}");
             }
             assert!(!out.contains("man pages"), "the hidden man subcommand is not completed");
@@ -713,7 +715,7 @@ mod tests {
         assert_eq!(code, 0, "{err}");
         let page = std::fs::read_to_string(dir.join("conlab.1")).unwrap();
         assert!(page.contains(".TH conlab 1") && page.contains("Exit codes"), "{page}");
-        for sub in ["run", "bench", "paxos", "demo-stall", "exercise-check", "completions"] {
+        for sub in ["run", "rsm", "bench", "paxos", "demo-stall", "exercise-check", "completions"] {
             assert!(dir.join(format!("conlab-{sub}.1")).is_file(), "no page for {sub}");
         }
         assert!(!dir.join("conlab-man.1").exists());
