@@ -482,7 +482,41 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::tests::run_cli;
+    use clap::Parser;
+
+    fn args(line: &[&str]) -> RsmArgs {
+        let cli = crate::Cli::parse_from([&["conlab", "rsm"][..], line].concat());
+        match cli.command {
+            crate::Command::Rsm(a) => a,
+            _ => unreachable!("parsed as rsm"),
+        }
+    }
+
+    #[test]
+    fn a_violation_fails_and_an_undecided_history_is_inconclusive() {
+        let a = args(&["--threads", "2", "--ops", "10"]);
+        let entry = registry::find("cas").unwrap();
+        let failure = |violation| StressFailure { violation, ops: 10, log_len: 10 };
+        let o = |v| output(&a, entry, RsmObject::Queue, Machine::here(), 1, Err(failure(v)));
+        let lin = o(RsmViolation::NotLinearizable("t0#1 Deq returned Some(7) ...".into()));
+        assert_eq!((lin.verdict, lin.linearizable), (Verdict::Violation, Found::No));
+        let mut text = Vec::new();
+        write_text(&lin, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("VIOLATION: not linearizable: t0#1 Deq returned Some(7)"), "{text}");
+        assert!(text.contains("FAILED"), "{text}");
+        let log = o(RsmViolation::Log("t1#2 returned 3".into()));
+        assert_eq!((log.linearizable, log.log_agreement), (Found::Yes, Found::No));
+        let bound = o(RsmViolation::StepBound { client: 1, cells: 7, bound: 3 });
+        assert_eq!((bound.step_bound, bound.bound_cells_per_op), (Found::No, Some(3)));
+        let undecided = o(RsmViolation::Undecided("out of memo".into()));
+        assert_eq!(undecided.verdict, Verdict::Inconclusive);
+        assert!(undecided.inconclusive.unwrap().contains("could not decide"));
+        let long = (0..50).map(|i| format!("line {i}")).collect::<Vec<_>>().join("\n");
+        assert!(excerpt(&long).ends_with("... (30 more lines)"));
+    }
 
     #[test]
     fn a_small_run_is_judged_and_reported() {
