@@ -68,8 +68,11 @@ pub struct RsmArgs {
     #[arg(long, short, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
     /// Operations in all, split evenly over the threads (a remainder is
-    /// dropped); the log's capacity. At most 10,000,000.
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=MAX_OPS as u64))]
+    /// dropped); the log's capacity. At most 10,000,000; above about 80,000
+    /// the linearizability checker's memo (1 GiB; each entry copies the set
+    /// of linearized operations, n/8 bytes) runs out and the run is
+    /// INCONCLUSIVE.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=MAX_OPS as u64))]
     pub ops: u64,
     /// Seed of the operation mix (default: a random one, printed and
     /// exported). The same seed replays the same operations; the interleaving
@@ -382,7 +385,8 @@ fn output(
                 o.verdict = Verdict::Inconclusive;
                 o.inconclusive = Some(format!(
                     "the linearizability checker could not decide the history of {} operations \
-                     within its budget: {}",
+                     within its budget (fewer --ops: every memo entry copies the set of \
+                     linearized operations): {}",
                     f.ops, f.violation
                 ));
             } else {
