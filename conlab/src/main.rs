@@ -17,6 +17,7 @@ mod paxos;
 mod plot;
 mod progress;
 mod rows;
+mod rsm;
 mod run;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -67,6 +68,11 @@ pub enum Command {
     /// Stress-check protocols on real cores: N threads race on each of K fresh
     /// instances and every decision is verified. Exits 1 on any violation.
     Run(run::RunArgs),
+    /// Replicated objects: Herlihy's universal construction over consensus
+    /// slots of the registry, on real threads; the whole history checked for
+    /// linearizability, the log for agreement, the wait-free step bound; with
+    /// throughput and helped operations. Exits 1 on any violation.
+    Rsm(rsm::RsmArgs),
     /// Measure: every protocol on fresh instances (1 thread and N racing) with
     /// the baselines a user would pick instead, and the atomic primitives on a
     /// shared line and on padded lines. Labels oversubscribed thread counts.
@@ -429,6 +435,7 @@ where
         Command::Hierarchy { format, wide } => hierarchy::hierarchy_cmd(*format, *wide, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
+        Command::Rsm(args) => rsm::rsm(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),
         Command::Demo(args) => demo::demo(args, out, err),
@@ -585,6 +592,7 @@ mod tests {
         for args in [
             &["run", "nope"][..],
             &["run", "swap", "--threads", "3"],
+            &["rsm", "--slots", "swap", "--threads", "3"],
             &["paxos", "--acceptors", "4"],
             &["exercise", "hint", "nope"],
         ] {
@@ -660,13 +668,14 @@ mod tests {
             &["list"][..],
             &["hierarchy"],
             &["run", "all", "--threads", "3", "--instances", "200"],
+            &["rsm", "--threads", "3", "--ops", "300", "--object", "kv"],
             &["paxos", "--acceptors", "5", "--proposers", "4", "--crash-acceptor", "0"],
             &["bench", "all", "--threads", "1,2", "--instances", "50", "--ops", "50", "-r", "1"],
             &["demo", "stall", "--protocols", "cas,lock-std", "--stall-ms", "5", "-i", "1"],
         ] {
             let (code, out, err) = run_cli(args);
             // A run on a loaded machine may be INCONCLUSIVE (its report fits all the same).
-            let inconclusive = args[0] == "run" && code == EXIT_INCONCLUSIVE;
+            let inconclusive = ["run", "rsm"].contains(&args[0]) && code == EXIT_INCONCLUSIVE;
             assert!(code == 0 || inconclusive, "{args:?}: exit {code}: {err}");
             for line in out.lines().filter(|l| !l.starts_with("machine:")) {
                 assert!(line.chars().count() <= 80, "{args:?}: {} columns: {line}", line.len());
@@ -688,7 +697,7 @@ mod tests {
             let (code, out, err) = run_cli(&["completions", shell]);
             assert_eq!(code, 0, "{err}");
             assert!(out.contains(mark), "{shell}: {out}");
-            for sub in ["run", "bench", "paxos", "exercise"] {
+            for sub in ["run", "rsm", "bench", "paxos", "exercise"] {
                 assert!(out.contains(sub), "{shell} lacks {sub}");
             }
             assert!(!out.contains("man pages"), "the hidden man subcommand is not completed");
@@ -706,7 +715,7 @@ mod tests {
         assert_eq!(code, 0, "{err}");
         let page = std::fs::read_to_string(dir.join("conlab.1")).unwrap();
         assert!(page.contains(".TH conlab 1") && page.contains("Exit codes"), "{page}");
-        for sub in ["run", "bench", "paxos", "demo-stall", "exercise-check", "completions"] {
+        for sub in ["run", "rsm", "bench", "paxos", "demo-stall", "exercise-check", "completions"] {
             assert!(dir.join(format!("conlab-{sub}.1")).is_file(), "no page for {sub}");
         }
         assert!(!dir.join("conlab-man.1").exists());

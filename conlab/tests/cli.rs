@@ -120,3 +120,61 @@ fn the_stall_demo_refuses_bad_input_in_one_line() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn rsm_runs_a_wait_free_queue_on_cas_slots_and_reports_json() {
+    let (code, out, err) = conlab(&[
+        "rsm",
+        "--impl",
+        "universal",
+        "--slots",
+        "cas",
+        "--object",
+        "queue",
+        "--threads",
+        "4",
+        "--ops",
+        "20000",
+        "--seed",
+        "11",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    // 4 only if no two operations overlapped (a busy machine), and then it says so.
+    assert!(code == 0 || code == 4, "{out}{err}");
+    assert_eq!(v["verdict"], if code == 0 { "ok" } else { "inconclusive" });
+    assert_eq!(code == 4, v["inconclusive"].is_string(), "{v}");
+    assert_eq!(v["impl"], "universal");
+    assert_eq!(v["slots"], "cas");
+    assert_eq!(v["object"], "queue");
+    assert_eq!(v["threads"], 4);
+    assert_eq!(v["seed"], 11);
+    assert_eq!(
+        (v["ops_requested"].as_u64(), v["ops_per_client"].as_u64()),
+        (Some(20_000), Some(5_000))
+    );
+    assert_eq!(v["capacity_cells"], 20_000);
+    assert_eq!(v["linearizable"], "yes");
+    assert_eq!(v["log_agreement"], "yes");
+    assert_eq!(v["step_bound"], "yes");
+    assert_eq!(v["progress"]["kind"], "wait-free");
+    assert_eq!(v["bound_cells_per_op"], 5);
+    assert_eq!(v["clock_fetch_adds_per_op"], 2);
+    assert!(v["violation"].is_null());
+    assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+    let cores = v["machine"]["cores"].as_u64().unwrap();
+    assert_eq!(v["oversubscribed"], cores < 4);
+    let r = &v["report"];
+    assert_eq!(r["ops"], 20_000);
+    assert_eq!(r["log_len"], 20_000);
+    assert_eq!(r["clients"], 4);
+    assert!(r["elapsed_ms"].is_f64() && r["check_ms"].is_f64(), "{r}");
+    assert!(r["helped"].is_u64());
+    let cells = r["max_cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    assert!(cells.iter().all(|c| (1..=5).contains(&c.as_u64().unwrap())), "{r}");
+    assert!(v["ops_per_second"].as_f64().unwrap() > 0.0);
+    assert!(v["ns_per_op"].as_f64().unwrap() > 0.0);
+}

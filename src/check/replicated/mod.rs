@@ -16,6 +16,10 @@
 //! (whether any two operations overlapped, how many were helped, the most
 //! cells per client): a run in which nothing overlapped tested nothing
 //! concurrent, and the runners say so.
+//!
+//! `workload` (real cores only) names the objects `conlab rsm` offers, draws
+//! their seeded operation mixes and runs any of them, judged, over any rule
+//! and slot protocol.
 
 #[cfg(any(loom, shuttle))]
 pub mod model;
@@ -23,6 +27,8 @@ pub mod model;
 pub mod stress;
 #[cfg(any(loom, shuttle))]
 pub mod suite;
+#[cfg(not(loom))]
+pub mod workload;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;

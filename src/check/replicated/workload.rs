@@ -1,0 +1,446 @@
+//! The objects `conlab rsm` offers, each a sequential specification made
+//! concurrent by the universal construction, with a seeded operation mix, and
+//! a judged stress run of any of them over any rule and slot protocol.
+//!
+//! **The objects** ([`RsmObject`]): `counter` (fetch&add by 1, and reads),
+//! `register` (writes and reads), `queue` (FIFO), `stack` (LIFO) and `kv` (a
+//! map over [`KV_KEYS`] keys). Every value an operation writes is
+//! [`value`]`(t, k)`, unique per client `t` and operation `k`, so a history
+//! says which write a read saw and the checker has one candidate per value.
+//! The queue and the stack take two removals per insertion (on average), which
+//! keeps them short: the order of two concurrent insertions is only settled
+//! when their values come out, and a long queue makes the linearizability
+//! search carry every unsettled order (`check::workload` does the same for
+//! `run --object queue`).
+//!
+//! **The mix is reproducible** as `run --object`'s is: `seed` seeds one
+//! [`fastrand::Rng`], which draws one seed per client, and client `t`'s `k`-th
+//! operation is [`ObjectWorkload::sample`]`(t, k, r)` with the `k`-th number
+//! `r` of its own generator. [`operations`] draws every client's operations
+//! before the run, so no random number is drawn in the measured loop; the
+//! same seed gives the same operations (not the same interleaving: that is
+//! the cores').
+//!
+//! **Monomorphized, not boxed**: [`RsmObject::visit`] calls a
+//! [`VisitObject`] back with the object's spec type, as
+//! [`registry::Visit`](crate::registry::Visit) does with a protocol's type;
+//! [`stress`] is then plain generic code over the spec, the slot protocol and
+//! the rule, with no virtual call in the measured path.
+
+use super::stress::{self as replicated_stress, StressError, StressFailure, StressReport};
+use crate::consensus::{ConsensusError, IdConsensus};
+use crate::objects::queue::{QueueOp, QueueSpec};
+use crate::objects::register::{RegisterOp, RegisterSpec};
+use crate::objects::rmw::{WordOp, WordSpec};
+use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
+use crate::objects::Spec;
+use crate::rsm::universal::{Rules, Universal};
+use crate::rsm::RsmError;
+use std::fmt;
+use std::str::FromStr;
+
+/// The most operations one run may ask for (a run holds every operation
+/// twice: its client's operation row in the object, and the history).
+pub const MAX_OPS: usize = 10_000_000;
+
+/// The most `clients × capacity` operation cells one object may allocate:
+/// every client of the universal construction has a row of `capacity` cells
+/// for its operations.
+pub const MAX_OP_CELLS: usize = 64_000_000;
+
+/// Keys of the `kv` object.
+pub const KV_KEYS: usize = 4;
+
+/// The value client `t` writes in its `k`-th operation: unique per `(t, k)`
+/// for `k <` [`MAX_OPS`].
+pub fn value(t: usize, k: usize) -> usize {
+    t * MAX_OPS + k + 1
+}
+
+/// A sequential specification `conlab rsm` can make concurrent and drive.
+pub trait ObjectWorkload: Spec + Send + Sync + 'static
+where
+    Self::Op: Sync,
+{
+    /// Its name on the command line.
+    const NAME: &'static str;
+    /// The specification, in its initial state.
+    fn fresh() -> Self;
+    /// Operation `k` of client `t`, from a random number `rnd`.
+    fn sample(t: usize, k: usize, rnd: u64) -> Self::Op;
+}
+
+impl ObjectWorkload for WordSpec {
+    const NAME: &'static str = "counter";
+    fn fresh() -> Self {
+        WordSpec { add: true, init: 0 }
+    }
+    fn sample(_t: usize, _k: usize, rnd: u64) -> WordOp {
+        // Increments return distinct values (the count before them): unique
+        // without a unique argument.
+        if rnd % 4 == 0 {
+            WordOp::Read
+        } else {
+            WordOp::Rmw(1)
+        }
+    }
+}
+
+impl ObjectWorkload for RegisterSpec {
+    const NAME: &'static str = "register";
+    fn fresh() -> Self {
+        RegisterSpec { init: 0 }
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> RegisterOp {
+        if rnd % 2 == 0 {
+            RegisterOp::Read
+        } else {
+            RegisterOp::Write(value(t, k))
+        }
+    }
+}
+
+impl ObjectWorkload for QueueSpec {
+    const NAME: &'static str = "queue";
+    fn fresh() -> Self {
+        QueueSpec::default()
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> QueueOp {
+        if rnd % 3 == 0 {
+            QueueOp::Enq(value(t, k))
+        } else {
+            QueueOp::Deq
+        }
+    }
+}
+
+impl ObjectWorkload for StackSpec {
+    const NAME: &'static str = "stack";
+    fn fresh() -> Self {
+        StackSpec
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> StackOp {
+        if rnd % 3 == 0 {
+            StackOp::Push(value(t, k))
+        } else {
+            StackOp::Pop
+        }
+    }
+}
+
+impl ObjectWorkload for KvSpec {
+    const NAME: &'static str = "kv";
+    fn fresh() -> Self {
+        KvSpec
+    }
+    fn sample(t: usize, k: usize, rnd: u64) -> KvOp {
+        let key = (rnd as usize >> 4) % KV_KEYS;
+        match rnd % 4 {
+            0 | 1 => KvOp::Get(key),
+            2 => KvOp::Put(key, value(t, k)),
+            _ => KvOp::Remove(key),
+        }
+    }
+}
+
+/// A runner that needs an object's spec type: [`RsmObject::visit`] calls
+/// [`visit`](Self::visit) with it.
+pub trait VisitObject {
+    /// What the visit returns.
+    type Output;
+
+    /// Runs with object `S`.
+    fn visit<S: ObjectWorkload>(self) -> Self::Output
+    where
+        S::Op: Sync;
+}
+
+/// The objects of `conlab rsm --object`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RsmObject {
+    /// A fetch&add counter: increments by 1 and reads.
+    Counter,
+    /// A read/write register.
+    Register,
+    /// A FIFO queue.
+    Queue,
+    /// A LIFO stack.
+    Stack,
+    /// A map of [`KV_KEYS`] keys: gets, puts, removes.
+    Kv,
+}
+
+impl RsmObject {
+    /// Every object, in the order the CLI lists them.
+    pub const ALL: [RsmObject; 5] = [
+        RsmObject::Counter,
+        RsmObject::Register,
+        RsmObject::Queue,
+        RsmObject::Stack,
+        RsmObject::Kv,
+    ];
+
+    /// Calls `v` back with the object's spec type.
+    pub fn visit<V: VisitObject>(self, v: V) -> V::Output {
+        match self {
+            RsmObject::Counter => v.visit::<WordSpec>(),
+            RsmObject::Register => v.visit::<RegisterSpec>(),
+            RsmObject::Queue => v.visit::<QueueSpec>(),
+            RsmObject::Stack => v.visit::<StackSpec>(),
+            RsmObject::Kv => v.visit::<KvSpec>(),
+        }
+    }
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        struct Name;
+        impl VisitObject for Name {
+            type Output = &'static str;
+            fn visit<S: ObjectWorkload>(self) -> &'static str
+            where
+                S::Op: Sync,
+            {
+                S::NAME
+            }
+        }
+        self.visit(Name)
+    }
+
+    /// Every name, for messages and help: `counter, register, queue, stack, kv`.
+    pub fn names() -> String {
+        RsmObject::ALL.map(RsmObject::name).join(", ")
+    }
+}
+
+impl fmt::Display for RsmObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no [`RsmObject`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown object '{0}' ({names})", names = RsmObject::names())]
+pub struct UnknownObject(pub String);
+
+impl FromStr for RsmObject {
+    type Err = UnknownObject;
+    fn from_str(s: &str) -> Result<Self, UnknownObject> {
+        RsmObject::ALL.into_iter().find(|o| o.name() == s).ok_or_else(|| UnknownObject(s.into()))
+    }
+}
+
+/// Every client's operations, `result[t][k]` client `t`'s `k`-th, drawn from
+/// `seed` (the module docs' scheme).
+pub fn operations<S: ObjectWorkload>(
+    clients: usize,
+    per_client: usize,
+    seed: u64,
+) -> Vec<Vec<S::Op>>
+where
+    S::Op: Sync,
+{
+    let mut seeds = fastrand::Rng::with_seed(seed);
+    let seeds: Vec<u64> = (0..clients).map(|_| seeds.u64(..)).collect();
+    seeds
+        .into_iter()
+        .enumerate()
+        .map(|(t, s)| {
+            let mut rng = fastrand::Rng::with_seed(s);
+            (0..per_client).map(|k| S::sample(t, k, rng.u64(..))).collect()
+        })
+        .collect()
+}
+
+/// Checks the size of a run of `ops` operations in all by `clients` clients
+/// before anything is allocated.
+///
+/// # Errors
+/// [`RsmError::InvalidConfig`] for zero clients, fewer operations than
+/// clients, more than [`MAX_OPS`] operations, or more than [`MAX_OP_CELLS`]
+/// operation cells (`clients × ops`).
+pub fn check_size(clients: usize, ops: usize) -> Result<(), RsmError> {
+    let bad = |m: String| Err(RsmError::InvalidConfig(m));
+    if clients == 0 {
+        return bad("a run needs at least 1 client".into());
+    }
+    if ops < clients {
+        return bad(format!(
+            "{ops} operations cannot give each of the {clients} clients one (at least {clients})"
+        ));
+    }
+    if ops > MAX_OPS {
+        return bad(format!("at most {MAX_OPS} operations per run ({ops} requested)"));
+    }
+    if clients.saturating_mul(ops) > MAX_OP_CELLS {
+        return bad(format!(
+            "{clients} clients × {ops} operations is {} operation cells, above the {MAX_OP_CELLS} \
+             one object may allocate (every client has a row of capacity cells): fewer \
+             operations or clients",
+            clients.saturating_mul(ops)
+        ));
+    }
+    Ok(())
+}
+
+/// Why a [`stress`] run did not give a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    /// The object could not be built (size, slots).
+    #[error(transparent)]
+    Build(#[from] RsmError),
+    /// The run could not be made.
+    #[error(transparent)]
+    Run(#[from] StressError),
+}
+
+/// A judged stress run of object `S` over the universal construction with
+/// rule `R` and slots `slot()`: `clients` clients, `ops` operations in all
+/// (`ops / clients` each; the log's capacity is `ops`), drawn from `seed`.
+///
+/// # Errors
+/// [`WorkloadError`] if the run could not be made; `Ok(Err(_))` is a run that
+/// was made and violated a property.
+pub fn stress<S, C, R>(
+    clients: usize,
+    ops: usize,
+    seed: u64,
+    slot: impl FnMut() -> Result<C, ConsensusError>,
+) -> Result<Result<StressReport, StressFailure>, WorkloadError>
+where
+    S: ObjectWorkload,
+    S::Op: Sync,
+    C: IdConsensus + Send + Sync + 'static,
+    R: Rules,
+{
+    check_size(clients, ops)?;
+    let per = ops / clients;
+    let mix = operations::<S>(clients, per, seed);
+    let mut object = Universal::<S, C, R>::new(S::fresh(), clients, ops, slot)?;
+    Ok(replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consensus::cas::CasConsensus;
+    use crate::rsm::universal::{Helping, NoHelping};
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_parse_and_unknown_ones_are_refused_with_the_list() {
+        for o in RsmObject::ALL {
+            assert_eq!(o.name().parse::<RsmObject>(), Ok(o));
+        }
+        assert_eq!(RsmObject::names(), "counter, register, queue, stack, kv");
+        let e = "x".parse::<RsmObject>().unwrap_err().to_string();
+        assert_eq!(e, "unknown object 'x' (counter, register, queue, stack, kv)");
+    }
+
+    /// The mix of every object, client by client, in `Debug` form.
+    fn mix(o: RsmObject, seed: u64) -> Vec<Vec<String>> {
+        struct Mix(u64);
+        impl VisitObject for Mix {
+            type Output = Vec<Vec<String>>;
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let ops = operations::<S>(3, 200, self.0);
+                ops.iter().map(|c| c.iter().map(|op| format!("{op:?}")).collect()).collect()
+            }
+        }
+        o.visit(Mix(seed))
+    }
+
+    #[test]
+    fn the_seeded_mix_is_reproducible_and_the_seed_matters() {
+        for o in RsmObject::ALL {
+            assert_eq!(mix(o, 7), mix(o, 7), "{o}");
+            assert_ne!(mix(o, 7), mix(o, 8), "{o}");
+            let m = mix(o, 7);
+            assert_eq!((m.len(), m[0].len()), (3, 200));
+            assert_ne!(m[0], m[1], "{o}: clients draw from their own generators");
+        }
+    }
+
+    /// Every value the operations of `S` write, from `written(op)`.
+    fn written<S: ObjectWorkload>(seed: u64, w: fn(&S::Op) -> Option<usize>) -> Vec<usize>
+    where
+        S::Op: Sync,
+    {
+        operations::<S>(4, 500, seed).iter().flatten().filter_map(w).collect()
+    }
+
+    #[test]
+    fn written_values_are_unique_per_client_and_operation() {
+        for seed in [3, 9] {
+            let all = [
+                written::<RegisterSpec>(seed, |o| match o {
+                    RegisterOp::Write(v) => Some(*v),
+                    RegisterOp::Read => None,
+                }),
+                written::<QueueSpec>(seed, |o| match o {
+                    QueueOp::Enq(v) => Some(*v),
+                    QueueOp::Deq => None,
+                }),
+                written::<StackSpec>(seed, |o| match o {
+                    StackOp::Push(v) => Some(*v),
+                    StackOp::Pop => None,
+                }),
+                written::<KvSpec>(seed, |o| match o {
+                    KvOp::Put(_, v) => Some(*v),
+                    _ => None,
+                }),
+            ];
+            for values in all {
+                assert!(values.len() > 300, "the mix writes: {}", values.len());
+                let distinct: HashSet<usize> = values.iter().copied().collect();
+                assert_eq!(distinct.len(), values.len(), "a value written twice");
+                assert!(!distinct.contains(&0), "no write of the initial 0");
+            }
+        }
+        assert_eq!(value(1, 0), MAX_OPS + 1);
+        assert_ne!(value(0, MAX_OPS - 1), value(1, 0));
+    }
+
+    #[test]
+    fn sizes_are_checked_before_anything_is_allocated() {
+        let e = |c, o| check_size(c, o).unwrap_err().to_string();
+        assert!(e(0, 10).contains("at least 1 client"));
+        assert!(e(4, 3).contains("at least 4"));
+        assert!(e(1, MAX_OPS + 1).contains("at most 10000000 operations"));
+        assert!(e(64, MAX_OPS).contains("operation cells"));
+        assert!(check_size(4, 100_000).is_ok());
+    }
+
+    #[test]
+    fn every_object_runs_judged_over_both_rules() {
+        let cas = || Ok(CasConsensus::new(3));
+        struct Run;
+        impl VisitObject for Run {
+            type Output = (StressReport, StressReport);
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let cas = || Ok(CasConsensus::new(3));
+                let wf = stress::<S, _, Helping>(3, 600, 1, cas).unwrap().unwrap();
+                let lf = stress::<S, _, NoHelping>(3, 600, 1, cas).unwrap().unwrap();
+                (wf, lf)
+            }
+        }
+        for o in RsmObject::ALL {
+            let (wf, lf) = o.visit(Run);
+            assert_eq!((wf.ops, lf.ops), (600, 600), "{o}");
+            assert_eq!(wf.log_len, 600, "{o}: one cell per operation");
+            assert!(wf.max_cells.iter().all(|&c| c <= 4), "{o}: {wf:?}");
+        }
+        // 601 operations over 3 clients: 200 each, capacity 601.
+        let r = stress::<QueueSpec, _, Helping>(3, 601, 2, cas).unwrap().unwrap();
+        assert_eq!(r.ops, 600);
+        let e = stress::<QueueSpec, _, Helping>(4, 40, 2, cas).unwrap_err().to_string();
+        assert!(e.contains("serves 3 threads"), "{e}");
+    }
+}
