@@ -535,7 +535,8 @@ mod tests {
             slots: Slots::TestAndSet,
         };
         assert!(tas.time(3, 10, 4).is_err());
-        let cas = Workload::Universal { slots: Slots::Cas, ..tas };
+        let cas =
+            Workload::Universal { object: Object::Queue, rule: Rule::Helping, slots: Slots::Cas };
         assert!(cas.time(3, 10, 4).is_ok());
     }
 
