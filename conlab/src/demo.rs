@@ -3,6 +3,8 @@
 //!
 //! Protocols given by name must support the stall point and the thread count
 //! (else exit 2); with `all`, those that do not are skipped with a note.
+//! `--objects` adds the universal queue ([`consensus_lab::demo::stall::universal`]):
+//! one client stalled mid-operation while the others submit `--ops` each.
 
 use super::{Format, Machine, EXIT_VIOLATION};
 use consensus_lab::consensus::Progress;
@@ -25,6 +27,8 @@ pub enum Demo {
     /// Pause one thread inside its protocol (holding the lock, after announcing,
     /// between Paxos phases) and time how long the others take to decide:
     /// blocking protocols wait out the stall, wait-free ones do not notice it.
+    /// Then the universal queue (--objects): one client stalled mid-operation,
+    /// the others' operations during the stall counted.
     Stall(StallArgs),
 }
 
