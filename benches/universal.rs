@@ -8,7 +8,7 @@
 //! (all threads together); one criterion iteration is one operation per
 //! thread.
 //!
-//! `cargo bench --bench universal` (add `-- queue/` to filter). Thread counts
+//! `cargo bench -p consensus-lab --bench universal` (add `-- queue/` to filter). Thread counts
 //! above the core count are oversubscribed and labelled so in the group name
 //! (4 threads on a 2-core machine).
 
