@@ -84,6 +84,12 @@ pub enum Suite {
     /// ping-pong between two pinned threads (what contended figures are read
     /// against).
     Cores,
+    /// Herlihy's universal construction (queue and counter; helping and not;
+    /// CAS and test&set slots) beside `Mutex<VecDeque>`, crossbeam's
+    /// `SegQueue` and `ArrayQueue` and a bare `fetch_add`: operations per
+    /// second and ns per operation, each row's ratio to `Mutex<VecDeque>` and
+    /// to `SegQueue`.
+    Universal,
 }
 
 /// Arguments of `conlab bench`.
@@ -98,7 +104,8 @@ pub struct BenchArgs {
     /// Fresh instances per protocol measurement.
     #[arg(long, short, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub instances: u64,
-    /// Operations per thread per primitive measurement.
+    /// Operations per thread per primitive measurement (bench universal:
+    /// operations per thread per object, 20,000 unless given).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub ops: u64,
     /// Measurements per figure (the median is reported, with min and max).
@@ -200,7 +207,7 @@ fn measure_all(
             r.unreliable = true;
         }
     }
-    let paxos_ops = paxos_ops(args)?;
+    let paxos_ops = if args.suite == Suite::Universal { Vec::new() } else { paxos_ops(args)? };
     let mut over: Vec<usize> =
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
     over.dedup();
@@ -217,8 +224,13 @@ fn measure_all(
         calibration,
         oversubscribed_threads: over,
         instances: args.instances,
-        ops: args.ops,
+        ops: if args.suite == Suite::Universal {
+            measure::universal_ops(args)? as u64
+        } else {
+            args.ops
+        },
         repeat: args.repeat,
+        batch: args.batch,
         rows: &rows,
         paxos_ops,
     };

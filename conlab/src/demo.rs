@@ -3,9 +3,12 @@
 //!
 //! Protocols given by name must support the stall point and the thread count
 //! (else exit 2); with `all`, those that do not are skipped with a note.
+//! `--objects` adds the universal queue ([`consensus_lab::demo::stall::universal`]):
+//! one client stalled mid-operation while the others submit `--ops` each.
 
 use super::{Format, Machine, EXIT_VIOLATION};
 use consensus_lab::consensus::Progress;
+use consensus_lab::demo::stall::universal::{self, ObjectRow, ObjectStallConfig, ObjectVerdict};
 use consensus_lab::demo::stall::{self, Point, Row, Skipped, StallConfig, Verdict};
 use std::io::Write;
 use std::time::Duration;
@@ -24,6 +27,8 @@ pub enum Demo {
     /// Pause one thread inside its protocol (holding the lock, after announcing,
     /// between Paxos phases) and time how long the others take to decide:
     /// blocking protocols wait out the stall, wait-free ones do not notice it.
+    /// Then the universal queue (--objects): one client stalled mid-operation,
+    /// the others' operations during the stall counted.
     Stall(StallArgs),
 }
 
@@ -44,10 +49,19 @@ pub enum PointArg {
 /// Arguments of `conlab demo stall`.
 #[derive(Debug, clap::Args)]
 pub struct StallArgs {
-    /// Protocols, comma-separated, or `all` (every correct protocol the point
-    /// and thread count apply to).
+    /// Protocols, comma-separated, `all` (every correct protocol the point
+    /// and thread count apply to) or `none`.
     #[arg(long, default_value = "all")]
     pub protocols: String,
+    /// Universal objects whose client `--stalled` is paused mid-operation
+    /// while the others submit: comma-separated (queue/universal/cas,
+    /// queue/universal-lock-free/cas, queue/universal/lock-parking-lot),
+    /// `all` or `none`.
+    #[arg(long, default_value = "all")]
+    pub objects: String,
+    /// Operations each other client submits to a universal object per stall.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub ops: u64,
     /// Threads per instance: the stalled one and the ones that are timed.
     #[arg(long, short, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=64))]
     pub threads: u32,
@@ -83,9 +97,13 @@ struct Output {
     stalled: usize,
     stall_ms: u64,
     instances: usize,
+    /// Operations each other client submits to a universal object.
+    ops: u64,
     oversubscribed: bool,
     rows: Vec<Row>,
     skipped: Vec<Skipped>,
+    /// The universal objects (`--objects`).
+    objects: Vec<ObjectRow>,
     /// The seed of the retrying protocols' randomized backoff (`--seed`).
     seed: u64,
 }
@@ -119,13 +137,21 @@ fn stall_cmd(
         PointArg::Lock => Some(Point::Lock),
         PointArg::PaxosPhase => Some(Point::PaxosPhase),
     };
-    let (selected, skipped) = stall::select(&args.protocols, point, cfg.threads)?;
+    let objects = universal::select_objects(&args.objects)?;
+    let (selected, skipped) = if args.protocols.trim() == "none" {
+        if objects.is_empty() {
+            return Err("nothing to stall: --protocols none and --objects none".into());
+        }
+        (Vec::new(), Vec::new())
+    } else {
+        stall::select(&args.protocols, point, cfg.threads)?
+    };
     let machine = Machine::here();
     let mut rows = Vec::new();
     // Progress, whatever the format (a JSON run is no longer silent): a bar
     // with an ETA on a terminal, else one line per protocol.
     let seed = super::seed_or_random(args.seed);
-    let bar = super::progress::bar(selected.len() as u64);
+    let bar = super::progress::bar((selected.len() + objects.len()) as u64);
     for (i, sel) in selected.iter().enumerate() {
         let name = sel.entry.info().name;
         if bar.is_hidden() {
@@ -135,8 +161,26 @@ fn stall_cmd(
         rows.push(consensus_lab::threads::seeded(Some(seed), || stall::run_one(sel, &cfg))?);
         bar.inc(1);
     }
+    let ocfg = ObjectStallConfig {
+        threads: cfg.threads,
+        stalled: cfg.stalled,
+        pause: cfg.pause,
+        ops: usize::try_from(args.ops)?,
+        instances: cfg.instances,
+    };
+    let mut object_rows = Vec::new();
+    for (i, &k) in objects.iter().enumerate() {
+        if bar.is_hidden() {
+            let _ = writeln!(err, "stalling {} ({} of {}) ...", k.name(), i + 1, objects.len());
+        }
+        bar.set_message(format!("stalling {}", k.name()));
+        object_rows
+            .push(consensus_lab::threads::seeded(Some(seed), || universal::run_object(k, &ocfg))?);
+        bar.inc(1);
+    }
     bar.finish_and_clear();
-    let failed = rows.iter().any(|r| r.verdict == Verdict::Failed);
+    let failed = rows.iter().any(|r| r.verdict == Verdict::Failed)
+        || object_rows.iter().any(|r| r.verdict == ObjectVerdict::Failed);
     let o = Output {
         oversubscribed: cfg.threads - 1 > machine.cores,
         machine,
@@ -144,8 +188,10 @@ fn stall_cmd(
         stalled: cfg.stalled,
         stall_ms: args.stall_ms,
         instances: cfg.instances,
+        ops: args.ops,
         rows,
         skipped,
+        objects: object_rows,
         seed,
     };
     match args.format {
@@ -180,9 +226,103 @@ fn ratio(x: f64) -> String {
 }
 
 fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
-    let others = o.threads - 1;
     writeln!(out, "machine: {}", o.machine)?;
     writeln!(out, "{}", super::describe_seed(o.seed, super::BACKOFF_DRAWS))?;
+    if !o.rows.is_empty() {
+        write_protocols(o, wide, out)?;
+    }
+    if !o.objects.is_empty() {
+        write_objects(o, wide, out)?;
+    }
+    for s in &o.skipped {
+        writeln!(out, "skipped {}: {}", s.protocol, s.reason)?;
+    }
+    Ok(())
+}
+
+/// The universal objects' table: the others' operations during the stall.
+fn write_objects(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    let others = o.threads - 1;
+    writeln!(
+        out,
+        "{}",
+        super::wrap(
+            &format!(
+                "universal objects: client t{s} submits one enq and pauses {ms} ms mid-operation \
+                 ({} instance(s)); once it is inside its stall, the other {others} client(s) \
+                 submit {ops} operations each (alternating enq and deq)",
+                o.instances,
+                s = o.stalled,
+                ms = o.stall_ms,
+                ops = o.ops,
+            ),
+            0,
+            wide
+        )
+    )?;
+    let mut t = super::table(wide);
+    let mut header = vec!["object", "progress"];
+    if wide {
+        header.push("stalled at");
+    }
+    let in_log = format!("t{}'s op in log while asleep", o.stalled);
+    header.extend(["others' ops done during stall", "op median", &in_log]);
+    if wide {
+        header.push("slowest op");
+    }
+    header.push("verdict");
+    t.set_header(header);
+    for r in &o.objects {
+        let helped = if r.observed == 0 {
+            "not read (stall ended first)".to_string()
+        } else {
+            match r.helped_cell {
+                Some(c) if r.helped_while_asleep > 0 => {
+                    format!("{}/{} runs (cell {c})", r.helped_while_asleep, r.observed)
+                }
+                _ => format!("0/{} runs", r.observed),
+            }
+        };
+        let mut cells = vec![r.object.to_string(), r.progress.to_string()];
+        if wide {
+            cells.push(r.stalled_at.to_string());
+        }
+        cells.push(format!("{}/{}", r.completed_during_stall, r.ops));
+        cells.push(time(r.median_ns));
+        cells.push(helped);
+        if wide {
+            cells.push(time(r.max_ns));
+        }
+        cells.push(r.verdict.to_string());
+        t.add_row(cells);
+    }
+    writeln!(out, "{t}")?;
+    let note = "\"done during stall\" counts the other clients' operations that returned while \
+         the stalled client was still inside its stall (read from its state, not a clock). \
+         \"in log while asleep\": read once the others were done, if the stalled client still \
+         slept. Helping (wait-free): a cell k with k mod n = the stalled client proposes its \
+         announced operation; no helping (lock-free): the others win every cell, the stalled \
+         operation waits for its owner; lock slots (blocking): every client's next cell is the \
+         one whose lock the stalled client holds.";
+    writeln!(out, "{}", super::wrap(note, 2, wide))?;
+    for r in &o.objects {
+        if r.reruns > 0 {
+            writeln!(
+                out,
+                "note: {}: {} runs re-made because the others started only after the stall was over",
+                r.object, r.reruns
+            )?;
+        }
+        for e in r.errors.iter().take(5) {
+            writeln!(out, "error: {}: {e}", r.object)?;
+        }
+    }
+    Ok(())
+}
+
+/// The protocols' table.
+fn write_protocols(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    let others = o.threads - 1;
     writeln!(
         out,
         "stall demo: t{s} of {n} threads pauses {ms} ms inside its protocol on each of {k} \
@@ -258,9 +398,6 @@ fn write_text(o: &Output, wide: bool, out: &mut dyn Write) -> std::io::Result<()
             writeln!(out, "error: {}: {e}", r.protocol)?;
         }
     }
-    for s in &o.skipped {
-        writeln!(out, "skipped {}: {}", s.protocol, s.reason)?;
-    }
     Ok(())
 }
 
@@ -322,6 +459,41 @@ mod tests {
         assert!(line("lock-parking-lot").contains("waited out the stall"), "{out}");
         assert!(line("lock-parking-lot").contains("0/2"), "{out}");
         assert!(out.contains("machine:") && out.contains("cores available"), "{out}");
+    }
+
+    #[test]
+    fn a_stalled_universal_client_blocks_lock_slots_only() {
+        let (code, out, err) = run_cli(&[
+            "demo",
+            "stall",
+            "--protocols",
+            "none",
+            "--objects",
+            "queue/universal/cas,queue/universal/lock-parking-lot",
+            "--stall-ms",
+            "200",
+            "--ops",
+            "100",
+            "--instances",
+            "1",
+            "--wide",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap_or("").to_string();
+        // No timing: every other client needs the locked cell first.
+        assert!(line("lock-parking-lot").contains("0/100"), "{out}");
+        assert!(line("lock-parking-lot").contains("blocked until it woke"), "{out}");
+        // Tolerant of a loaded machine: the others started within the stall
+        // (else the run is re-made), so some of their operations returned in it.
+        assert!(line("queue/universal/cas").contains("kept completing"), "{out}");
+        assert!(!out.contains("stall demo: t0"), "no protocol table: {out}");
+        let (code, _, err) = run_cli(&["demo", "stall", "--objects", "stack"]);
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("unknown object 'stack'"), "{err}");
+        let (code, _, err) =
+            run_cli(&["demo", "stall", "--protocols", "none", "--objects", "none"]);
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("nothing to stall"), "{err}");
     }
 
     #[test]

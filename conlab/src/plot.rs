@@ -94,7 +94,10 @@ fn style(g: Group, name: &str, colour_of_family: RGBColor) -> (RGBColor, Dash, b
         Group::Primitive(Layout::Shared) => {
             (colour_of_family, Dash::Solid, true, format!("{name} (one line)"))
         }
-        Group::Protocol(Path::Decide) => (colour_of_family, Dash::Solid, true, name.to_string()),
+        // Never drawn (no chart keeps it: `bench universal` refuses --plot).
+        Group::Protocol(Path::Decide) | Group::Universal => {
+            (colour_of_family, Dash::Solid, true, name.to_string())
+        }
     }
 }
 

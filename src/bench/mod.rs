@@ -21,6 +21,7 @@ pub mod cores;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
+pub mod universal;
 
 pub use primitives::{Layout, Primitive};
 
@@ -182,6 +183,9 @@ pub enum Group {
     /// An atomic primitive ([`primitives`]) on a layout: `primitive/shared` or
     /// `primitive/padded`.
     Primitive(Layout),
+    /// A concurrent object: the universal construction or what a user would
+    /// pick instead ([`universal`]): `universal`.
+    Universal,
 }
 
 impl Group {
@@ -193,6 +197,7 @@ impl Group {
             Group::Baseline => "baseline",
             Group::Primitive(Layout::Shared) => "primitive/shared",
             Group::Primitive(Layout::Padded) => "primitive/padded",
+            Group::Universal => "universal",
         }
     }
 }
@@ -291,11 +296,19 @@ mod tests {
             .into_iter()
             .chain([Group::Baseline])
             .chain(Layout::ALL.map(Group::Primitive))
+            .chain([Group::Universal])
             .map(Group::name)
             .collect();
         assert_eq!(
             groups,
-            ["protocol", "handles", "baseline", "primitive/shared", "primitive/padded"]
+            [
+                "protocol",
+                "handles",
+                "baseline",
+                "primitive/shared",
+                "primitive/padded",
+                "universal"
+            ]
         );
         assert_eq!(Group::Primitive(Layout::Padded).to_string(), "primitive/padded");
         let names: Vec<&str> = Primitive::ALL.map(Primitive::name).to_vec();

@@ -59,8 +59,13 @@ pub fn time_owned<I: Send>(
 
 /// The lockstep skeleton: each thread builds its state with `init(t)`, waits
 /// for the others, then runs `batches` batches (`step(t, state)` returns its
-/// failures), meeting the others at a spinning barrier before each.
-fn lockstep<S>(
+/// failures), meeting the others at a spinning barrier before each. Returns
+/// the wall time from the first thread's start to the last one's end, and the
+/// failures.
+///
+/// # Errors
+/// A thread that cannot be started.
+pub fn lockstep<S>(
     threads: usize,
     batches: usize,
     init: impl Fn(usize) -> S + Sync,

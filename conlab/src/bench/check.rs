@@ -39,6 +39,13 @@ pub(super) fn check(args: &BenchArgs) -> Result<Destinations, String> {
             "--threads, --instances, --repeat, --batch and the outputs",
         )?,
         Suite::All => {}
+        Suite::Universal => crate::refuse_flags(
+            &args.given,
+            &["instances", "plot"],
+            "to `bench universal` (it measures operations on one object, not fresh instances; \
+             it draws no chart)",
+            "--threads, --ops, --repeat, --batch, --pin, --seed and the outputs",
+        )?,
         Suite::Cores => crate::refuse_flags(
             &args.given,
             &["threads", "instances", "ops", "repeat", "batch", "pin", "seed"],

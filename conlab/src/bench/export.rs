@@ -1,7 +1,10 @@
 //! The exports of `conlab bench` besides JSON (the report serialized): CSV
 //! with a header row and the metadata on every row, and Markdown.
 
-use super::report::{describe_calibration, describe_paxos, shown_name, threads_cell, Output};
+use super::report::{
+    describe_calibration, describe_paxos, describe_universal, is_universal, shown_name,
+    threads_cell, Output,
+};
 use std::io::Write;
 
 /// The CSV columns: one row per figure, the run's metadata repeated on each
@@ -109,6 +112,26 @@ pub(super) fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Re
     }
     if !o.oversubscribed_threads.is_empty() {
         writeln!(out, "- OVERSUBSCRIBED thread counts (\\*): {:?}", o.oversubscribed_threads)?;
+    }
+    if is_universal(o) {
+        writeln!(out, "- {}\n", md(&describe_universal(o)))?;
+        writeln!(out, "| object | threads | ns/op (median) | min | max | ops per second | ÷ mutex-vecdeque | ÷ segqueue |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        for r in o.rows {
+            writeln!(
+                out,
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
+                md(&r.name),
+                threads_cell(r).replace('*', "\\*"),
+                r.median_ns,
+                r.min_ns,
+                r.max_ns,
+                r.per_second,
+                r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
+                r.raw_ratio.map_or("".into(), |x| format!("{x:.2}×")),
+            )?;
+        }
+        return Ok(());
     }
     writeln!(
         out,

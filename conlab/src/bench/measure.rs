@@ -7,6 +7,7 @@ use crate::rows::{row, Row};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
+use consensus_lab::bench::universal::{Workload, MUTEX_VECDEQUE, SEGQUEUE};
 use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
 use consensus_lab::consensus::protocol::{Knob, Params};
 use consensus_lab::paxos::DEFAULT_ACCEPTORS;
@@ -35,6 +36,29 @@ pub(crate) fn measure(
         let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
             threads::pinned(pin.clone(), || {
                 let mut at = Vec::new();
+                if args.suite == Suite::Universal {
+                    let ops = universal_ops(args)?;
+                    for w in Workload::all() {
+                        if w.max_threads().is_some_and(|m| t > m) {
+                            continue;
+                        }
+                        let name = w.name();
+                        progress.show(&name, t);
+                        let s = repeated(repeat, || w.time(t, ops, batch))?;
+                        // ns per operation of all threads together: the
+                        // wall time over t × ops operations.
+                        at.push(row(
+                            Group::Universal,
+                            &name,
+                            t,
+                            cores,
+                            ops * t,
+                            (ops * t) as f64,
+                            s,
+                        ));
+                    }
+                    return Ok(at);
+                }
                 if args.suite != Suite::Primitives {
                     let dec = (k * t) as f64;
                     for b in BASELINES.iter().filter(|b| b.max_threads.is_none_or(|m| t <= m)) {
@@ -96,12 +120,21 @@ pub(crate) fn measure(
         .filter(|r| r.group == Group::Baseline)
         .map(|r| (r.name.clone(), r.threads, r.median_ns))
         .collect();
+    let universal: Vec<(String, usize, f64)> = rows
+        .iter()
+        .filter(|r| r.group == Group::Universal)
+        .map(|r| (r.name.clone(), r.threads, r.median_ns))
+        .collect();
     for r in &mut rows {
         let (want, _) = reference_of(r.group);
         r.ratio = reference
             .iter()
             .find(|(g, t, _)| *g == want && *t == r.threads)
             .map(|(_, _, ns)| r.median_ns / ns.max(1e-9));
+        if r.group == Group::Universal {
+            r.raw = Some(SEGQUEUE.into());
+            r.raw_ratio = rows_ns(&universal, SEGQUEUE, r.threads).map(|ns| r.median_ns / ns);
+        }
         if let Group::Protocol(_) = r.group {
             if let Some(raw) = raw_for(&r.name) {
                 r.raw = Some(raw.into());
@@ -115,11 +148,32 @@ pub(crate) fn measure(
     Ok(rows)
 }
 
+/// The median of row `name` at `threads` threads among `rows` (name,
+/// threads, median ns).
+fn rows_ns(rows: &[(String, usize, f64)], name: &str, threads: usize) -> Option<f64> {
+    rows.iter().find(|(n, t, _)| n == name && *t == threads).map(|(_, _, ns)| ns.max(1e-9))
+}
+
+/// Operations per thread per object of `bench universal`: `--ops`, or
+/// 20,000 when it was not given (its default is the primitives').
+pub(super) fn universal_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntError> {
+    if args.given.iter().any(|g| g == "ops") {
+        usize::try_from(args.ops)
+    } else {
+        Ok(UNIVERSAL_OPS)
+    }
+}
+
+/// `bench universal`'s operations per thread per object unless `--ops` is given.
+pub(super) const UNIVERSAL_OPS: usize = 20_000;
+
 /// The row a row of `group` is compared with (its `ratio`), as (group, name):
 /// `raw-cas` for protocols and baselines, `cas-success` on the same layout for
-/// primitives.
+/// primitives, `Mutex<VecDeque>` for the universal suite (whose `raw` is
+/// `SegQueue`).
 pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
     match group {
+        Group::Universal => (group, MUTEX_VECDEQUE),
         Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
         Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
     }
@@ -156,7 +210,11 @@ impl Progress {
             baselines.count() + correct.filter(|e| e.check(&Params::threads(t)).is_ok()).count()
         };
         let primitives = Layout::ALL.len() * Primitive::ALL.len();
+        let universal = |t: usize| {
+            Workload::all().iter().filter(|w| w.max_threads().is_none_or(|m| t <= m)).count()
+        };
         let per_thread = |t: usize| match args.suite {
+            Suite::Universal => universal(t),
             Suite::Protocols => protocols(t),
             Suite::Primitives => primitives,
             Suite::All => protocols(t) + primitives,

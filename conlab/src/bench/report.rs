@@ -5,6 +5,8 @@ use crate::rows::Row;
 use crate::Machine;
 use consensus_lab::bench::calibrate::Calibration;
 use consensus_lab::bench::ops::{self, PaxosOps};
+use consensus_lab::bench::universal::{workload_cell_bytes, Object, Rule, Slots, Workload};
+use consensus_lab::bench::Group;
 use std::io::Write;
 
 /// Who made a report, when, where and how: every output of `conlab bench`
@@ -38,6 +40,8 @@ pub(super) struct Output<'a> {
     pub(super) instances: u64,
     pub(super) ops: u64,
     pub(super) repeat: u32,
+    /// Operations (universal) or instances between two barriers.
+    pub(super) batch: u32,
     pub(super) rows: &'a [Row],
     /// Paxos: atomic operations per decision, per thread count.
     pub(super) paxos_ops: Vec<PaxosOps>,
@@ -121,6 +125,9 @@ pub(super) fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std
     if let Some(c) = &o.calibration {
         writeln!(out, "{}", describe_calibration(c))?;
     }
+    if is_universal(o) {
+        return write_universal(o, wide, out);
+    }
     writeln!(
         out,
         "{}",
@@ -186,6 +193,74 @@ pub(super) fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std
     for p in &o.paxos_ops {
         writeln!(out, "{}", crate::wrap(&describe_paxos(p), 2, wide))?;
     }
+    Ok(())
+}
+
+/// Whether `o` is a `bench universal` report (every row in group universal).
+pub(super) fn is_universal(o: &Output<'_>) -> bool {
+    !o.rows.is_empty() && o.rows.iter().all(|r| r.group == Group::Universal)
+}
+
+/// What a `bench universal` figure is, in one paragraph (text and Markdown).
+pub(super) fn describe_universal(o: &Output<'_>) -> String {
+    let cell = |threads| {
+        workload_cell_bytes(
+            Workload::Universal { object: Object::Queue, rule: Rule::Helping, slots: Slots::Cas },
+            threads,
+        )
+        .unwrap_or(0)
+    };
+    format!(
+        "ns per operation: the wall time of all threads over all their operations ({} per \
+         thread per object; queue: alternating enq and deq; counter: fetch&add(1)); median of {} \
+         runs; threads in lockstep every {} operations; objects built before the clock (a \
+         universal queue's log cell over CAS slots: {} bytes at 1 thread, {} at 2, plus the \
+         allocator's headers), no history clock",
+        crate::thousands(o.ops as f64, 0),
+        o.repeat,
+        o.batch,
+        cell(1),
+        cell(2),
+    )
+}
+
+/// The text table of `bench universal`: ns per operation, operations per
+/// second, the ratios to `Mutex<VecDeque>` and to `SegQueue`.
+fn write_universal(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::wrap(&describe_universal(o), 0, wide))?;
+    let mut t = crate::table(wide);
+    t.set_header(if wide {
+        &[
+            "object",
+            "threads",
+            "ns/op (median)",
+            "[min–max]",
+            "ops per second",
+            "÷ mutex",
+            "÷ segqueue",
+        ][..]
+    } else {
+        &["object", "threads", "ns/op", "ops/s", "÷ mutex", "÷ segq."][..]
+    });
+    for r in o.rows {
+        let ns = |x: f64| crate::thousands(x, 1);
+        let mut cells = vec![r.name.clone(), threads_cell(r), ns(r.median_ns)];
+        if wide {
+            cells.push(format!("[{}–{}]", ns(r.min_ns), ns(r.max_ns)));
+        }
+        cells.push(format!("{} M", crate::thousands(r.per_second / 1e6, 2)));
+        cells.push(r.ratio.map_or("".into(), |x| format!("{x:.2}×")));
+        cells.push(r.raw_ratio.map_or("".into(), |x| format!("{x:.2}×")));
+        t.add_row(cells);
+    }
+    for (i, c) in t.column_iter_mut().enumerate() {
+        if i != 0 {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
+    }
+    writeln!(out, "{t}")?;
+    let note = "* oversubscribed. ! UNRELIABLE (see the calibration). ÷ mutex: the row's ns/op over queue/mutex-vecdeque's (parking_lot Mutex<VecDeque>), ÷ segqueue: over queue/segqueue's (crossbeam SegQueue); same run, same threads (a counter row is compared with the queues too: what the user would pick instead). universal: Herlihy's helping rule (wait-free); universal-lock-free: no helping; slots: cas (any n) or test-and-set (2 threads at most). counter/fetch-add: one bare fetch_add, the ceiling. --wide: [min–max].";
+    writeln!(out, "{}", crate::wrap(note, 2, wide))?;
     Ok(())
 }
 

@@ -266,3 +266,88 @@ fn bad_thread_lists_are_errors() {
         assert_eq!(code, 2, "{t}: {err}");
     }
 }
+
+#[test]
+fn bench_universal_measures_every_object_with_both_ratios() {
+    use consensus_lab::bench::universal::{Workload, MUTEX_VECDEQUE, SEGQUEUE};
+    let (code, out, err) = run_cli(&[
+        "bench",
+        "universal",
+        "--threads",
+        "1,2",
+        "--ops",
+        "60",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ops"], 60);
+    let rows = v["rows"].as_array().unwrap();
+    for t in [1, 2] {
+        for w in Workload::all() {
+            let r = rows
+                .iter()
+                .find(|r| r["name"] == w.name().as_str() && r["threads"] == t)
+                .unwrap_or_else(|| panic!("{} at {t} threads missing", w.name()));
+            assert_eq!(r["group"], "universal");
+            assert!(r["ratio"].is_f64() && r["raw_ratio"].is_f64(), "{r}");
+            assert_eq!(r["raw"], SEGQUEUE);
+            assert!(r["per_second"].as_f64().unwrap() > 0.0, "{r}");
+        }
+        let at = |name: &str| {
+            rows.iter().find(|r| r["name"] == name && r["threads"] == t).unwrap().clone()
+        };
+        assert_eq!(at(MUTEX_VECDEQUE)["ratio"], 1.0);
+        assert_eq!(at(SEGQUEUE)["raw_ratio"], 1.0);
+        // The calibration's mark: on exactly the contended rows, if any.
+        if t == 1 {
+            assert!(rows.iter().filter(|r| r["threads"] == 1).all(|r| r["unreliable"] == false));
+        }
+    }
+    assert_eq!(v["paxos_ops"].as_array().map(Vec::len), Some(0));
+    // The text table and the Markdown export name the ratios.
+    let (code, out, err) =
+        run_cli(&["bench", "universal", "--threads", "1", "--ops", "20", "-r", "1", "--wide"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("÷ mutex") && out.contains("÷ segqueue"), "{out}");
+    assert!(out.contains("queue/universal/cas"), "{out}");
+    let (code, out, err) = run_cli(&[
+        "bench",
+        "universal",
+        "--threads",
+        "1",
+        "--ops",
+        "20",
+        "-r",
+        "1",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| counter/fetch-add | 1 |"), "{out}");
+    let (code, out, err) = run_cli(&[
+        "bench",
+        "universal",
+        "--threads",
+        "1",
+        "--ops",
+        "20",
+        "-r",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1 + Workload::all().len(), "{out}");
+    // Flags of other suites are refused.
+    for flag in [&["--instances", "5"][..], &["--plot", "x.svg"]] {
+        let mut args = vec!["bench", "universal", "--threads", "1"];
+        args.extend_from_slice(flag);
+        let (code, _, err) = run_cli(&args);
+        assert_eq!(code, crate::EXIT_USAGE, "{flag:?}: {err}");
+        assert!(err.contains("does not apply to `bench universal`"), "{err}");
+    }
+}

@@ -42,8 +42,13 @@
 //!
 //! The uncontended time is measured in the same run and the same way: a fresh
 //! thread decides alone on a fresh instance, with the id the others use.
+//!
+//! [`universal`] does the same to replicated objects: one client of Herlihy's
+//! universal queue stalled mid-operation (announced, before its first cell's
+//! consensus, or holding that cell's lock), the others submitting operations.
 
 mod instance;
+pub mod universal;
 
 use crate::consensus::protocol::{Params, ProtocolInfo, StallPlan};
 use crate::consensus::stall::{StallPoint, Stalled, StalledInstance};
