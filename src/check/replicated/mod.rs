@@ -7,8 +7,15 @@
 //!   [`linearizability`] against the spec.
 //! * **Log agreement**: the decided log, replayed against the spec
 //!   ([`replay`]), gives every operation that returned exactly the value its
-//!   client was told, and holds every operation that returned. Together with
-//!   the first: the log is *the* order, and the clients saw it.
+//!   client was told, holds every operation that returned, and orders them as
+//!   real time does (an operation that returned before another was called
+//!   comes first in the log). Together these make the log a *certificate* of
+//!   linearizability, checked in O(n log n) for any history length.
+//! * **Linearizability searched** independently of the log, by the
+//!   checker, for histories of up to [`SEARCH_LIMIT`] operations (its memo
+//!   copies the set of linearized operations, n/8 bytes an entry, so far
+//!   longer histories exhaust its budget); longer ones rest on the
+//!   certificate, and the report says which ([`Judged::searched`]).
 //! * **The step bound** of a wait-free object: no operation took part in
 //!   more cells than [`RsmProgress::WaitFree`] claims.
 //!
@@ -106,7 +113,14 @@ pub struct Judged {
     /// Log entries that repeat an operation already applied (skipped by the
     /// replay: correct, but a wasted cell).
     pub duplicates: usize,
+    /// Whether the linearizability checker searched the history (at most
+    /// [`SEARCH_LIMIT`] operations); else the log's certificate decided.
+    pub searched: bool,
 }
+
+/// The longest history the judge also gives to the linearizability
+/// checker's search (see the module docs).
+pub const SEARCH_LIMIT: usize = 20_000;
 
 /// Whether some two operations of `calls` overlap in time.
 fn overlapping<Op, Ret>(calls: &[Call<Op, Ret>]) -> bool {
@@ -141,22 +155,30 @@ pub fn judge<S: Spec>(
             return Err(RsmViolation::Error { id: c.id, error: e.clone() });
         }
     }
-    let history = History {
-        ops: calls
-            .iter()
-            .map(|c| Operation {
-                thread: c.id.client,
-                op: c.op.clone(),
-                call: c.call,
-                ret: c.ret.as_ref().map(|(t, r)| (*t, r.clone().expect("errors returned above"))),
-            })
-            .collect(),
-    };
-    let verdict = linearizability::check(spec, &history);
-    match &verdict {
-        Verdict::Linearizable(_) => {}
-        Verdict::NotLinearizable(v) => return Err(RsmViolation::NotLinearizable(v.to_string())),
-        Verdict::Unknown(_) => return Err(RsmViolation::Undecided(verdict.to_string())),
+    let searched = calls.len() <= SEARCH_LIMIT;
+    if searched {
+        let history = History {
+            ops: calls
+                .iter()
+                .map(|c| Operation {
+                    thread: c.id.client,
+                    op: c.op.clone(),
+                    call: c.call,
+                    ret: c
+                        .ret
+                        .as_ref()
+                        .map(|(t, r)| (*t, r.clone().expect("errors returned above"))),
+                })
+                .collect(),
+        };
+        let verdict = linearizability::check(spec, &history);
+        match &verdict {
+            Verdict::Linearizable(_) => {}
+            Verdict::NotLinearizable(v) => {
+                return Err(RsmViolation::NotLinearizable(v.to_string()))
+            }
+            Verdict::Unknown(_) => return Err(RsmViolation::Undecided(verdict.to_string())),
+        }
     }
     check_log(spec, calls, log)?;
     if let RsmProgress::WaitFree { cells: bound } = progress {
@@ -171,6 +193,7 @@ pub fn judge<S: Spec>(
         helped: stats.iter().map(|s| s.helped).sum(),
         max_cells: stats.iter().map(|s| s.max_cells_entered).collect(),
         duplicates: crate::rsm::duplicates(log),
+        searched,
     })
 }
 
@@ -207,7 +230,10 @@ pub fn check_log<S: Spec>(
     calls: &[Call<S::Op, S::Ret>],
     log: &[LogEntry<S::Op>],
 ) -> Result<(), RsmViolation> {
-    let replayed: HashMap<OpId, S::Ret> = replay(spec, log).into_iter().collect();
+    let replayed: Vec<(OpId, S::Ret)> = replay(spec, log);
+    let position: HashMap<OpId, usize> =
+        replayed.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    let replayed: HashMap<OpId, S::Ret> = replayed.into_iter().collect();
     for c in calls {
         let Some((_, Ok(got))) = &c.ret else { continue };
         match replayed.get(&c.id) {
@@ -226,6 +252,44 @@ pub fn check_log<S: Spec>(
                 )))
             }
             Some(_) => {}
+        }
+    }
+    check_real_time(calls, &position)
+}
+
+/// The log's order respects real time: for every operation `b` in the log,
+/// every operation that returned before `b` was called is earlier in the
+/// log. (An operation that never returned constrains nothing after it.)
+/// Sorted sweeps, O(n log n).
+fn check_real_time<Op: fmt::Debug, Ret>(
+    calls: &[Call<Op, Ret>],
+    position: &HashMap<OpId, usize>,
+) -> Result<(), RsmViolation> {
+    let placed: Vec<(&Call<Op, Ret>, usize)> =
+        calls.iter().filter_map(|c| position.get(&c.id).map(|&p| (c, p))).collect();
+    let mut by_ret: Vec<(u64, usize, OpId)> =
+        placed.iter().filter_map(|(c, p)| c.ret.as_ref().map(|r| (r.0, *p, c.id))).collect();
+    by_ret.sort_unstable();
+    let mut by_call: Vec<&(&Call<Op, Ret>, usize)> = placed.iter().collect();
+    by_call.sort_unstable_by_key(|(c, _)| c.call);
+    let mut done = 0;
+    let mut latest: Option<(usize, OpId)> = None;
+    for (b, pos) in by_call {
+        while done < by_ret.len() && by_ret[done].0 < b.call {
+            let (_, p, id) = by_ret[done];
+            if latest.is_none_or(|(q, _)| p > q) {
+                latest = Some((p, id));
+            }
+            done += 1;
+        }
+        if let Some((p, a)) = latest {
+            if p > *pos {
+                return Err(RsmViolation::Log(format!(
+                    "{a} returned before {} {:?} was called, yet the log applies it later \
+                     (replayed position {p} against {pos}): the log's order is not real time's",
+                    b.id, b.op
+                )));
+            }
         }
     }
     Ok(())

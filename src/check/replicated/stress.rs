@@ -42,6 +42,10 @@ pub struct StressReport {
     pub max_cells: Vec<usize>,
     /// Log entries repeating an operation already applied.
     pub duplicates: usize,
+    /// Whether the linearizability checker searched the history, besides
+    /// the log's certificate (histories of at most
+    /// [`SEARCH_LIMIT`](super::SEARCH_LIMIT) operations).
+    pub searched: bool,
 }
 
 impl StressReport {
@@ -160,7 +164,7 @@ where
         .and_then(|_| judge(object.spec(), &calls, &log, &stats, object.progress()));
     let check = checking.elapsed();
     Ok(match judged {
-        Ok(Judged { overlapping, helped, max_cells, duplicates }) => Ok(StressReport {
+        Ok(Judged { overlapping, helped, max_cells, duplicates, searched }) => Ok(StressReport {
             clients: n,
             ops: stats.iter().map(|s| s.ops).sum(),
             elapsed: end.duration_since(start),
@@ -171,6 +175,7 @@ where
             helped,
             max_cells,
             duplicates,
+            searched,
         }),
         Err(violation) => Err(StressFailure { violation, ops: calls.len(), log_len: log.len() }),
     })

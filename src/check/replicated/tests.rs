@@ -178,3 +178,43 @@ fn every_two_thread_slot_kind_makes_a_linearizable_queue() {
         |t, k| if k % 2 == 0 { RegisterOp::Write(t * 1000 + k) } else { RegisterOp::Read },
     );
 }
+
+#[test]
+fn a_log_that_reorders_real_time_is_caught_even_when_its_values_replay() {
+    use crate::objects::register::{RegisterOp, RegisterSpec};
+    let spec = RegisterSpec::default();
+    let (w, r) = (OpId { client: 0, seq: 1 }, OpId { client: 1, seq: 1 });
+    let calls = [
+        Call { id: w, op: RegisterOp::Write(1), call: 0, ret: Some((1, Ok(None))) },
+        Call { id: r, op: RegisterOp::Read, call: 2, ret: Some((3, Ok(Some(0)))) },
+    ];
+    let entry = |cell, id, op| crate::rsm::LogEntry { cell, id, op };
+    // The read of the initial 0 first: the values replay, real time does not.
+    let log = [entry(0, r, RegisterOp::Read), entry(1, w, RegisterOp::Write(1))];
+    let v = check_log(&spec, &calls, &log).unwrap_err();
+    assert!(v.to_string().contains("not real time's"), "{v}");
+    // Overlapping, the same log is fine.
+    let overlapping = [calls[0].clone(), Call { call: 0, ..calls[1].clone() }];
+    assert!(check_log(&spec, &overlapping, &log).is_ok());
+}
+
+#[test]
+fn long_histories_rest_on_the_certificate_and_say_so() {
+    let n = 2;
+    let per = SEARCH_LIMIT / n + 500;
+    let q =
+        Universal::<_, _, Helping>::new(QueueSpec::default(), n, n * per, cas_slots(n)).unwrap();
+    let report =
+        clean(q, per, |t, k| if k % 2 == 0 { QueueOp::Enq(t * 100_000 + k) } else { QueueOp::Deq });
+    assert!(!report.searched);
+    let small =
+        Universal::<_, _, Helping>::new(QueueSpec::default(), n, 200, cas_slots(n)).unwrap();
+    assert!(
+        clean(small, 100, |t, k| if k % 2 == 0 {
+            QueueOp::Enq(t * 1000 + k)
+        } else {
+            QueueOp::Deq
+        })
+        .searched
+    );
+}
