@@ -16,6 +16,14 @@ use std::sync::Arc;
 pub struct UniversalClient<S: Spec, C, R> {
     shared: Arc<Shared<S, C>>,
     me: usize,
+    replica: Replica<S>,
+    _rules: PhantomData<fn() -> R>,
+}
+
+/// A client's own state: its replica and counters. Apart from the `Arc`, so
+/// `submit` borrows the shared part and this one side by side (no clone of
+/// the `Arc`, whose count is one line every client shares, per operation).
+struct Replica<S: Spec> {
     /// Operations announced so far (the last one's sequence number).
     seq: u64,
     /// Cells replayed into `state`.
@@ -29,16 +37,15 @@ pub struct UniversalClient<S: Spec, C, R> {
     /// The entries of the cells replayed, packed, cell by cell (8 bytes a
     /// cell: what [`Client::log`] reads back).
     replayed: Vec<u64>,
-    _rules: PhantomData<fn() -> R>,
 }
 
 impl<S: Spec, C, R> std::fmt::Debug for UniversalClient<S, C, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UniversalClient")
             .field("me", &self.me)
-            .field("seq", &self.seq)
-            .field("cursor", &self.cursor)
-            .field("stats", &self.stats)
+            .field("seq", &self.replica.seq)
+            .field("cursor", &self.replica.cursor)
+            .field("stats", &self.replica.stats)
             .finish_non_exhaustive()
     }
 }
@@ -53,28 +60,15 @@ enum Replayed<Ret> {
     Mine(Ret),
 }
 
-impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, R> {
-    pub(super) fn new(shared: Arc<Shared<S, C>>, me: usize) -> Self {
-        let state = shared.spec.init();
-        let applied = vec![0; shared.threads()];
-        UniversalClient {
-            shared,
-            me,
-            seq: 0,
-            cursor: 0,
-            // The initial 0 needs no store: the argument only concerns cells
-            // above some client's head, so heads of at least 1.
-            published: Some(0),
-            state,
-            applied,
-            stats: ClientStats::default(),
-            replayed: Vec::new(),
-            _rules: PhantomData,
-        }
-    }
-
+impl<S: Spec> Replica<S> {
     /// Applies the entry `e` of cell `cell` to the replica.
-    fn replay(&mut self, cell: usize, e: OpId) -> Result<Replayed<S::Ret>, RsmError> {
+    fn replay<C, R: Rules>(
+        &mut self,
+        sh: &Shared<S, C>,
+        me: usize,
+        cell: usize,
+        e: OpId,
+    ) -> Result<Replayed<S::Ret>, RsmError> {
         self.replayed.push(pack(e));
         let last = self.applied.get(e.client).copied();
         let Some(last) = last else {
@@ -83,13 +77,13 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
         if R::SKIP_DUPLICATES && e.seq <= last {
             return Ok(Replayed::Skipped);
         }
-        let Some(op) = self.shared.op(e) else {
+        let Some(op) = sh.op(e) else {
             return Err(RsmError::BadEntry { cell, entry: e });
         };
-        let (next, ret) = self.shared.spec.apply(&self.state, &op);
+        let (next, ret) = sh.spec.apply(&self.state, &op);
         self.state = next;
         self.applied[e.client] = last.max(e.seq);
-        if e.client == self.me && e.seq == self.seq {
+        if e.client == me && e.seq == self.seq {
             Ok(Replayed::Mine(ret))
         } else {
             Ok(Replayed::Theirs)
@@ -100,30 +94,47 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
     /// that is what the last store published (the wait-freedom argument needs
     /// a head store of at least `k` before the F2 of cell `k`: an earlier
     /// store of the same value is one).
-    fn publish_head(&mut self) {
+    fn publish_head<C>(&mut self, sh: &Shared<S, C>, me: usize) {
         if self.published == Some(self.cursor) {
             return;
         }
         self.published = Some(self.cursor);
         // Release: pairs with the Acquire head loads of other clients' scans,
         // publishing the `decided` entries of every cell below the cursor.
-        self.shared.heads[self.me].store(self.cursor, Ordering::Release);
-        trace_step!(
-            self.me,
-            Store { loc: Loc::at("head", self.me), value: Val::Num(self.cursor as u64) }
-        );
+        sh.heads[me].store(self.cursor, Ordering::Release);
+        trace_step!(me, Store { loc: Loc::at("head", me), value: Val::Num(self.cursor as u64) });
+    }
+}
+
+impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, R> {
+    pub(super) fn new(shared: Arc<Shared<S, C>>, me: usize) -> Self {
+        let state = shared.spec.init();
+        let applied = vec![0; shared.threads()];
+        let replica = Replica {
+            seq: 0,
+            cursor: 0,
+            // The initial 0 needs no store: the argument only concerns cells
+            // above some client's head, so heads of at least 1.
+            published: Some(0),
+            state,
+            applied,
+            stats: ClientStats::default(),
+            replayed: Vec::new(),
+        };
+        UniversalClient { shared, me, replica, _rules: PhantomData }
     }
 
     fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
-        let sh = Arc::clone(&self.shared);
+        let sh = &*self.shared;
+        let r = &mut self.replica;
         let capacity = sh.cells.len();
         let n = sh.threads();
         let me = self.me;
-        if self.cursor >= capacity || self.seq >= capacity as u64 {
+        if r.cursor >= capacity || r.seq >= capacity as u64 {
             return Err(RsmError::Full { capacity });
         }
-        let seq = self.seq + 1;
-        let early = R::EARLY_RETURN.then(|| sh.spec.apply(&self.state, &op).1);
+        let seq = r.seq + 1;
+        let early = R::EARLY_RETURN.then(|| sh.spec.apply(&r.state, &op).1);
         // SAFETY: only this client (the one handle for `me`, used through
         // `&mut self`) writes row `me`, and cell `seq − 1` is fresh: no thread
         // reads it before acquiring `announce[me] = seq`, stored just below.
@@ -132,7 +143,7 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
         // publishing the operation written just above.
         sh.announce[me].store(seq, Ordering::Release);
         trace_step!(me, Store { loc: Loc::at("request", me), value: Val::Num(seq) });
-        self.seq = seq;
+        r.seq = seq;
         if R::HELPS {
             // F1, paired with every helper's F2 (module docs): a helper whose
             // F2 follows this fence in the SeqCst order sees the announce.
@@ -149,8 +160,8 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             m = m.max(h);
         }
         let mut found = None;
-        while self.cursor < m.min(capacity) {
-            let k = self.cursor;
+        while r.cursor < m.min(capacity) {
+            let k = r.cursor;
             // Acquire: pairs with the Release CAS that recorded cell k (made
             // visible by the head we read).
             let e = sh.cells[k].decided.load(Ordering::Acquire);
@@ -160,11 +171,11 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
                 // invariant is broken, not the caller's input.
                 return Err(RsmError::Undecided { cell: k });
             }
-            self.cursor += 1;
-            self.stats.cells_replayed += 1;
-            if let Replayed::Mine(ret) = self.replay(k, unpack(e))? {
+            r.cursor += 1;
+            r.stats.cells_replayed += 1;
+            if let Replayed::Mine(ret) = r.replay::<C, R>(sh, me, k, unpack(e))? {
                 found = Some(ret);
-                self.stats.helped += 1;
+                r.stats.helped += 1;
                 break;
             }
         }
@@ -174,12 +185,12 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
             if let Some(ret) = found.take() {
                 break ret;
             }
-            let k = self.cursor;
+            let k = r.cursor;
             if k >= capacity {
-                self.publish_head();
+                r.publish_head(sh, me);
                 return Err(RsmError::Full { capacity });
             }
-            self.publish_head();
+            r.publish_head(sh, me);
             if R::HELPS {
                 // F2, paired with the F1 of every client whose announcement
                 // the rule reads below (module docs).
@@ -197,7 +208,7 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
                 cell: k,
                 threads: n,
                 mine: OpId { client: me, seq },
-                applied: &self.applied,
+                applied: &r.applied,
                 announced: &announced,
             };
             let proposal = R::propose(&view);
@@ -231,15 +242,15 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> UniversalClient<S, C, 
                 }
             }
             entered += 1;
-            self.cursor += 1;
-            self.stats.cells_entered += 1;
-            if let Replayed::Mine(ret) = self.replay(k, unpack(e))? {
+            r.cursor += 1;
+            r.stats.cells_entered += 1;
+            if let Replayed::Mine(ret) = r.replay::<C, R>(sh, me, k, unpack(e))? {
                 break ret;
             }
         };
-        self.publish_head();
-        self.stats.ops += 1;
-        self.stats.max_cells_entered = self.stats.max_cells_entered.max(entered);
+        r.publish_head(sh, me);
+        r.stats.ops += 1;
+        r.stats.max_cells_entered = r.stats.max_cells_entered.max(entered);
         Ok(early.unwrap_or(ret))
     }
 }
@@ -264,11 +275,12 @@ impl<S: Spec, C: crate::consensus::IdConsensus, R: Rules> Client<S> for Universa
     }
 
     fn stats(&self) -> ClientStats {
-        self.stats
+        self.replica.stats
     }
 
     fn log(&self) -> Vec<crate::rsm::LogEntry<S::Op>> {
-        self.replayed
+        self.replica
+            .replayed
             .iter()
             .enumerate()
             .map_while(|(cell, &e)| {
