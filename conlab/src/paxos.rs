@@ -1,16 +1,37 @@
 //! `conlab paxos`: Paxos on real cores with a fault plan.
 
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_VIOLATION};
-use consensus_lab::paxos::run::{run, PaxosRun};
+use consensus_lab::paxos::fast::{Lamport, LamportCoordinated};
+use consensus_lab::paxos::run::{run, run_fast, PaxosRun};
 use consensus_lab::paxos::{
-    Crash, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, RandomCrashes, Stall,
+    Crash, FastPaxosConfig, FaultPlan, MutexAcceptor, PackedAcceptor, PaxosConfig, Quorums,
+    RandomCrashes, Stall,
 };
+
+/// Which Paxos `conlab paxos` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// Classic Paxos (majorities, or Flexible Paxos with --phase1-quorum /
+    /// --phase2-quorum).
+    Classic,
+    /// Fast Paxos: every proposer writes at the fast ballot; a collision is
+    /// recovered by every proposer that saw it.
+    Fast,
+    /// Fast Paxos whose collisions proposer 0 recovers while the others wait.
+    FastCoordinated,
+}
 use std::io::Write;
 
 /// Arguments of `conlab paxos`.
 #[derive(Debug, clap::Args)]
 pub struct PaxosArgs {
-    /// Acceptors (odd, 1 to 63).
+    /// Which Paxos: classic, fast (Fast Paxos, uncoordinated recovery) or
+    /// fast-coordinated.
+    #[arg(long, value_enum, default_value_t = Variant::Classic)]
+    pub variant: Variant,
+    /// Acceptors, 1 to 63 (odd for classic Paxos with majorities; any count
+    /// with explicit quorums or Fast Paxos).
     #[arg(long, short, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=63))]
     pub acceptors: u32,
     /// Proposers: threads racing on every instance.
@@ -42,9 +63,20 @@ pub struct PaxosArgs {
     /// Acceptors behind a mutex instead of a packed word with CAS.
     #[arg(long)]
     pub mutex: bool,
-    /// Do not let proposer 0's first ballot skip phase 1.
+    /// Do not let proposer 0's first ballot skip phase 1 (classic).
     #[arg(long)]
     pub no_fast_path: bool,
+    /// Promises a proposer waits for in phase 1 (default: a majority).
+    #[arg(long, value_name = "Q1", value_parser = clap::value_parser!(u32).range(1..=63))]
+    pub phase1_quorum: Option<u32>,
+    /// Accepts that choose a value at a classic ballot (default: a majority;
+    /// Flexible Paxos: phase1 + phase2 must exceed the acceptors).
+    #[arg(long, value_name = "Q2", value_parser = clap::value_parser!(u32).range(1..=63))]
+    pub phase2_quorum: Option<u32>,
+    /// Fast Paxos: accepts of one value that choose it at the fast ballot
+    /// (default ⌈3n/4⌉; phase1 + 2 × fast must exceed 2 × acceptors).
+    #[arg(long, value_name = "QF", value_parser = clap::value_parser!(u32).range(1..=63))]
+    pub fast_quorum: Option<u32>,
     /// Seed of the proposers' randomized backoff and of the random crash plan
     /// (default: a random one, printed and exported): the same seed replays
     /// the same draws and the same plan.
@@ -62,6 +94,8 @@ pub struct PaxosArgs {
 #[derive(serde::Serialize)]
 struct Output<'a> {
     machine: Machine,
+    variant: Variant,
+    quorums: Quorums,
     acceptors: usize,
     acceptor_kind: &'static str,
     proposers: usize,
@@ -101,10 +135,14 @@ pub(super) fn paxos(
     err: &mut dyn Write,
 ) -> Result<i32, Box<dyn std::error::Error>> {
     super::check_wide(args.wide, args.format == Format::Text)?;
+    let quorums = quorums(args)?;
+    // The rest of the plan (faults of other protocols) stays empty here.
+    #[allow(clippy::needless_update)]
     let mut faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
         stalls: args.stall_proposer.clone(),
+        ..FaultPlan::none()
     };
     let seed = super::seed_or_random(args.seed);
     let want = RandomCrashes {
@@ -130,7 +168,14 @@ pub(super) fn paxos(
         faults: faults.clone(),
         rounds: None,
         fast_path: !args.no_fast_path,
+        quorums: (args.phase1_quorum.is_some() || args.phase2_quorum.is_some()).then_some(quorums),
     };
+    let fast =
+        FastPaxosConfig { proposers: cfg.proposers, quorums, faults: faults.clone(), rounds: None };
+    match args.variant {
+        Variant::Classic => cfg.validate()?,
+        v => fast.validate(v == Variant::FastCoordinated)?,
+    }
     let instances = usize::try_from(args.instances)?;
     // Stalls repeat on every instance: refuse a run that would sleep for ages.
     let per_instance: std::time::Duration = faults.stalls.iter().map(|s| s.pause).sum();
@@ -148,11 +193,17 @@ pub(super) fn paxos(
         )
         .into());
     }
-    let r = consensus_lab::threads::seeded(Some(seed), || {
-        if args.mutex {
-            run::<MutexAcceptor>(&cfg, instances, 64, |_| faults.clone())
-        } else {
-            run::<PackedAcceptor>(&cfg, instances, 64, |_| faults.clone())
+    let plan = |_| faults.clone();
+    let r = consensus_lab::threads::seeded(Some(seed), || match (args.variant, args.mutex) {
+        (Variant::Classic, true) => run::<MutexAcceptor>(&cfg, instances, 64, plan),
+        (Variant::Classic, false) => run::<PackedAcceptor>(&cfg, instances, 64, plan),
+        (Variant::Fast, true) => run_fast::<MutexAcceptor, Lamport>(&fast, instances, 64, plan),
+        (Variant::Fast, false) => run_fast::<PackedAcceptor, Lamport>(&fast, instances, 64, plan),
+        (Variant::FastCoordinated, true) => {
+            run_fast::<MutexAcceptor, LamportCoordinated>(&fast, instances, 64, plan)
+        }
+        (Variant::FastCoordinated, false) => {
+            run_fast::<PackedAcceptor, LamportCoordinated>(&fast, instances, 64, plan)
         }
     })?;
     // All proposers' work, divided by the decisions it bought.
@@ -165,10 +216,12 @@ pub(super) fn paxos(
     let o = Output {
         oversubscribed: cfg.proposers > machine.cores,
         machine,
+        variant: args.variant,
+        quorums,
         acceptors: cfg.acceptors,
         acceptor_kind: if args.mutex { "mutex" } else { "packed word, CAS" },
         proposers: cfg.proposers,
-        fast_path: cfg.fast_path,
+        fast_path: cfg.fast_path || args.variant != Variant::Classic,
         seed,
         random_crashes: drawn,
         crashed_acceptors: faults.acceptors.iter().map(Crash::to_string).collect(),
@@ -187,15 +240,17 @@ pub(super) fn paxos(
             out.write_all(super::fit(&text, args.wide).as_bytes())?;
         }
     }
-    let majority = cfg.majority();
+    let needed = quorums.phase1.max(quorums.phase2);
     if r.disagreements > 0 || !r.errors.is_empty() {
         return Ok(EXIT_VIOLATION);
     }
     if r.decided() == 0 && r.no_quorum() > 0 {
         writeln!(
             err,
-            "conlab: no quorum: fewer than {majority} of {} acceptors answered (a decision needs a live majority of {majority}); crash plan {}",
+            "conlab: no quorum: fewer than {needed} of {} acceptors answered (a decision needs {needed} live: phase 1 {}, phase 2 {}); crash plan {}",
             cfg.acceptors,
+            quorums.phase1,
+            quorums.phase2,
             o.crashed_acceptors.join(", ")
         )?;
         return Ok(EXIT_NO_QUORUM);
@@ -211,6 +266,24 @@ pub(super) fn paxos(
     Ok(0)
 }
 
+/// The quorum sizes the flags ask for: defaults for what they leave out.
+fn quorums(args: &PaxosArgs) -> Result<Quorums, Box<dyn std::error::Error>> {
+    let n = args.acceptors as usize;
+    let d = Quorums::defaults(n)?;
+    if args.variant == Variant::Classic && args.fast_quorum.is_some() {
+        return Err("--fast-quorum is for --variant fast or fast-coordinated".into());
+    }
+    let given = |q: Option<u32>, default: usize| q.map_or(default, |q| q as usize);
+    let (q1, q2) = (given(args.phase1_quorum, d.phase1), given(args.phase2_quorum, d.phase2));
+    let q = match args.fast_quorum {
+        Some(f) => Quorums::new(n, q1, q2, f as usize),
+        None if args.variant == Variant::Classic => Quorums::flexible(n, q1, q2),
+        None if (q1, q2) == (d.phase1, d.phase2) => Ok(d),
+        None => Quorums::flexible(n, q1, q2),
+    };
+    Ok(q.map_err(|e| format!("quorums: {e}"))?)
+}
+
 fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let r = o.run;
     writeln!(out, "machine: {}", o.machine)?;
@@ -220,14 +293,38 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
         super::BACKOFF_DRAWS
     };
     writeln!(out, "{}", super::describe_seed(o.seed, what))?;
+    let name = match o.variant {
+        Variant::Classic => "Paxos",
+        Variant::Fast => "Fast Paxos (uncoordinated recovery)",
+        Variant::FastCoordinated => "Fast Paxos (coordinated recovery by t0)",
+    };
     writeln!(
         out,
-        "Paxos: {} acceptors ({}), {} proposers{}; fast path {}",
+        "{name}: {} acceptors ({}), {} proposers{}; {}",
         o.acceptors,
         o.acceptor_kind,
         o.proposers,
         if o.oversubscribed { " (OVERSUBSCRIBED: more proposers than cores)" } else { "" },
-        if o.fast_path { "on" } else { "off" }
+        match (o.variant, o.fast_path) {
+            (Variant::Classic, true) => "fast path on (t0's ballot 1 skips phase 1)".to_string(),
+            (Variant::Classic, false) => "fast path off".to_string(),
+            _ => format!("fast ballot 1, fast quorum {}", o.quorums.fast),
+        }
+    )?;
+    writeln!(
+        out,
+        "quorums: phase 1 {}, phase 2 {}{}",
+        o.quorums.phase1,
+        o.quorums.phase2,
+        if o.variant == Variant::Classic {
+            String::new()
+        } else {
+            format!(
+                ", fast {} (recovery threshold {})",
+                o.quorums.fast,
+                o.quorums.recovery_threshold()
+            )
+        }
     )?;
     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     writeln!(
@@ -365,7 +462,7 @@ mod tests {
             "2",
         ]);
         assert_eq!(code, crate::EXIT_NO_QUORUM, "{err}");
-        assert!(err.contains("no quorum") && err.contains("majority of 3"), "{err}");
+        assert!(err.contains("no quorum") && err.contains("needs 3 live"), "{err}");
         assert_eq!(err.lines().count(), 1);
     }
 

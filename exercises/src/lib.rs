@@ -347,6 +347,7 @@ fn paxos<A: Acceptor>(
         faults: FaultPlan::first_acceptors_crashed(crashed),
         rounds: if Stage::current() == Stage::Loom { Some(2) } else { None },
         fast_path: true,
+        quorums: None,
     })
 }
 

@@ -3,9 +3,16 @@
 //! ```text
 //! prepare(b):   if b > promised: promised := b; reply Promise(accepted, value)
 //!               else: reply Nack(promised)
-//! accept(b, v): if b ≥ promised: promised := b; (accepted, value) := (b, v); reply Accepted
+//! accept(b, v): if b ≥ promised and not (accepted = b and value ≠ v):
+//!                 promised := b; (accepted, value) := (b, v); reply Accepted
 //!               else: reply Nack(promised)
 //! ```
+//!
+//! The second condition never fires in classic Paxos, where a ballot belongs
+//! to one proposer with one value. It is Fast Paxos's rule: every proposer
+//! writes at the fast ballot, and an acceptor accepts only the first value it
+//! gets there (an acceptor that changed its vote within a ballot could be
+//! counted in two fast quorums of two values).
 //!
 //! Two implementations behind the [`Acceptor`] trait:
 //!
@@ -105,7 +112,8 @@ fn step_prepare(s: AcceptorState, b: u64) -> (Option<AcceptorState>, Reply) {
 }
 
 fn step_accept(s: AcceptorState, b: u64, v: usize) -> (Option<AcceptorState>, Reply) {
-    if b >= s.promised {
+    let other_value_at_b = s.accepted == b && s.value.is_some_and(|w| w != v);
+    if b >= s.promised && !other_value_at_b {
         (Some(AcceptorState { promised: b, accepted: b, value: Some(v) }), Reply::Accepted)
     } else {
         (None, Reply::Nack { promised: s.promised })
@@ -255,6 +263,9 @@ mod tests {
         assert_eq!(a.prepare(who, 5).reply, Reply::Promise { accepted: 2, value: Some(7) });
         assert_eq!(a.accept(who, 6, 1).reply, Reply::Accepted);
         assert_eq!(a.state(), AcceptorState { promised: 6, accepted: 6, value: Some(1) });
+        // One value per ballot: the fast ballot's first writer wins there.
+        assert_eq!(a.accept(who, 6, 2).reply, Reply::Nack { promised: 6 });
+        assert_eq!(a.accept(who, 6, 1).reply, Reply::Accepted);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::consensus::ConsensusError;
 use crate::objects::rmw::CompareAndSwap;
 use crate::objects::{ConsensusNumber, Object};
 use crate::paxos::acceptor::{Acceptor, Caller, Outcome, Reply};
-use crate::paxos::{majority, PackedAcceptor, PaxosConsensus, Rules};
+use crate::paxos::{PackedAcceptor, PaxosConsensus, Quorums, Rules};
 use crate::sync::{AtomicU64, Ordering};
 use crate::trace_step;
 
@@ -90,8 +90,8 @@ impl Rules for OwnValue {
         me
     }
 
-    fn decide_quorum(acceptors: usize) -> usize {
-        majority(acceptors)
+    fn phase2_quorum(q: &Quorums) -> usize {
+        q.phase2
     }
 }
 
@@ -104,7 +104,7 @@ impl Rules for Minority {
         highest.map_or(me, |(_, v)| v)
     }
 
-    fn decide_quorum(_acceptors: usize) -> usize {
+    fn phase2_quorum(_q: &Quorums) -> usize {
         1
     }
 }

@@ -47,16 +47,20 @@
 
 pub mod acceptor;
 pub mod broken;
+pub mod fast;
 pub mod faults;
 mod proposer;
 mod protocol;
+pub mod quorums;
 #[cfg(not(loom))]
 pub mod run;
 
 pub use acceptor::{Acceptor, MutexAcceptor, PackedAcceptor};
+pub use fast::{CoordinatedFastPaxos, FastPaxos, FastPaxosConfig, FastPaxosConsensus};
 pub use faults::{Crash, FaultPlan, RandomCrashes, Stall};
 pub use proposer::{Classic, ProposerStats, Rules};
 pub use protocol::stall_point;
+pub use quorums::Quorums;
 
 /// The acceptors of a Paxos instance built from registry parameters that do
 /// not set [`Params::acceptors`](crate::consensus::protocol::Params::acceptors).
@@ -131,6 +135,9 @@ pub struct PaxosConfig {
     pub rounds: Option<usize>,
     /// Whether proposer 0's first ballot skips phase 1.
     pub fast_path: bool,
+    /// Flexible Paxos quorums (`None`: majorities, which need an odd number
+    /// of acceptors).
+    pub quorums: Option<Quorums>,
 }
 
 impl PaxosConfig {
@@ -142,6 +149,7 @@ impl PaxosConfig {
             faults: FaultPlan::none(),
             rounds: None,
             fast_path: true,
+            quorums: None,
         }
     }
 }
@@ -151,12 +159,23 @@ impl PaxosConfig {
     /// refuses.
     ///
     /// # Errors
-    /// [`ConsensusError::InvalidConfig`] for an even or out-of-range acceptor
-    /// count, no proposer, too many proposers, or a fault plan naming
-    /// acceptors or proposers that do not exist.
+    /// [`ConsensusError::InvalidConfig`] for an even (without explicit
+    /// quorums) or out-of-range acceptor count, quorums for another count or
+    /// violating `phase1 + phase2 > n`, no proposer, too many proposers, or a
+    /// fault plan naming acceptors or proposers that do not exist.
     pub fn validate(&self) -> Result<(), ConsensusError> {
         let bad = |why: String| Err(ConsensusError::InvalidConfig(why));
-        if self.acceptors == 0 || self.acceptors % 2 == 0 || self.acceptors > MAX_ACCEPTORS {
+        if let Some(q) = self.quorums {
+            if q.n != self.acceptors {
+                return bad(format!(
+                    "quorums for {} acceptors, but there are {}",
+                    q.n, self.acceptors
+                ));
+            }
+            if !q.is_valid() || self.acceptors == 0 || self.acceptors > MAX_ACCEPTORS {
+                return bad(format!("invalid quorums: {q}"));
+            }
+        } else if self.acceptors == 0 || self.acceptors % 2 == 0 || self.acceptors > MAX_ACCEPTORS {
             return bad(format!(
                 "Paxos needs an odd number of acceptors from 1 to {MAX_ACCEPTORS}, not {}",
                 self.acceptors
@@ -168,9 +187,14 @@ impl PaxosConfig {
         self.faults.validate(self.acceptors, self.proposers).map_err(ConsensusError::InvalidConfig)
     }
 
-    /// A majority of the acceptors.
-    pub const fn majority(&self) -> usize {
-        majority(self.acceptors)
+    /// The quorum sizes: the configured ones, or majorities.
+    pub fn quorums(&self) -> Quorums {
+        self.quorums.unwrap_or(Quorums::unchecked(
+            self.acceptors,
+            majority(self.acceptors),
+            majority(self.acceptors),
+            self.acceptors,
+        ))
     }
 }
 
@@ -188,6 +212,7 @@ pub struct PaxosConsensus<A, R = Classic> {
     proposers: Box<[ProposerFaults]>,
     limit: RoundLimit,
     fast_path: bool,
+    quorums: Quorums,
     rules: PhantomData<fn() -> R>,
 }
 
@@ -196,30 +221,16 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
     ///
     /// # Errors
     /// [`ConsensusError::InvalidConfig`] for an even or out-of-range acceptor
-    /// count, no proposer, too many proposers, or a fault plan naming
-    /// acceptors or proposers that do not exist.
+    /// count, invalid quorums, no proposer, too many proposers, or a fault
+    /// plan naming acceptors or proposers that do not exist.
     pub fn new(cfg: &PaxosConfig) -> Result<Self, ConsensusError> {
         cfg.validate()?;
-        let sites = (0..cfg.acceptors)
-            .map(|i| Site {
-                acceptor: CachePadded::new(A::new()),
-                crash_after: cfg.faults.acceptor(i),
-                ops: AtomicUsize::new(0),
-            })
-            .collect();
-        let proposers = (0..cfg.proposers)
-            .map(|j| ProposerFaults {
-                crash_after: cfg.faults.proposer(j),
-                stall: cfg.faults.stalls.iter().find(|s| s.who == j).map(|s| {
-                    Box::new(ProposerStall { after: s.after, gate: StallGate::new(s.pause) })
-                }),
-            })
-            .collect();
         Ok(PaxosConsensus {
-            sites,
-            proposers,
+            sites: sites(cfg.acceptors, &cfg.faults),
+            proposers: proposer_faults(cfg.proposers, &cfg.faults),
             limit: RoundLimit(cfg.rounds),
             fast_path: cfg.fast_path,
+            quorums: cfg.quorums(),
             rules: PhantomData,
         })
     }
@@ -229,9 +240,9 @@ impl<A: Acceptor, R: Rules> PaxosConsensus<A, R> {
         self.sites.len()
     }
 
-    /// A majority of the acceptors.
-    pub fn majority(&self) -> usize {
-        majority(self.sites.len())
+    /// The quorum sizes.
+    pub fn quorums(&self) -> Quorums {
+        self.quorums
     }
 
     /// The gate proposer `j` stalls at, if the fault plan stalls it (to watch
@@ -269,19 +280,60 @@ impl<A: Acceptor, R: Rules> IdConsensus for PaxosConsensus<A, R> {
         }
     }
 
-    /// Every ballot accepted by a majority carries the same value.
+    /// Every ballot accepted by a phase-2 quorum carries the same value.
     fn check_invariant(&self, trace: &Trace) -> Result<(), String> {
-        chosen_values_agree(trace, self.majority())
+        chosen_values_agree(trace, self.quorums.phase2)
     }
 }
 
-/// From a trace, the ballots a majority of acceptors accepted, with their value
-/// and the acceptors; errors if two of them carry different values.
+/// The acceptor sites of an instance of `n` acceptors under `faults`.
+fn sites<A: Acceptor>(n: usize, faults: &FaultPlan) -> Box<[Site<A>]> {
+    (0..n)
+        .map(|i| Site {
+            acceptor: CachePadded::new(A::new()),
+            crash_after: faults.acceptor(i),
+            ops: AtomicUsize::new(0),
+        })
+        .collect()
+}
+
+/// What `faults` does to each of `n` proposers.
+fn proposer_faults(n: usize, faults: &FaultPlan) -> Box<[ProposerFaults]> {
+    (0..n)
+        .map(|j| ProposerFaults {
+            crash_after: faults.proposer(j),
+            stall: faults
+                .stalls
+                .iter()
+                .find(|s| s.who == j)
+                .map(|s| Box::new(ProposerStall { after: s.after, gate: StallGate::new(s.pause) })),
+        })
+        .collect()
+}
+
+/// From a trace, the ballots a phase-2 quorum (`quorum` acceptors) accepted,
+/// with their value and the acceptors; errors if two of them carry different
+/// values, or if one ballot was accepted with two values.
 ///
 /// # Errors
 /// The two chosen ballots with different values.
-pub fn chosen_values_agree(trace: &Trace, majority: usize) -> Result<(), String> {
-    // ballot -> (value, acceptor bitmask)
+pub fn chosen_values_agree(trace: &Trace, quorum: usize) -> Result<(), String> {
+    chosen_agree(trace, |_| quorum, None)
+}
+
+/// The chosen-value invariant over a trace: every (ballot, value) accepted by
+/// `quorum(ballot)` acceptors carries the same value. Only ballot `shared`
+/// (Fast Paxos's fast ballot, which every proposer writes at) may be accepted
+/// with several values.
+///
+/// # Errors
+/// Two chosen values, or a ballot other than `shared` with two values.
+pub(crate) fn chosen_agree(
+    trace: &Trace,
+    quorum: impl Fn(u64) -> usize,
+    shared: Option<u64>,
+) -> Result<(), String> {
+    // (ballot, value, acceptor bitmask)
     let mut accepted: Vec<(u64, Option<usize>, u64)> = Vec::new();
     for e in &trace.events {
         let Step::Rmw { op: RmwOp::Accept, loc, arg: Val::Num(b), old, new } = e.step else {
@@ -293,23 +345,25 @@ pub fn chosen_values_agree(trace: &Trace, majority: usize) -> Result<(), String>
         if nb != b || old == new {
             continue; // nacked
         }
-        match accepted.iter_mut().find(|(ballot, _, _)| *ballot == b) {
-            Some(entry) if entry.1 != value => {
-                return Err(format!("ballot {b} was accepted with two values"));
-            }
+        if shared != Some(b) && accepted.iter().any(|&(ob, ov, _)| ob == b && ov != value) {
+            return Err(format!("ballot {b} was accepted with two values"));
+        }
+        match accepted.iter_mut().find(|(ob, ov, _)| *ob == b && *ov == value) {
             Some(entry) => entry.2 |= 1 << i,
             None => accepted.push((b, value, 1 << i)),
         }
     }
     let chosen: Vec<_> =
-        accepted.iter().filter(|(_, _, set)| set.count_ones() as usize >= majority).collect();
-    if let Some((b0, v0, _)) = chosen.first() {
-        if let Some((b1, v1, _)) = chosen.iter().find(|(_, v, _)| v != v0) {
+        accepted.iter().filter(|(b, _, set)| set.count_ones() as usize >= quorum(*b)).collect();
+    if let Some((b0, v0, s0)) = chosen.first() {
+        if let Some((b1, v1, s1)) = chosen.iter().find(|(_, v, _)| v != v0) {
             let show = |v: &Option<usize>| Val::from_option(*v).to_string();
             return Err(format!(
-                "two values chosen: ballot {b0} with t{} by a majority, ballot {b1} with t{} by a majority",
+                "two values chosen: ballot {b0} with t{} by {} acceptors, ballot {b1} with t{} by {} acceptors",
                 show(v0),
-                show(v1)
+                s0.count_ones(),
+                show(v1),
+                s1.count_ones()
             ));
         }
     }

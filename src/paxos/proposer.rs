@@ -6,7 +6,7 @@
 //! one rule each and loom finds what breaks.
 
 use super::acceptor::{Acceptor, Caller, Reply};
-use super::{majority, PaxosConsensus, ProposerFaults};
+use super::{PaxosConsensus, ProposerFaults, Quorums, Site};
 use crate::consensus::acceptor_state;
 use crate::consensus::rounds::{backoff, Ballots};
 use crate::consensus::ConsensusError;
@@ -18,11 +18,12 @@ pub trait Rules: 'static {
     /// accepted `(ballot, value)` with the highest ballot among the promises.
     fn choose(me: usize, highest: Option<(u64, usize)>) -> usize;
 
-    /// How many accepts decide, with `acceptors` acceptors.
-    fn decide_quorum(acceptors: usize) -> usize;
+    /// How many accepts decide, with quorums `q`.
+    fn phase2_quorum(q: &Quorums) -> usize;
 }
 
-/// Paxos: adopt the highest accepted value; decide on a majority.
+/// Paxos: adopt the highest accepted value; decide on a phase-2 quorum (a
+/// majority unless the configuration sets Flexible Paxos quorums).
 #[derive(Debug)]
 pub struct Classic;
 
@@ -31,8 +32,8 @@ impl Rules for Classic {
         highest.map_or(me, |(_, v)| v)
     }
 
-    fn decide_quorum(acceptors: usize) -> usize {
-        majority(acceptors)
+    fn phase2_quorum(q: &Quorums) -> usize {
+        q.phase2
     }
 }
 
@@ -61,96 +62,115 @@ impl ProposerStats {
 }
 
 /// How a phase ended.
-enum Phase<T> {
+pub(super) enum Phase<T> {
     /// A quorum answered yes.
     Done(T),
     /// Overruled: retry above this promise.
     Nacked(u64),
 }
 
-struct Proposer<'a, A, R> {
-    paxos: &'a PaxosConsensus<A, R>,
-    me: usize,
+/// Where the fault plan stops or pauses one proposer: checked before every
+/// step (one prepare or accept sent).
+#[derive(Debug)]
+pub(super) struct FaultClock<'a> {
     faults: &'a ProposerFaults,
     /// The step count at which the fault plan next does something to this
     /// proposer (`usize::MAX`: never): one compare per step on the hot path.
     next_fault: usize,
-    stats: ProposerStats,
 }
 
-impl<'a, A: Acceptor, R: super::Rules> Proposer<'a, A, R> {
-    fn new(paxos: &'a PaxosConsensus<A, R>, me: usize, faults: &'a ProposerFaults) -> Self {
+impl<'a> FaultClock<'a> {
+    pub(super) fn new(faults: &'a ProposerFaults) -> Self {
         let stall = faults.stall.as_ref().map_or(usize::MAX, |s| s.after);
         let next_fault = faults.crash_after.unwrap_or(usize::MAX).min(stall);
-        Proposer { paxos, me, faults, next_fault, stats: ProposerStats::default() }
+        FaultClock { faults, next_fault }
     }
 
-    /// Before every step: stall or crash here if the fault plan says so.
+    /// Before a step, `steps` taken so far: stall or crash here if the fault
+    /// plan says so.
     #[inline]
-    fn step(&mut self) -> Result<(), ConsensusError> {
-        if self.stats.steps() < self.next_fault {
+    pub(super) fn before_step(&mut self, me: usize, steps: usize) -> Result<(), ConsensusError> {
+        if steps < self.next_fault {
             return Ok(());
         }
-        self.fault()
+        self.fault(me, steps)
     }
 
     /// The fault plan's turn: stall (once), or crash.
     #[cold]
-    fn fault(&mut self) -> Result<(), ConsensusError> {
-        let steps = self.stats.steps();
+    fn fault(&mut self, me: usize, steps: usize) -> Result<(), ConsensusError> {
         let crash = self.faults.crash_after.unwrap_or(usize::MAX);
         if let Some(s) = self.faults.stall.as_ref().filter(|s| s.after == steps && steps < crash) {
-            trace_step!(self.me, Note("stalls (fault plan)"));
+            trace_step!(me, Note("stalls (fault plan)"));
             s.gate.pass();
         }
         if steps >= crash {
-            trace_step!(self.me, Note("crashes (fault plan)"));
+            trace_step!(me, Note("crashes (fault plan)"));
             return Err(ConsensusError::Crashed { after: crash });
         }
         // Steps only grow: the stall is behind, the crash (if any) ahead.
         self.next_fault = crash;
         Ok(())
     }
+}
+
+/// One proposer's rounds over the acceptor sites: the phase loops every Paxos
+/// of the lab shares (classic here, Fast Paxos in [`fast`](super::fast)).
+pub(super) struct Proposer<'a, A> {
+    sites: &'a [Site<A>],
+    pub(super) me: usize,
+    clock: FaultClock<'a>,
+    pub(super) stats: ProposerStats,
+}
+
+impl<'a, A: Acceptor> Proposer<'a, A> {
+    pub(super) fn new(sites: &'a [Site<A>], me: usize, faults: &'a ProposerFaults) -> Self {
+        Proposer { sites, me, clock: FaultClock::new(faults), stats: ProposerStats::default() }
+    }
+
+    /// Before every step: stall or crash here if the fault plan says so.
+    #[inline]
+    fn step(&mut self) -> Result<(), ConsensusError> {
+        self.clock.before_step(self.me, self.stats.steps())
+    }
 
     /// The acceptor indices in the order this proposer visits them: starting at
     /// its own index, so proposers spread over the acceptors.
-    fn order(&self) -> impl Iterator<Item = usize> + use<A, R> {
-        let (n, me) = (self.paxos.sites.len(), self.me);
+    fn order(&self) -> impl Iterator<Item = usize> + use<A> {
+        let (n, me) = (self.sites.len(), self.me);
         (0..n).map(move |k| (me + k) % n)
     }
 
-    fn no_quorum(&self, silent: usize) -> ConsensusError {
-        ConsensusError::NoQuorum {
-            live: self.paxos.sites.len() - silent,
-            needed: self.paxos.majority(),
-        }
+    /// Too few acceptors answer for a quorum of `needed`.
+    fn no_quorum(&self, silent: usize, needed: usize) -> ConsensusError {
+        ConsensusError::NoQuorum { live: self.sites.len() - silent, needed }
     }
 
-    /// Phase 1 at ballot `b`: the highest accepted (ballot, value) among a
-    /// majority of promises.
-    fn phase1(&mut self, b: u64) -> Result<Phase<Option<(u64, usize)>>, ConsensusError> {
-        let majority = self.paxos.majority();
+    /// Phase 1 at ballot `b` until `quorum` acceptors promised; each promise's
+    /// accepted (ballot, value) goes to `promise`. Fewer than `quorum`
+    /// answering at all: [`ConsensusError::NoQuorum`].
+    pub(super) fn prepare(
+        &mut self,
+        b: u64,
+        quorum: usize,
+        mut promise: impl FnMut(u64, Option<usize>),
+    ) -> Result<Phase<()>, ConsensusError> {
         let (mut promised, mut silent, mut highest_nack) = (0, 0, 0);
-        let mut highest: Option<(u64, usize)> = None;
         for i in self.order() {
-            if promised == majority {
+            if promised == quorum {
                 break;
             }
             self.step()?;
             self.stats.prepares += 1;
             let who = Caller { proposer: self.me, acceptor: i };
-            match self.paxos.sites[i].call(|a| a.prepare(who, b)) {
+            match self.sites[i].call(|a| a.prepare(who, b)) {
                 None => silent += 1,
                 Some(out) => {
                     self.stats.rmws += out.rmws as usize;
                     match out.reply {
                         Reply::Promise { accepted, value } => {
                             promised += 1;
-                            if let Some(v) = value {
-                                if highest.is_none_or(|(hb, _)| accepted > hb) {
-                                    highest = Some((accepted, v));
-                                }
-                            }
+                            promise(accepted, value);
                         }
                         Reply::Nack { promised: p } => {
                             self.stats.nacks += 1;
@@ -161,18 +181,26 @@ impl<'a, A: Acceptor, R: super::Rules> Proposer<'a, A, R> {
                 }
             }
         }
-        if promised >= majority {
-            Ok(Phase::Done(highest))
-        } else if self.paxos.sites.len() - silent < majority {
-            Err(self.no_quorum(silent))
+        if promised >= quorum {
+            Ok(Phase::Done(()))
+        } else if self.sites.len() - silent < quorum {
+            Err(self.no_quorum(silent, quorum))
         } else {
             Ok(Phase::Nacked(highest_nack.max(b)))
         }
     }
 
-    /// Phase 2 at ballot `b` with value `v`.
-    fn phase2(&mut self, b: u64, v: usize) -> Result<Phase<()>, ConsensusError> {
-        let quorum = R::decide_quorum(self.paxos.sites.len());
+    /// Phase 2 at ballot `b` with value `v` until `quorum` acceptors accepted.
+    /// Fewer than `live` answering at all (the smallest quorum some later
+    /// round could still use): [`ConsensusError::NoQuorum`]; fewer accepts
+    /// than `quorum` otherwise: nacked.
+    pub(super) fn accept(
+        &mut self,
+        b: u64,
+        v: usize,
+        quorum: usize,
+        live: usize,
+    ) -> Result<Phase<()>, ConsensusError> {
         let (mut accepted, mut silent, mut highest_nack) = (0, 0, 0);
         for i in self.order() {
             if accepted == quorum {
@@ -181,7 +209,7 @@ impl<'a, A: Acceptor, R: super::Rules> Proposer<'a, A, R> {
             self.step()?;
             self.stats.accepts += 1;
             let who = Caller { proposer: self.me, acceptor: i };
-            match self.paxos.sites[i].call(|a| a.accept(who, b, v)) {
+            match self.sites[i].call(|a| a.accept(who, b, v)) {
                 None => silent += 1,
                 Some(out) => {
                     self.stats.rmws += out.rmws as usize;
@@ -198,29 +226,45 @@ impl<'a, A: Acceptor, R: super::Rules> Proposer<'a, A, R> {
         }
         if accepted >= quorum {
             Ok(Phase::Done(()))
-        } else if self.paxos.sites.len() - silent < self.paxos.majority() {
-            Err(self.no_quorum(silent))
+        } else if self.sites.len() - silent < live {
+            Err(self.no_quorum(silent, live))
         } else {
             Ok(Phase::Nacked(highest_nack.max(b)))
         }
     }
+}
 
-    /// One ballot: `Done(v)` if it decided `v`.
-    fn attempt(&mut self, b: u64, fast: bool) -> Result<Phase<usize>, ConsensusError> {
-        let v = if fast {
-            trace_step!(self.me, Note("fast path: ballot 1 skips phase 1"));
-            self.me
-        } else {
-            match self.phase1(b)? {
-                Phase::Done(highest) => R::choose(self.me, highest),
-                Phase::Nacked(p) => return Ok(Phase::Nacked(p)),
+/// One classic ballot: `Done(v)` if it decided `v`.
+fn attempt<A: Acceptor, R: Rules>(
+    p: &mut Proposer<'_, A>,
+    q: &Quorums,
+    b: u64,
+    fast: bool,
+) -> Result<Phase<usize>, ConsensusError> {
+    let v = if fast {
+        trace_step!(p.me, Note("fast path: ballot 1 skips phase 1"));
+        p.me
+    } else {
+        let mut highest: Option<(u64, usize)> = None;
+        let phase1 = p.prepare(b, q.phase1, |accepted, value| {
+            if let Some(v) = value {
+                if highest.is_none_or(|(hb, _)| accepted > hb) {
+                    highest = Some((accepted, v));
+                }
             }
-        };
-        Ok(match self.phase2(b, v)? {
-            Phase::Done(()) => Phase::Done(v),
-            Phase::Nacked(p) => Phase::Nacked(p),
-        })
-    }
+        })?;
+        match phase1 {
+            Phase::Done(()) => R::choose(p.me, highest),
+            Phase::Nacked(promise) => return Ok(Phase::Nacked(promise)),
+        }
+    };
+    // A ballot that cannot reach a phase-2 quorum is no quorum, whatever
+    // phase 1 could still do.
+    let live = q.phase1.max(q.phase2);
+    Ok(match p.accept(b, v, R::phase2_quorum(q), live)? {
+        Phase::Done(()) => Phase::Done(v),
+        Phase::Nacked(promise) => Phase::Nacked(promise),
+    })
 }
 
 /// Proposer `me` of `paxos` runs until it decides, gives up, crashes, or finds
@@ -233,7 +277,7 @@ pub(super) fn run<A: Acceptor, R: Rules>(
         let threads = paxos.proposers.len();
         return (Err(ConsensusError::IdOutOfRange { id: me, threads }), ProposerStats::default());
     };
-    let mut p = Proposer::new(paxos, me, faults);
+    let mut p = Proposer::new(&paxos.sites, me, faults);
     let result = (|| {
         let ballots = Ballots::new(me, paxos.proposers.len(), acceptor_state::MAX_BALLOT);
         let mut b = ballots.first()?;
@@ -241,7 +285,7 @@ pub(super) fn run<A: Acceptor, R: Rules>(
         let mut fast = paxos.fast_path && b == 1;
         loop {
             p.stats.attempts += 1;
-            match p.attempt(b, fast)? {
+            match attempt::<A, R>(&mut p, &paxos.quorums, b, fast)? {
                 Phase::Done(v) => {
                     p.stats.fast_path = fast;
                     trace_step!(me, Decide { winner: v });

@@ -32,6 +32,7 @@ fn config(p: &Params) -> PaxosConfig {
         faults,
         rounds: p.rounds,
         fast_path: true,
+        quorums: None,
     }
 }
 
@@ -95,7 +96,7 @@ const SHUTTLE: &[ShuttleModel] = &[
 /// words. Proposer 0 on the fast path pauses after its first accept; everyone
 /// else between phases, holding a majority of promises.
 pub fn stall_point(who: usize, cfg: &PaxosConfig) -> (usize, String) {
-    let (majority, n) = (cfg.majority(), cfg.acceptors);
+    let (majority, n) = (cfg.quorums().phase1, cfg.acceptors);
     if who == 0 && cfg.fast_path {
         (1, format!("after 1 of {n} accepts (fast path: no phase 1)"))
     } else {

@@ -6,7 +6,8 @@
 //! runner, the threads meet at a barrier every `batch` instances so they race on
 //! the same instance.
 
-use super::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus, ProposerStats};
+use super::fast::{FastPaxosConfig, FastPaxosConsensus, FastRules};
+use super::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus, ProposerStats, Rules};
 use crate::consensus::ConsensusError;
 use crate::threads::SpinBarrier;
 use crate::threads::{check_size, race};
@@ -82,6 +83,25 @@ impl PaxosRun {
     }
 }
 
+/// A single-decree instance whose proposers report what they did: classic
+/// Paxos and Fast Paxos, run alike.
+pub trait Instance: Sync {
+    /// Proposer `me` runs until it decides, gives up, crashes or finds no quorum.
+    fn propose(&self, me: usize) -> (Result<usize, ConsensusError>, ProposerStats);
+}
+
+impl<A: Acceptor, R: Rules> Instance for PaxosConsensus<A, R> {
+    fn propose(&self, me: usize) -> (Result<usize, ConsensusError>, ProposerStats) {
+        PaxosConsensus::propose(self, me)
+    }
+}
+
+impl<A: Acceptor, R: FastRules> Instance for FastPaxosConsensus<A, R> {
+    fn propose(&self, me: usize) -> (Result<usize, ConsensusError>, ProposerStats) {
+        FastPaxosConsensus::propose(self, me)
+    }
+}
+
 /// Runs `cfg.proposers` threads on `instances` instances, instance `i` built
 /// with the fault plan `plan(i)` (the rest of `cfg` as given).
 ///
@@ -93,14 +113,48 @@ pub fn run<A: Acceptor>(
     batch: usize,
     plan: impl Fn(usize) -> FaultPlan,
 ) -> Result<PaxosRun, ConsensusError> {
-    if instances == 0 || batch == 0 {
-        return Err(ConsensusError::InvalidConfig("instances and batch must be at least 1".into()));
-    }
-    check_size(cfg.proposers, instances)?;
+    check_run(cfg.proposers, instances, batch)?;
     let slots: Vec<PaxosConsensus<A>> = (0..instances)
         .map(|i| PaxosConsensus::new(&PaxosConfig { faults: plan(i), ..cfg.clone() }))
         .collect::<Result<_, _>>()?;
-    let n = cfg.proposers;
+    run_instances(cfg.proposers, &slots, batch)
+}
+
+/// [`run`] for Fast Paxos (rules `R`: who recovers, and how).
+///
+/// # Errors
+/// An invalid configuration or plan.
+pub fn run_fast<A: Acceptor, R: FastRules>(
+    cfg: &FastPaxosConfig,
+    instances: usize,
+    batch: usize,
+    plan: impl Fn(usize) -> FaultPlan,
+) -> Result<PaxosRun, ConsensusError> {
+    check_run(cfg.proposers, instances, batch)?;
+    let slots: Vec<FastPaxosConsensus<A, R>> = (0..instances)
+        .map(|i| FastPaxosConsensus::new(&FastPaxosConfig { faults: plan(i), ..cfg.clone() }))
+        .collect::<Result<_, _>>()?;
+    run_instances(cfg.proposers, &slots, batch)
+}
+
+fn check_run(proposers: usize, instances: usize, batch: usize) -> Result<(), ConsensusError> {
+    if instances == 0 || batch == 0 {
+        return Err(ConsensusError::InvalidConfig("instances and batch must be at least 1".into()));
+    }
+    Ok(check_size(proposers, instances)?)
+}
+
+/// `n` proposer threads race on every instance of `slots`, meeting at a
+/// barrier every `batch` instances; every instance is checked for agreement.
+///
+/// # Errors
+/// A thread that cannot be started.
+pub fn run_instances<I: Instance>(
+    n: usize,
+    slots: &[I],
+    batch: usize,
+) -> Result<PaxosRun, ConsensusError> {
+    let instances = slots.len();
     let barrier = SpinBarrier::new(n);
     let start = Instant::now();
     let per_thread: Vec<Vec<(Result<usize, ConsensusError>, ProposerStats)>> = race(n, |me| {
@@ -199,6 +253,36 @@ mod tests {
     fn random_crashes_never_break_agreement_packed() {
         random_crashes_never_break_agreement::<PackedAcceptor>(5, 3);
         random_crashes_never_break_agreement::<PackedAcceptor>(3, 2);
+    }
+
+    #[test]
+    fn random_crashes_never_break_fast_paxos() {
+        use crate::paxos::fast::{Lamport, LamportCoordinated};
+        for (acceptors, proposers) in [(4, 3), (5, 4), (3, 2)] {
+            let cfg = FastPaxosConfig::new(proposers, acceptors).unwrap();
+            let q = cfg.quorums;
+            let f = acceptors - q.phase1.max(q.phase2);
+            let r = run_fast::<PackedAcceptor, Lamport>(&cfg, 2_000, 16, |i| {
+                random_plan(i, acceptors, proposers, f)
+            })
+            .unwrap();
+            assert_eq!(r.disagreements, 0, "{r:?}");
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            assert_eq!(r.no_quorum(), 0, "{r:?}");
+            let crashed: usize = r.proposers.iter().map(|p| p.crashed).sum();
+            assert_eq!(r.decided() + crashed, 2_000 * proposers, "every live proposer decides");
+            // Coordinated: the coordinator (proposer 0) must not crash.
+            let r = run_fast::<PackedAcceptor, LamportCoordinated>(&cfg, 2_000, 16, |i| {
+                let mut plan = random_plan(i, acceptors, proposers, f);
+                plan.proposers.retain(|c| c.who != 0);
+                plan
+            })
+            .unwrap();
+            assert_eq!(r.disagreements, 0, "{r:?}");
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            let crashed: usize = r.proposers.iter().map(|p| p.crashed).sum();
+            assert_eq!(r.decided() + crashed, 2_000 * proposers, "every live proposer decides");
+        }
     }
 
     #[test]

@@ -17,7 +17,10 @@ use crate::consensus::protocol::Protocol;
 use crate::consensus::registers::RegistersConsensus;
 use crate::consensus::versioned::VersionedConsensus;
 use crate::paxos::broken::{MinorityPaxos, OwnValuePaxos, SplitAcceptorPaxos};
-use crate::paxos::{MutexPaxos, Paxos};
+use crate::paxos::fast::broken::{
+    HighestBallotFastPaxos, MajorityFastPaxos, SmallQuorumsFastPaxos,
+};
+use crate::paxos::{CoordinatedFastPaxos, FastPaxos, MutexPaxos, Paxos};
 
 /// Generates the list, a private id per entry, and the visit that maps an id
 /// back to its type (a `match`: total, no lookup).
@@ -51,6 +54,8 @@ protocols! {
     Registers: RegistersConsensus,
     Paxos: Paxos,
     PaxosMutex: MutexPaxos,
+    FastPaxos: FastPaxos,
+    FastPaxosCoordinated: CoordinatedFastPaxos,
     ReadWrite: ReadWriteConsensus,
     NaiveVersioned: NaiveVersionedConsensus,
     RelaxedCas: RelaxedCasConsensus,
@@ -59,4 +64,7 @@ protocols! {
     PaxosSplitAcceptor: SplitAcceptorPaxos,
     PaxosOwnValue: OwnValuePaxos,
     PaxosMinority: MinorityPaxos,
+    FastPaxosMajorityFast: MajorityFastPaxos,
+    FastPaxosHighestBallot: HighestBallotFastPaxos,
+    FastPaxosSmallQuorums: SmallQuorumsFastPaxos,
 }
