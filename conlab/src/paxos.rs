@@ -402,6 +402,15 @@ fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Resul
     } else {
         writeln!(out, "per decision: nothing was decided")?;
     }
+    if o.variant != Variant::Classic {
+        writeln!(
+            out,
+            "fast round: {} of {} instances decided there; collisions (recovered): {:.1}%",
+            super::thousands(r.fast_instances as f64, 0),
+            super::thousands(r.instances as f64, 0),
+            100.0 * (1.0 - r.fast_instances as f64 / r.instances as f64)
+        )?;
+    }
     writeln!(
         out,
         "time: {} ms for the racing phase ({} ns per instance)",

@@ -10,3 +10,4 @@ pub mod ex06_test_and_set_3;
 pub mod ex07_acceptor;
 pub mod ex08_add_or_set;
 pub mod ex09_helping;
+pub mod ex10_fast_quorum;

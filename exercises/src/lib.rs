@@ -29,7 +29,11 @@ use consensus_lab::check::verify::{
     verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
 };
 use consensus_lab::consensus::rounds::RoundLimit;
-use consensus_lab::paxos::{Acceptor, FaultPlan, PaxosConfig, PaxosConsensus};
+use consensus_lab::paxos::fast::FastRules;
+use consensus_lab::paxos::{
+    Acceptor, FastPaxosConfig, FastPaxosConsensus, FaultPlan, PackedAcceptor, PaxosConfig,
+    PaxosConsensus, Quorums,
+};
 use std::fmt;
 
 pub mod add_or_set;
@@ -56,6 +60,8 @@ pub mod ex07_acceptor;
 pub mod ex08_add_or_set;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex09_helping;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex10_fast_quorum;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -314,7 +320,83 @@ pub static EXERCISES: &[Exercise] = &[
             })
         },
     },
+    Exercise {
+        info: &catalog::FAST_QUORUM,
+        check: |t| {
+            target!(t, ex10_fast_quorum, {
+                if Stage::current() == Stage::Stress {
+                    if let Err(why) = fast_quorum_formula(ex::fast_quorum) {
+                        return Checked { precheck: Some(why), ..Checked::default() };
+                    }
+                }
+                let acceptors: &[usize] =
+                    if Stage::current() == Stage::Loom { &[3, 4] } else { &[3, 4, 5] };
+                Checked::verdicts(
+                    acceptors
+                        .iter()
+                        .map(|&a| {
+                            verify_ids(
+                                &format!("fast-quorum, {a} acceptors"),
+                                move |n| fast_paxos::<ex::MyRules>(n, a),
+                                &fast_plan(),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+        },
+    },
 ];
+
+/// Fast Paxos over `acceptors` lock-free acceptors with the default phase
+/// quorums and the fast quorum of rules `R`; at most 2 attempts per
+/// proposer under loom.
+fn fast_paxos<R: FastRules>(
+    n: usize,
+    acceptors: usize,
+) -> Result<FastPaxosConsensus<PackedAcceptor, R>, consensus_lab::ConsensusError> {
+    let mut cfg = FastPaxosConfig::new(n, acceptors)?;
+    cfg.rounds = if Stage::current() == Stage::Loom { Some(2) } else { None };
+    FastPaxosConsensus::new(&cfg)
+}
+
+/// 2 proposers under loom, exhaustive; 2 and 4 on real cores.
+fn fast_plan() -> Plan {
+    if Stage::current() == Stage::Loom {
+        plan(&[2]).rounds_bounded()
+    } else {
+        plan(&[2, 4])
+    }
+}
+
+/// Checks a fast-quorum formula for every `n` up to 63 and every phase-1
+/// quorum from a majority to `n`: safe (both intersection conditions) and
+/// the smallest safe size.
+///
+/// # Errors
+/// The first `(n, phase1)` where it is unsafe or not the smallest, in words.
+pub fn fast_quorum_formula(fast_quorum: fn(usize, usize) -> usize) -> Result<(), String> {
+    for n in 1..=consensus_lab::paxos::MAX_ACCEPTORS {
+        let phase2 = n / 2 + 1;
+        for phase1 in phase2..=n {
+            let f = fast_quorum(n, phase1);
+            if let Err(why) = Quorums::new(n, phase1, phase2, f) {
+                return Err(format!(
+                    "fast_quorum({n}, {phase1}) = {f}: a quorum condition is violated with {n} \
+                     acceptors and phase-1 quorums of {phase1}: {why}"
+                ));
+            }
+            if f > phase2 && Quorums::new(n, phase1, phase2, f - 1).is_ok() {
+                return Err(format!(
+                    "fast_quorum({n}, {phase1}) = {f} is safe but not the smallest: {} would \
+                     do (and survive one more crashed acceptor on the fast path)",
+                    f - 1
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Installs a panic hook that stays silent for the `todo!()` and
 /// `unimplemented!()` of untouched stubs and for the harness's own signal of

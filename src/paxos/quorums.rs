@@ -92,9 +92,12 @@ impl Quorums {
         Ok(q)
     }
 
-    /// The same sizes without the checks: for the broken variants, which exist
-    /// to show what the checks prevent.
-    pub(crate) const fn unchecked(n: usize, phase1: usize, phase2: usize, fast: usize) -> Self {
+    /// The same sizes without the checks: for the broken variants and the
+    /// exercises, which exist to show what the checks prevent. Configurations
+    /// ([`PaxosConfig`](super::PaxosConfig), [`FastPaxosConfig`](super::FastPaxosConfig))
+    /// refuse such sizes; only a [`FastRules`](super::fast::FastRules) can hand
+    /// them to the proposers.
+    pub const fn unchecked(n: usize, phase1: usize, phase2: usize, fast: usize) -> Self {
         Quorums { n, phase1, phase2, fast }
     }
 
@@ -120,7 +123,7 @@ impl Quorums {
     }
 
     /// Whether the sizes meet every condition (false only for
-    /// unchecked ones, which only the broken variants build).
+    /// [`unchecked`](Self::unchecked) ones).
     pub fn is_valid(&self) -> bool {
         self.check().is_ok()
     }

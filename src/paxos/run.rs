@@ -34,6 +34,8 @@ pub struct ProposerSummary {
     pub accepts: usize,
     /// Acceptor read-modify-writes it caused.
     pub rmws: usize,
+    /// Of those, the ones of instances it decided on the fast path.
+    pub fast_path_rmws: usize,
 }
 
 impl ProposerSummary {
@@ -45,6 +47,9 @@ impl ProposerSummary {
             Err(_) => {}
         }
         self.fast_path += usize::from(s.fast_path && result.is_ok());
+        if s.fast_path && result.is_ok() {
+            self.fast_path_rmws += s.rmws;
+        }
         self.attempts += s.attempts;
         self.nacks += s.nacks;
         self.prepares += s.prepares;
@@ -64,6 +69,9 @@ pub struct PaxosRun {
     pub decisions: Vec<usize>,
     /// Instances where two proposers decided differently (must be 0).
     pub disagreements: usize,
+    /// Instances some proposer decided on the fast path (Fast Paxos: no
+    /// collision; classic Paxos: proposer 0's ballot 1 went through).
+    pub fast_instances: usize,
     /// The first errors other than crash / no quorum / give-up, if any.
     pub errors: Vec<String>,
     /// Wall time of the racing phase.
@@ -169,13 +177,14 @@ pub fn run_instances<I: Instance>(
 
     let mut proposers = vec![ProposerSummary::default(); n];
     let mut decisions = vec![0; n];
-    let (mut disagreements, mut errors) = (0, Vec::new());
+    let (mut disagreements, mut fast_instances, mut errors) = (0, 0, Vec::new());
     for i in 0..instances {
         let mut decided: Option<usize> = None;
-        let mut agree = true;
+        let (mut agree, mut fast) = (true, false);
         for (me, results) in per_thread.iter().enumerate() {
             let (result, stats) = &results[i];
             proposers[me].add(result, stats);
+            fast |= stats.fast_path && result.is_ok();
             match result {
                 Ok(v) => match decided {
                     None => decided = Some(*v),
@@ -191,13 +200,14 @@ pub fn run_instances<I: Instance>(
                 Err(_) => {}
             }
         }
+        fast_instances += usize::from(fast);
         if !agree {
             disagreements += 1;
         } else if let Some(v) = decided {
             decisions[v] += 1;
         }
     }
-    Ok(PaxosRun { instances, proposers, decisions, disagreements, errors, elapsed })
+    Ok(PaxosRun { instances, proposers, decisions, disagreements, fast_instances, errors, elapsed })
 }
 
 #[cfg(test)]

@@ -179,7 +179,9 @@ pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
     }
 }
 
-/// Paxos's atomic operations per decision at each thread count (3 acceptors).
+/// Atomic operations per decision at each thread count: Paxos (3
+/// acceptors), Fast Paxos (3 and 4 acceptors) and coordinated Fast Paxos (4),
+/// counted in one run.
 ///
 /// # Errors
 /// A failure of the run.
@@ -190,7 +192,11 @@ pub(crate) fn paxos_ops(args: &BenchArgs) -> Result<Vec<PaxosOps>, Box<dyn std::
     let k = usize::try_from(args.instances)?.min(10_000);
     let mut out = Vec::new();
     for &t in &args.threads {
-        out.push(ops::paxos(t as usize, k, args.batch as usize)?);
+        let (t, b) = (t as usize, args.batch as usize);
+        out.push(ops::paxos(t, k, b)?);
+        out.push(ops::fast_paxos(false, t, 3, k, b)?);
+        out.push(ops::fast_paxos(false, t, 4, k, b)?);
+        out.push(ops::fast_paxos(true, t, 4, k, b)?);
     }
     Ok(out)
 }

@@ -265,12 +265,19 @@ fn write_universal(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::
 }
 
 pub(super) fn describe_paxos(p: &PaxosOps) -> String {
+    let split = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}"));
     format!(
-        "paxos, {} acceptors, {} thread(s), per decision: {:.0}% fast path; acceptors {:.2} RMW + {:.2} loads; \
-         announce {} RMW + {} load/store (decide) or {} RMW + {} (handles); RMW in all {:.2} (decide) / {:.2} (handles)",
+        "{}, {} acceptors, {} thread(s): {:.1}% of instances without a fast decision; per decision: \
+         {:.1}% fast path (RMW {} fast, {} otherwise); \
+         acceptors {:.2} RMW + {:.2} loads; announce {} RMW + {} load/store (decide) or {} RMW + {} (handles); \
+         RMW in all {:.2} (decide) / {:.2} (handles); {:.0} ns per instance (this count's run, barriers included)",
+        p.protocol,
         p.acceptors,
         p.threads,
+        p.collision_rate * 100.0,
         p.fast_path_share * 100.0,
+        split(p.rmws_fast),
+        split(p.rmws_slow),
         p.acceptor_rmws,
         p.acceptor_loads,
         ops::ANNOUNCE_DECIDE.0,
@@ -278,6 +285,7 @@ pub(super) fn describe_paxos(p: &PaxosOps) -> String {
         ops::ANNOUNCE_HANDLES.0,
         ops::ANNOUNCE_HANDLES.1,
         p.total_rmws_decide,
-        p.total_rmws_handles
+        p.total_rmws_handles,
+        p.ns_per_instance
     )
 }

@@ -88,9 +88,14 @@ fn every_export_in_one_run_parses_and_covers_every_protocol() {
         assert_eq!(r["unreliable"], !reliable && contended, "{r}");
     }
     let paxos = v["paxos_ops"].as_array().unwrap();
-    assert_eq!(paxos.len(), 2);
+    // Paxos, Fast Paxos with 3 and 4 acceptors, coordinated: per thread count.
+    assert_eq!(paxos.len(), 8);
     assert_eq!(paxos[0]["threads"], 1);
+    assert_eq!(paxos[0]["protocol"], "paxos");
     assert_eq!(paxos[0]["acceptor_rmws"], 2.0);
+    assert_eq!((&paxos[1]["protocol"], &paxos[1]["acceptors"]), (&"fast-paxos".into(), &3.into()));
+    assert_eq!(paxos[1]["acceptor_rmws"], 3.0, "one fast quorum of 3, no phase 1");
+    assert_eq!(paxos[3]["protocol"], "fast-paxos-coordinated");
 
     // CSV: a standard reader, the header row first, no comment lines.
     let mut reader = csv::Reader::from_path(&csv).unwrap();

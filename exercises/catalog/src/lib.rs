@@ -139,6 +139,22 @@ pub const UNIVERSAL_HELPING: Info = Info {
     ],
 };
 
+/// Exercise "fast-quorum".
+pub const FAST_QUORUM: Info = Info {
+    name: "fast-quorum",
+    file: "src/ex10_fast_quorum.rs",
+    title: "fix Fast Paxos's too-small fast quorum",
+    hints: &[
+        "In loom's trace, find the two sets of acceptors that accepted a value at ballot 1, \
+             and the promises the recovering proposer read.",
+        "Recovery sees at least phase1 + fast − n acceptors of any fast quorum. Two values \
+             must not both reach that many among phase1 promises.",
+        "2·(phase1 + fast − n) > phase1, i.e. phase1 + 2·fast > 2·n: the smallest fast is \
+             (2n − phase1) / 2 + 1 (integer division).",
+        "docs/src/fast-paxos.md derives both quorum conditions.",
+    ],
+};
+
 /// Every exercise, in the order a course takes them.
 pub static CATALOG: &[Info] = &[
     TEST_AND_SET_2,
@@ -150,6 +166,7 @@ pub static CATALOG: &[Info] = &[
     PAXOS_ACCEPTOR,
     FETCH_AND_ADD_TEST_AND_SET,
     UNIVERSAL_HELPING,
+    FAST_QUORUM,
 ];
 
 /// The catalog entry named `name`.

@@ -79,7 +79,7 @@ const COORDINATED_MODELS: &[LoomModel] = &[
 const SHUTTLE: &[ShuttleModel] = &[
     ShuttleModel::pct(8, 3, 2_000).acceptors(4, 0).rounds(3),
     ShuttleModel::pct(8, 3, 2_000).acceptors(5, 1).rounds(3),
-    ShuttleModel::random(8, 2_000).acceptors(4, 0).rounds(3),
+    ShuttleModel::random(8, 2_000).acceptors(4, 0).rounds(6),
 ];
 
 /// The correct Fast Paxos protocols differ in who recovers.
