@@ -34,6 +34,9 @@ use crate::objects::register::{RegisterOp, RegisterSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
 use crate::objects::Spec;
+use crate::rsm::multi_paxos::{
+    Config as MultiPaxosConfig, MultiAcceptor, MultiPaxos, MultiPaxosTotals,
+};
 use crate::rsm::universal::{Rules, Universal};
 use crate::rsm::RsmError;
 use std::fmt;
@@ -319,6 +322,52 @@ where
     let mix = operations::<S>(clients, per, seed);
     let mut object = Universal::<S, C, R>::new(S::fresh(), clients, ops, slot)?;
     Ok(replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?)
+}
+
+/// A judged Multi-Paxos run and what the protocol did.
+#[derive(Debug)]
+pub struct MultiPaxosRun {
+    /// The judged run (a no-quorum error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
+    pub outcome: Result<StressReport, StressFailure>,
+    /// Takeovers, accepts, prepares, commands.
+    pub totals: MultiPaxosTotals,
+    /// Published no-ops (gaps a new leader filled).
+    pub noops: usize,
+    /// Leader crash → next command committed, per crash that was followed
+    /// by a command.
+    pub failovers: Vec<std::time::Duration>,
+}
+
+/// A judged stress run of object `S` over Multi-Paxos with acceptors `A`:
+/// `config.clients` clients, `ops` operations in all (the log's capacity is
+/// `ops` plus one slot per leader fault and client, room for no-ops and
+/// duplicates), drawn from `seed`.
+///
+/// # Errors
+/// [`WorkloadError`] if the run could not be made.
+pub fn stress_multi_paxos<S, A>(
+    mut config: MultiPaxosConfig,
+    ops: usize,
+    seed: u64,
+) -> Result<MultiPaxosRun, WorkloadError>
+where
+    S: ObjectWorkload,
+    S::Op: Sync,
+    A: MultiAcceptor,
+{
+    let clients = config.clients;
+    check_size(clients, ops)?;
+    let per = ops / clients;
+    let mix = operations::<S>(clients, per, seed);
+    config.capacity = ops + clients + 2 * config.faults.leader.len();
+    let mut object = MultiPaxos::<S, A>::new(S::fresh(), config)?;
+    let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
+    Ok(MultiPaxosRun {
+        outcome,
+        totals: object.totals(),
+        noops: object.noops(),
+        failovers: object.failover_times(),
+    })
 }
 
 #[cfg(test)]
