@@ -152,7 +152,11 @@ struct Output {
     machine: Machine,
     #[serde(rename = "impl")]
     implementation: &'static str,
-    slots: String,
+    /// The slot protocol (the universal construction; none for multi-paxos).
+    slots: Option<&'static str>,
+    /// What the log runs over, for the text report.
+    #[serde(skip)]
+    over: String,
     object: RsmObject,
     threads: usize,
     oversubscribed: bool,
@@ -305,13 +309,11 @@ pub(super) fn rsm(
     let ops = usize::try_from(args.ops)?;
     let seed = super::seed_or_random(args.seed);
     let machine = Machine::here();
-    let slots = match entry {
-        Some(e) => format!("{} slots", e.info().name),
-        None => args.multi_paxos.describe(),
-    };
+    let slots = entry.map(|e| e.info().name);
+    let over = slots.map_or_else(|| args.multi_paxos.describe(), |s| format!("{s} slots"));
     let bar = super::progress::bar(1);
     bar.set_message(format!(
-        "{} {} over {slots}: {} operations by {threads} threads, then the checks",
+        "{} {} over {over}: {} operations by {threads} threads, then the checks",
         args.implementation.name(),
         object,
         super::thousands(ops as f64, 0)
@@ -329,7 +331,7 @@ pub(super) fn rsm(
     let no_quorum = outcome.as_ref().is_err_and(|f| {
         matches!(&f.violation, RsmViolation::Error { error: RsmError::NoQuorum { .. }, .. })
     });
-    let mut o = output(args, slots, object, machine, seed, outcome);
+    let mut o = output(args, (slots, over), object, machine, seed, outcome);
     o.multi_paxos = figures;
     if no_quorum {
         o.verdict = Verdict::NoQuorum;
@@ -371,7 +373,7 @@ fn excerpt(s: &str) -> String {
 
 fn output(
     args: &RsmArgs,
-    slots: String,
+    (slots, over): (Option<&'static str>, String),
     object: RsmObject,
     machine: Machine,
     seed: u64,
@@ -384,6 +386,7 @@ fn output(
         machine,
         implementation: args.implementation.name(),
         slots,
+        over,
         object,
         threads,
         oversubscribed,
@@ -490,7 +493,7 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         "{} {} over {}: {} operations, {} per client{}; log capacity {} cells",
         o.implementation,
         o.object,
-        o.slots,
+        o.over,
         n((o.ops_per_client * o.threads) as f64),
         n(o.ops_per_client as f64),
         if dropped > 0 { format!(" ({dropped} dropped to split evenly)") } else { String::new() },
@@ -579,7 +582,14 @@ mod tests {
         let a = args(&["--threads", "2", "--ops", "10"]);
         let failure = |violation| StressFailure { violation, ops: 10, log_len: 10 };
         let o = |v| {
-            output(&a, "cas slots".into(), RsmObject::Queue, Machine::here(), 1, Err(failure(v)))
+            output(
+                &a,
+                (Some("cas"), "cas slots".into()),
+                RsmObject::Queue,
+                Machine::here(),
+                1,
+                Err(failure(v)),
+            )
         };
         let lin = o(RsmViolation::NotLinearizable("t0#1 Deq returned Some(7) ...".into()));
         assert_eq!((lin.verdict, lin.linearizable), (Verdict::Violation, Found::No));

@@ -376,6 +376,7 @@ mod tests {
     use crate::consensus::cas::CasConsensus;
     use crate::rsm::universal::{Helping, NoHelping};
     use std::collections::HashSet;
+    use std::time::Duration;
 
     #[test]
     fn names_parse_and_unknown_ones_are_refused_with_the_list() {
@@ -491,5 +492,49 @@ mod tests {
         assert_eq!(r.ops, 600);
         let e = stress::<QueueSpec, _, Helping>(4, 40, 2, cas).unwrap_err().to_string();
         assert!(e.contains("serves 3 threads"), "{e}");
+    }
+    #[test]
+    fn every_object_runs_judged_over_multi_paxos_with_crashes_and_a_stall() {
+        use crate::paxos::faults::{LeaderFault, LeaderStep};
+        use crate::paxos::Crash;
+        use crate::rsm::multi_paxos::{MutexMulti, PackedMulti, Timeout};
+        struct Run(usize);
+        impl VisitObject for Run {
+            type Output = (MultiPaxosRun, MultiPaxosRun);
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let fault = |slot, step, stall| LeaderFault { slot, step, stall };
+                let config = MultiPaxosConfig {
+                    acceptors: 5,
+                    clients: 3,
+                    capacity: 0,
+                    timeout: Timeout::After(std::time::Duration::from_micros(300)),
+                    faults: crate::paxos::FaultPlan {
+                        acceptors: vec![Crash { who: 1, after: 40 }, Crash { who: 4, after: 0 }],
+                        leader: vec![
+                            fault(self.0, LeaderStep::AfterMinority, None),
+                            fault(300, LeaderStep::BeforePublish, Some(Duration::from_millis(2))),
+                        ],
+                        ..crate::paxos::FaultPlan::default()
+                    },
+                };
+                let packed = stress_multi_paxos::<S, PackedMulti>(config.clone(), 600, 1).unwrap();
+                let mutex = stress_multi_paxos::<S, MutexMulti>(config, 600, 2).unwrap();
+                (packed, mutex)
+            }
+        }
+        for (i, o) in RsmObject::ALL.into_iter().enumerate() {
+            let (packed, mutex) = o.visit(Run(50 + 37 * i));
+            for run in [packed, mutex] {
+                let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+                // The crashed client stops: 200 operations each for the others,
+                // fewer for it.
+                assert!((400..600).contains(&r.ops), "{o}: {r:?}");
+                assert!(run.totals.takeovers >= 2, "{o}: {:?}", run.totals);
+                assert_eq!(run.failovers.len(), 1, "{o}");
+            }
+        }
     }
 }
