@@ -520,6 +520,16 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
             super::thousands(r.elapsed.as_secs_f64() * 1e3, 1),
             o.clock_fetch_adds_per_op
         )?;
+        let l = &r.latency;
+        writeln!(
+            out,
+            "latency per submit: p50 {} ns, p99 {} ns, max {} ns ({} submits, each timed \
+             call to return, its clock stamps included)",
+            n(l.p50_ns as f64),
+            n(l.p99_ns as f64),
+            n(l.max_ns as f64),
+            n(l.samples as f64)
+        )?;
         writeln!(
             out,
             "helped: {} operations put in the log by another client's proposal",

@@ -233,7 +233,8 @@ const CASES: &[(&[&str], i32, &str)] = &[
     (&["rsm", "--impl", "multi-paxos", "--crash-acceptor", "3"], USAGE, "no acceptor 3"),
     (&["rsm", "--impl", "multi-paxos", "--slots", "cas"], USAGE, "multi-paxos has no slot"),
     (&["rsm", "--acceptors", "5"], USAGE, "are for --impl multi-paxos, not universal"),
-    (&["rsm", "--impl", "multi-paxos", "--detect-timeout-ms", "99999"], USAGE, "at most 10000"),
+    (&["rsm", "--impl", "multi-paxos", "--detect-timeout-ms", "99999"], USAGE, "from 1 to 10000"),
+    (&["rsm", "--impl", "multi-paxos", "--detect-timeout-ms", "0"], USAGE, "from 1 to 10000"),
     (
         &["rsm", "--impl", "multi-paxos", "--leader-step", "after-minority"],
         USAGE,

@@ -167,8 +167,11 @@ impl MultiPaxosArgs {
             }
         }
         if let Some(t) = self.detect_timeout_ms {
-            if t > MAX_TIMEOUT_MS {
-                return Err(format!("--detect-timeout-ms is at most {MAX_TIMEOUT_MS} ({t} given)"));
+            if !(1..=MAX_TIMEOUT_MS).contains(&t) {
+                return Err(format!(
+                    "--detect-timeout-ms is from 1 to {MAX_TIMEOUT_MS} ({t} given; 0 would suspect \
+                     every leader at once)"
+                ));
             }
         }
         Ok(())

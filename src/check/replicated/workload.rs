@@ -340,8 +340,8 @@ pub struct MultiPaxosRun {
 
 /// A judged stress run of object `S` over Multi-Paxos with acceptors `A`:
 /// `config.clients` clients, `ops` operations in all (the log's capacity is
-/// `ops` plus one slot per leader fault and client, room for no-ops and
-/// duplicates), drawn from `seed`.
+/// `ops` plus a sixteenth, at least 64 slots, plus one per client and two
+/// per leader fault: room for no-ops and duplicates), drawn from `seed`.
 ///
 /// # Errors
 /// [`WorkloadError`] if the run could not be made.
@@ -359,7 +359,8 @@ where
     check_size(clients, ops)?;
     let per = ops / clients;
     let mix = operations::<S>(clients, per, seed);
-    config.capacity = ops + clients + 2 * config.faults.leader.len();
+    // Room for no-ops and duplicates (each takeover may add a few).
+    config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
     let mut object = MultiPaxos::<S, A>::new(S::fresh(), config)?;
     let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
     Ok(MultiPaxosRun {
