@@ -137,7 +137,6 @@ pub(super) fn paxos(
     super::check_wide(args.wide, args.format == Format::Text)?;
     let quorums = quorums(args)?;
     // The rest of the plan (faults of other protocols) stays empty here.
-    #[allow(clippy::needless_update)]
     let mut faults = FaultPlan {
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),

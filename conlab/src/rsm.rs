@@ -9,6 +9,12 @@
 //! [`RsmObject::visit`]: the measured loop is monomorphized code over the
 //! spec, the slot protocol and the rule, no call through a vtable.
 //!
+//! `--impl multi-paxos` replicates the object over Multi-Paxos instead
+//! (`consensus_lab::rsm::multi_paxos`, its flags and figures in
+//! [`multi_paxos`]): no slot protocol, `--acceptors` acceptor registers,
+//! leader and acceptor crashes; with more than f acceptors crashed the run
+//! ends with [`EXIT_NO_QUORUM`](super::EXIT_NO_QUORUM).
+//!
 //! Exit codes: [`EXIT_VIOLATION`] if the run violated a property, else
 //! [`EXIT_INCONCLUSIVE`] if it tested nothing concurrent (no two operations
 //! overlapped: 1 thread, or threads that took turns) or the checker could not
@@ -16,7 +22,9 @@
 //! counts, sizes, a slot protocol that serves fewer threads, a broken one) is
 //! one line before any work.
 
-use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATION};
+mod multi_paxos;
+
+use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_OK, EXIT_VIOLATION};
 use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
 use consensus_lab::check::replicated::workload::{
     self, ObjectWorkload, RsmObject, VisitObject, WorkloadError, MAX_OPS,
@@ -38,6 +46,8 @@ pub enum Impl {
     Universal,
     /// No helping, every client proposes its own operation: lock-free.
     UniversalLockFree,
+    /// Multi-Paxos: a leader, acceptor registers, recovery (blocking).
+    MultiPaxos,
 }
 
 impl Impl {
@@ -45,6 +55,7 @@ impl Impl {
         match self {
             Impl::Universal => Helping::NAME,
             Impl::UniversalLockFree => NoHelping::NAME,
+            Impl::MultiPaxos => "multi-paxos",
         }
     }
 }
@@ -52,20 +63,22 @@ impl Impl {
 /// Arguments of `conlab rsm`.
 #[derive(Debug, clap::Args)]
 pub struct RsmArgs {
-    /// The construction: `universal` (helping: wait-free) or
-    /// `universal-lock-free` (no helping).
+    /// The construction: `universal` (helping: wait-free),
+    /// `universal-lock-free` (no helping) or `multi-paxos` (a leader over
+    /// acceptor registers: blocking).
     #[arg(long = "impl", value_name = "IMPL", value_enum, default_value_t = Impl::Universal)]
     pub implementation: Impl,
     /// The consensus protocol of every log cell: any correct protocol of
     /// `conlab list` that serves --threads threads (cas: any number;
     /// assignment-3: 3; test-and-set, swap, fetch-and-add, queue: 2).
-    #[arg(long, default_value = "cas")]
-    pub slots: String,
+    /// Default cas; not for multi-paxos.
+    #[arg(long)]
+    pub slots: Option<String>,
     /// The replicated object: counter, register, queue, stack, kv.
     #[arg(long, default_value = "queue")]
     pub object: String,
-    /// Clients, one thread each.
-    #[arg(long, short, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    /// Clients, one thread each (`--clients` is the same).
+    #[arg(long, short, visible_alias = "clients", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
     /// Operations in all, split evenly over the threads (a remainder is
     /// dropped); the log's capacity. At most 10,000,000. Up to 20,000 the
@@ -79,6 +92,8 @@ pub struct RsmArgs {
     /// is the real cores'.
     #[arg(long)]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub multi_paxos: multi_paxos::MultiPaxosArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -127,6 +142,8 @@ enum Verdict {
     Ok,
     Violation,
     Inconclusive,
+    /// More than f acceptors crashed: nothing could be chosen.
+    NoQuorum,
 }
 
 /// The JSON report (units in the field names).
@@ -135,7 +152,11 @@ struct Output {
     machine: Machine,
     #[serde(rename = "impl")]
     implementation: &'static str,
-    slots: &'static str,
+    /// The slot protocol (the universal construction; none for multi-paxos).
+    slots: Option<&'static str>,
+    /// What the log runs over, for the text report.
+    #[serde(skip)]
+    over: String,
     object: RsmObject,
     threads: usize,
     oversubscribed: bool,
@@ -162,20 +183,43 @@ struct Output {
     /// SeqCst fetch&adds on the one shared clock word in every operation's
     /// time (its call and return stamps).
     clock_fetch_adds_per_op: u32,
+    /// Multi-Paxos's figures (`--impl multi-paxos`).
+    multi_paxos: Option<multi_paxos::Figures>,
 }
 
 /// Refuses what the run cannot do, before any work; returns the slots' entry
 /// and the object.
-fn check(args: &RsmArgs) -> Result<(Entry, RsmObject), String> {
+fn check(args: &RsmArgs) -> Result<(Option<Entry>, RsmObject), String> {
     let object: RsmObject =
         args.object.parse().map_err(|e: workload::UnknownObject| e.to_string())?;
+    let threads = args.threads as usize;
+    let ops = usize::try_from(args.ops).map_err(|e| e.to_string())?;
+    let size = |e: RsmError| match e {
+        RsmError::InvalidConfig(why) => format!("--ops {ops} with --threads {threads}: {why}"),
+        other => other.to_string(),
+    };
+    if let Some(path) = &args.out {
+        super::check_writable("--out", path)?;
+    }
+    if args.implementation == Impl::MultiPaxos {
+        if args.slots.is_some() {
+            return Err("--slots is for the universal construction: multi-paxos has no slot \
+                        protocol (its log is Paxos over --acceptors acceptor registers)"
+                .into());
+        }
+        args.multi_paxos.check(ops)?;
+        workload::check_size(threads, ops).map_err(size)?;
+        return Ok((None, object));
+    }
+    args.multi_paxos.refuse_for(args.implementation.name())?;
+    let slots = args.slots.as_deref().unwrap_or("cas");
     let correct: Vec<&str> = registry::PROTOCOLS
         .iter()
         .filter(|e| e.info().broken.is_none())
         .map(|e| e.info().name)
         .collect();
-    let entry = registry::find(&args.slots).ok_or_else(|| {
-        format!("unknown slot protocol '{}' (correct ones: {})", args.slots, correct.join(", "))
+    let entry = registry::find(slots).ok_or_else(|| {
+        format!("unknown slot protocol '{slots}' (correct ones: {})", correct.join(", "))
     })?;
     let info = entry.info();
     if let Some(b) = info.broken {
@@ -187,7 +231,6 @@ fn check(args: &RsmArgs) -> Result<(Entry, RsmObject), String> {
             correct.join(", ")
         ));
     }
-    let threads = args.threads as usize;
     if !info.threads.allows(threads) {
         return Err(format!(
             "--slots {} serves {}, not {threads} (its object has consensus number {}): other \
@@ -196,15 +239,8 @@ fn check(args: &RsmArgs) -> Result<(Entry, RsmObject), String> {
         ));
     }
     entry.check(&Params::threads(threads)).map_err(|e| format!("--slots {}: {e}", info.name))?;
-    let ops = usize::try_from(args.ops).map_err(|e| e.to_string())?;
-    workload::check_size(threads, ops).map_err(|e| match e {
-        RsmError::InvalidConfig(why) => format!("--ops {ops} with --threads {threads}: {why}"),
-        other => other.to_string(),
-    })?;
-    if let Some(path) = &args.out {
-        super::check_writable("--out", path)?;
-    }
-    Ok((entry, object))
+    workload::check_size(threads, ops).map_err(size)?;
+    Ok((Some(entry), object))
 }
 
 type Outcome = Result<Result<StressReport, StressFailure>, WorkloadError>;
@@ -224,6 +260,9 @@ impl Visit for WithSlots {
         match self.implementation {
             Impl::Universal => self.object.visit(WithObject::<P, Helping>::new(&self)),
             Impl::UniversalLockFree => self.object.visit(WithObject::<P, NoHelping>::new(&self)),
+            Impl::MultiPaxos => {
+                unreachable!("multi-paxos has no slot protocol (dispatched in rsm)")
+            }
         }
     }
 }
@@ -270,20 +309,33 @@ pub(super) fn rsm(
     let ops = usize::try_from(args.ops)?;
     let seed = super::seed_or_random(args.seed);
     let machine = Machine::here();
+    let slots = entry.map(|e| e.info().name);
+    let over = slots.map_or_else(|| args.multi_paxos.describe(), |s| format!("{s} slots"));
     let bar = super::progress::bar(1);
     bar.set_message(format!(
-        "{} {} over {} slots: {} operations by {threads} threads, then the checks",
+        "{} {} over {over}: {} operations by {threads} threads, then the checks",
         args.implementation.name(),
         object,
-        entry.info().name,
         super::thousands(ops as f64, 0)
     ));
     bar.enable_steady_tick(Duration::from_millis(200));
-    let outcome =
-        entry.visit(WithSlots { implementation: args.implementation, object, threads, ops, seed });
+    let implementation = args.implementation;
+    let outcome = match entry {
+        Some(entry) => entry
+            .visit(WithSlots { implementation, object, threads, ops, seed })
+            .map(|outcome| (outcome, None)),
+        None => args.multi_paxos.run(object, threads, ops, seed),
+    };
     bar.finish_and_clear();
-    let outcome = outcome?;
-    let o = output(args, entry, object, machine, seed, outcome);
+    let (outcome, figures) = outcome?;
+    let no_quorum = outcome.as_ref().is_err_and(|f| {
+        matches!(&f.violation, RsmViolation::Error { error: RsmError::NoQuorum { .. }, .. })
+    });
+    let mut o = output(args, (slots, over), object, machine, seed, outcome);
+    o.multi_paxos = figures;
+    if no_quorum {
+        o.verdict = Verdict::NoQuorum;
+    }
     let text = match args.format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&o)?),
         Format::Text => {
@@ -300,6 +352,7 @@ pub(super) fn rsm(
         Verdict::Ok => EXIT_OK,
         Verdict::Violation => EXIT_VIOLATION,
         Verdict::Inconclusive => EXIT_INCONCLUSIVE,
+        Verdict::NoQuorum => EXIT_NO_QUORUM,
     })
 }
 
@@ -320,7 +373,7 @@ fn excerpt(s: &str) -> String {
 
 fn output(
     args: &RsmArgs,
-    entry: Entry,
+    (slots, over): (Option<&'static str>, String),
     object: RsmObject,
     machine: Machine,
     seed: u64,
@@ -332,7 +385,8 @@ fn output(
     let mut o = Output {
         machine,
         implementation: args.implementation.name(),
-        slots: entry.info().name,
+        slots,
+        over,
         object,
         threads,
         oversubscribed,
@@ -352,6 +406,7 @@ fn output(
         ops_per_second: None,
         ns_per_op: None,
         clock_fetch_adds_per_op: 2,
+        multi_paxos: None,
     };
     match outcome {
         Ok(r) => {
@@ -435,10 +490,10 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
     let dropped = o.ops_requested - o.ops_per_client * o.threads;
     writeln!(
         out,
-        "{} {} over {} slots: {} operations, {} per client{}; log capacity {} cells",
+        "{} {} over {}: {} operations, {} per client{}; log capacity {} cells",
         o.implementation,
         o.object,
-        o.slots,
+        o.over,
         n((o.ops_per_client * o.threads) as f64),
         n(o.ops_per_client as f64),
         if dropped > 0 { format!(" ({dropped} dropped to split evenly)") } else { String::new() },
@@ -465,6 +520,16 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
             super::thousands(r.elapsed.as_secs_f64() * 1e3, 1),
             o.clock_fetch_adds_per_op
         )?;
+        let l = &r.latency;
+        writeln!(
+            out,
+            "latency per submit: p50 {} ns, p99 {} ns, max {} ns ({} submits, each timed \
+             call to return, its clock stamps included)",
+            n(l.p50_ns as f64),
+            n(l.p99_ns as f64),
+            n(l.max_ns as f64),
+            n(l.samples as f64)
+        )?;
         writeln!(
             out,
             "helped: {} operations put in the log by another client's proposal",
@@ -483,8 +548,15 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
         writeln!(out, "log: {} cells decided", n(r.log_len as f64))?;
     }
+    if let Some(mp) = &o.multi_paxos {
+        mp.write_text(out)?;
+    }
     if let Some(v) = &o.violation {
-        writeln!(out, "VIOLATION: {v}")?;
+        if o.verdict == Verdict::NoQuorum {
+            writeln!(out, "stopped: {v}")?;
+        } else {
+            writeln!(out, "VIOLATION: {v}")?;
+        }
     }
     match o.verdict {
         Verdict::Ok => writeln!(out, "OK: the history is linearizable and the log agrees"),
@@ -493,6 +565,10 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
             out,
             "INCONCLUSIVE: {}",
             o.inconclusive.as_deref().unwrap_or("nothing concurrent was tested")
+        ),
+        Verdict::NoQuorum => writeln!(
+            out,
+            "NO QUORUM: more than f of the acceptors crashed, nothing more could be chosen"
         ),
     }
 }
@@ -514,9 +590,17 @@ mod tests {
     #[test]
     fn a_violation_fails_and_an_undecided_history_is_inconclusive() {
         let a = args(&["--threads", "2", "--ops", "10"]);
-        let entry = registry::find("cas").unwrap();
         let failure = |violation| StressFailure { violation, ops: 10, log_len: 10 };
-        let o = |v| output(&a, entry, RsmObject::Queue, Machine::here(), 1, Err(failure(v)));
+        let o = |v| {
+            output(
+                &a,
+                (Some("cas"), "cas slots".into()),
+                RsmObject::Queue,
+                Machine::here(),
+                1,
+                Err(failure(v)),
+            )
+        };
         let lin = o(RsmViolation::NotLinearizable("t0#1 Deq returned Some(7) ...".into()));
         assert_eq!((lin.verdict, lin.linearizable), (Verdict::Violation, Found::No));
         let mut text = Vec::new();

@@ -74,7 +74,10 @@ mod suite {
             }));
         }
         // The universal construction's models (replay is for the registry's).
-        for m in consensus_lab::check::replicated::suite::models(scale) {
+        let multi_paxos = consensus_lab::check::replicated::multi_paxos::models(scale);
+        for m in
+            consensus_lab::check::replicated::suite::models(scale).into_iter().chain(multi_paxos)
+        {
             let run = m.run;
             trials.push(Trial::test(m.name, move || {
                 run().map(|report| println!("{report}")).map_err(Failed::from)

@@ -112,6 +112,34 @@ pub struct FaultPlan {
     pub proposers: Vec<Crash>,
     /// Proposer stalls.
     pub stalls: Vec<Stall>,
+    /// Leader crashes and stalls of a replicated log (Multi-Paxos): whoever
+    /// leads at a slot, at a step.
+    pub leader: Vec<LeaderFault>,
+}
+
+/// Where in its handling of one slot a leader is struck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LeaderStep {
+    /// Before its first accept for the slot.
+    BeforeBroadcast,
+    /// After its accept reached a minority (f of 2f + 1 acceptors).
+    AfterMinority,
+    /// After a majority accepted (the entry is chosen), before the leader
+    /// publishes it as chosen.
+    BeforePublish,
+}
+
+/// A leader fault: whoever leads at log slot `slot` crashes (`stall: None`)
+/// or pauses for the stall at `step`; it strikes once, the first leader to
+/// get there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaderFault {
+    /// The log slot (from 0).
+    pub slot: usize,
+    /// The step.
+    pub step: LeaderStep,
+    /// `None`: a crash; `Some(d)`: a pause of `d`.
+    pub stall: Option<Duration>,
 }
 
 impl FaultPlan {
@@ -124,8 +152,7 @@ impl FaultPlan {
     pub fn first_acceptors_crashed(n: usize) -> Self {
         FaultPlan {
             acceptors: (0..n).map(|who| Crash { who, after: 0 }).collect(),
-            proposers: vec![],
-            stalls: vec![],
+            ..FaultPlan::default()
         }
     }
 
@@ -221,7 +248,7 @@ impl FaultPlan {
                 2 * proposers,
             )?,
             proposers: draw("proposer", proposers, &busy, want.proposers, 2 * acceptors)?,
-            stalls: vec![],
+            ..FaultPlan::default()
         })
     }
 

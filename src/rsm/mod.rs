@@ -26,7 +26,9 @@
 //! |---|---|---|
 //! | [`universal`] with [`universal::Helping`] | wait-free: n + 1 cells' consensus per operation | Herlihy's construction: announce, one consensus per cell, cell `k` helps thread `k mod n` |
 //! | [`universal`] with [`universal::NoHelping`] | lock-free | the same log, every thread proposes only its own operation |
+//! | [`multi_paxos`] | blocking (a leader; a failure detector with a timeout) | Multi-Paxos over multi-slot acceptor registers: phase 1 once per leader, one accept per acceptor per command |
 
+pub mod multi_paxos;
 pub mod universal;
 
 use crate::consensus::ConsensusError;
@@ -129,6 +131,39 @@ pub enum RsmError {
         /// The one this client was told.
         second: OpId,
     },
+    /// The client crashed (a fault plan's leader crash struck it while it
+    /// led): it takes no further step. Its pending operation may or may not
+    /// take effect; a judge treats it as never returned ([`RsmError::is_crash`]).
+    #[error("client t{client} crashed (a fault plan's leader crash), its pending operation may or may not take effect")]
+    Crashed {
+        /// The client.
+        client: usize,
+    },
+    /// Fewer than a majority of the acceptors answered: more than f of
+    /// 2f + 1 crashed, and no slot can be chosen any more.
+    #[error("no quorum: {answered} of {acceptors} acceptors answered, a majority is {majority}")]
+    NoQuorum {
+        /// Acceptors in all.
+        acceptors: usize,
+        /// Acceptors that answered.
+        answered: usize,
+        /// How many a quorum needs.
+        majority: usize,
+    },
+    /// The ballots (leader terms) a log entry can hold ran out.
+    #[error("the leader ballots ran out ({max} leader changes; a slot word holds no more)")]
+    BallotsExhausted {
+        /// The largest ballot.
+        max: u64,
+    },
+}
+
+impl RsmError {
+    /// Whether the error is the caller's crash (its operation never
+    /// returned, rather than failed).
+    pub fn is_crash(&self) -> bool {
+        matches!(self, RsmError::Crashed { .. })
+    }
 }
 
 /// Which operation: client `client`'s `seq`-th (from 1).
@@ -140,8 +175,17 @@ pub struct OpId {
     pub seq: u64,
 }
 
+impl OpId {
+    /// Not an operation: the no-op a log fills a gap with (Multi-Paxos's new
+    /// leader), where an error must name what a slot held.
+    pub const NOOP: OpId = OpId { client: usize::MAX, seq: 0 };
+}
+
 impl fmt::Display for OpId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == OpId::NOOP {
+            return f.write_str("a no-op");
+        }
         write!(f, "t{}#{}", self.client, self.seq)
     }
 }

@@ -30,6 +30,8 @@
 
 #[cfg(any(loom, shuttle))]
 pub mod model;
+#[cfg(any(loom, shuttle))]
+pub mod multi_paxos;
 #[cfg(not(loom))]
 pub mod stress;
 #[cfg(any(loom, shuttle))]
@@ -137,7 +139,8 @@ fn overlapping<Op, Ret>(calls: &[Call<Op, Ret>]) -> bool {
     false
 }
 
-/// Checks one execution: every submit succeeded, the history is
+/// Checks one execution: every submit succeeded (or its client crashed:
+/// then it counts as never returned), the history is
 /// linearizable, the log agrees with the clients, and each client's worst
 /// operation is within the wait-free bound of `progress`.
 ///
@@ -152,9 +155,23 @@ pub fn judge<S: Spec>(
 ) -> Result<Judged, RsmViolation> {
     for c in calls {
         if let Some((_, Err(e))) = &c.ret {
-            return Err(RsmViolation::Error { id: c.id, error: e.clone() });
+            if !e.is_crash() {
+                return Err(RsmViolation::Error { id: c.id, error: e.clone() });
+            }
         }
     }
+    // A crashed client's pending operation never returned: it may or may not
+    // have taken effect.
+    let uncrashed: Vec<Call<S::Op, S::Ret>>;
+    let calls = if calls.iter().any(crashed) {
+        uncrashed = calls
+            .iter()
+            .map(|c| if crashed(c) { Call { ret: None, ..c.clone() } } else { c.clone() })
+            .collect();
+        &uncrashed[..]
+    } else {
+        calls
+    };
     let searched = calls.len() <= SEARCH_LIMIT;
     if searched {
         let history = History {
@@ -195,6 +212,11 @@ pub fn judge<S: Spec>(
         duplicates: crate::rsm::duplicates(log),
         searched,
     })
+}
+
+/// Whether `c` ended in its client's crash (then it never returned).
+fn crashed<Op, Ret>(c: &Call<Op, Ret>) -> bool {
+    matches!(&c.ret, Some((_, Err(e))) if e.is_crash())
 }
 
 /// Agreement of the replicas' logs: each is a prefix of the longest, which

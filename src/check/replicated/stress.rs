@@ -46,6 +46,39 @@ pub struct StressReport {
     /// the log's certificate (histories of at most
     /// [`SEARCH_LIMIT`](super::SEARCH_LIMIT) operations).
     pub searched: bool,
+    /// Each submit's wall time, call to return (the clock stamps included).
+    pub latency: Latency,
+}
+
+/// Percentiles of the submits' wall times, exact (every submit timed, the
+/// times sorted: no histogram buckets).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Latency {
+    /// Submits timed.
+    pub samples: usize,
+    /// Median, nanoseconds.
+    pub p50_ns: u64,
+    /// 99th percentile, nanoseconds.
+    pub p99_ns: u64,
+    /// The slowest, nanoseconds.
+    pub max_ns: u64,
+}
+
+impl Latency {
+    /// The percentiles of `times` (nanoseconds; sorted here).
+    pub fn of(mut times: Vec<u64>) -> Latency {
+        times.sort_unstable();
+        let at = |q: f64| {
+            let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len().max(1)) - 1;
+            times.get(i).copied().unwrap_or(0)
+        };
+        Latency {
+            samples: times.len(),
+            p50_ns: at(0.5),
+            p99_ns: at(0.99),
+            max_ns: times.last().copied().unwrap_or(0),
+        }
+    }
 }
 
 impl StressReport {
@@ -117,8 +150,13 @@ where
     let barrier = SpinBarrier::new(n);
     let start = Instant::now();
     type Calls<S> = Vec<Call<<S as Spec>::Op, <S as Spec>::Ret>>;
-    type Returned<S> =
-        (Calls<S>, crate::rsm::ClientStats, Vec<crate::rsm::LogEntry<<S as Spec>::Op>>, Instant);
+    type Returned<S> = (
+        Calls<S>,
+        crate::rsm::ClientStats,
+        Vec<crate::rsm::LogEntry<<S as Spec>::Op>>,
+        Instant,
+        Vec<u64>,
+    );
     let per: Vec<Returned<R::Spec>> = race(n, |t| {
         let mut client = slots[t]
             .lock()
@@ -126,13 +164,16 @@ where
             .take()
             .expect("each client is taken by its own thread");
         let mut calls = Vec::with_capacity(ops_per_client);
+        let mut times = Vec::with_capacity(ops_per_client);
         barrier.wait();
         for k in 0..ops_per_client {
             let o = op(t, k);
+            let began = Instant::now();
             // SeqCst: one total order of every stamp, consistent with real time.
             let call = clock.fetch_add(1, Ordering::SeqCst);
             let r = client.submit(o.clone());
             let done = clock.fetch_add(1, Ordering::SeqCst);
+            times.push(u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX));
             let failed = r.is_err();
             calls.push(Call {
                 id: OpId { client: t, seq: k as u64 + 1 },
@@ -145,15 +186,17 @@ where
             }
         }
         let end = Instant::now();
-        (calls, client.stats(), client.log(), end)
+        (calls, client.stats(), client.log(), end, times)
     })?;
     let end = per.iter().map(|p| p.3).max().unwrap_or(start);
     let stats: Vec<_> = per.iter().map(|p| p.1).collect();
     let mut logs = Vec::with_capacity(n);
     let mut calls = Vec::new();
+    let mut times = Vec::new();
     for p in per {
         calls.extend(p.0);
         logs.push(p.2);
+        times.extend(p.4);
     }
     let log = object.log();
     let checking = Instant::now();
@@ -176,6 +219,7 @@ where
             max_cells,
             duplicates,
             searched,
+            latency: Latency::of(times),
         }),
         Err(violation) => Err(StressFailure { violation, ops: calls.len(), log_len: log.len() }),
     })

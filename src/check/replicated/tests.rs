@@ -218,3 +218,12 @@ fn long_histories_rest_on_the_certificate_and_say_so() {
         .searched
     );
 }
+
+#[test]
+fn latency_percentiles_are_exact() {
+    use super::stress::Latency;
+    let l = Latency::of((1..=100).rev().collect());
+    assert_eq!((l.samples, l.p50_ns, l.p99_ns, l.max_ns), (100, 50, 99, 100));
+    assert_eq!(Latency::of(vec![]), Latency::default());
+    assert_eq!(Latency::of(vec![7]).p99_ns, 7);
+}

@@ -34,6 +34,9 @@ use crate::objects::register::{RegisterOp, RegisterSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
 use crate::objects::Spec;
+use crate::rsm::multi_paxos::{
+    Config as MultiPaxosConfig, MultiAcceptor, MultiPaxos, MultiPaxosTotals,
+};
 use crate::rsm::universal::{Rules, Universal};
 use crate::rsm::RsmError;
 use std::fmt;
@@ -321,12 +324,60 @@ where
     Ok(replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?)
 }
 
+/// A judged Multi-Paxos run and what the protocol did.
+#[derive(Debug)]
+pub struct MultiPaxosRun {
+    /// The judged run (a no-quorum error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
+    pub outcome: Result<StressReport, StressFailure>,
+    /// Takeovers, accepts, prepares, commands.
+    pub totals: MultiPaxosTotals,
+    /// Published no-ops (gaps a new leader filled).
+    pub noops: usize,
+    /// Leader crash → next command committed, per crash that was followed
+    /// by a command.
+    pub failovers: Vec<std::time::Duration>,
+}
+
+/// A judged stress run of object `S` over Multi-Paxos with acceptors `A`:
+/// `config.clients` clients, `ops` operations in all (the log's capacity is
+/// `ops` plus a sixteenth, at least 64 slots, plus one per client and two
+/// per leader fault: room for no-ops and duplicates), drawn from `seed`.
+///
+/// # Errors
+/// [`WorkloadError`] if the run could not be made.
+pub fn stress_multi_paxos<S, A>(
+    mut config: MultiPaxosConfig,
+    ops: usize,
+    seed: u64,
+) -> Result<MultiPaxosRun, WorkloadError>
+where
+    S: ObjectWorkload,
+    S::Op: Sync,
+    A: MultiAcceptor,
+{
+    let clients = config.clients;
+    check_size(clients, ops)?;
+    let per = ops / clients;
+    let mix = operations::<S>(clients, per, seed);
+    // Room for no-ops and duplicates (each takeover may add a few).
+    config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
+    let mut object = MultiPaxos::<S, A>::new(S::fresh(), config)?;
+    let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
+    Ok(MultiPaxosRun {
+        outcome,
+        totals: object.totals(),
+        noops: object.noops(),
+        failovers: object.failover_times(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::consensus::cas::CasConsensus;
     use crate::rsm::universal::{Helping, NoHelping};
     use std::collections::HashSet;
+    use std::time::Duration;
 
     #[test]
     fn names_parse_and_unknown_ones_are_refused_with_the_list() {
@@ -442,5 +493,49 @@ mod tests {
         assert_eq!(r.ops, 600);
         let e = stress::<QueueSpec, _, Helping>(4, 40, 2, cas).unwrap_err().to_string();
         assert!(e.contains("serves 3 threads"), "{e}");
+    }
+    #[test]
+    fn every_object_runs_judged_over_multi_paxos_with_crashes_and_a_stall() {
+        use crate::paxos::faults::{LeaderFault, LeaderStep};
+        use crate::paxos::Crash;
+        use crate::rsm::multi_paxos::{MutexMulti, PackedMulti, Timeout};
+        struct Run(usize);
+        impl VisitObject for Run {
+            type Output = (MultiPaxosRun, MultiPaxosRun);
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let fault = |slot, step, stall| LeaderFault { slot, step, stall };
+                let config = MultiPaxosConfig {
+                    acceptors: 5,
+                    clients: 3,
+                    capacity: 0,
+                    timeout: Timeout::After(std::time::Duration::from_micros(300)),
+                    faults: crate::paxos::FaultPlan {
+                        acceptors: vec![Crash { who: 1, after: 40 }, Crash { who: 4, after: 0 }],
+                        leader: vec![
+                            fault(self.0, LeaderStep::AfterMinority, None),
+                            fault(300, LeaderStep::BeforePublish, Some(Duration::from_millis(2))),
+                        ],
+                        ..crate::paxos::FaultPlan::default()
+                    },
+                };
+                let packed = stress_multi_paxos::<S, PackedMulti>(config.clone(), 600, 1).unwrap();
+                let mutex = stress_multi_paxos::<S, MutexMulti>(config, 600, 2).unwrap();
+                (packed, mutex)
+            }
+        }
+        for (i, o) in RsmObject::ALL.into_iter().enumerate() {
+            let (packed, mutex) = o.visit(Run(50 + 37 * i));
+            for run in [packed, mutex] {
+                let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+                // The crashed client stops: 200 operations each for the others,
+                // fewer for it.
+                assert!((400..600).contains(&r.ops), "{o}: {r:?}");
+                assert!(run.totals.takeovers >= 2, "{o}: {:?}", run.totals);
+                assert_eq!(run.failovers.len(), 1, "{o}");
+            }
+        }
     }
 }

@@ -1,0 +1,350 @@
+//! `conlab rsm --impl multi-paxos`: its flags, its run (the object's spec
+//! and the acceptor kind monomorphized, as for the universal construction)
+//! and its figures: takeovers, failover times, no-ops, acceptor operations
+//! per command.
+
+use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
+use consensus_lab::check::replicated::workload::{
+    self, ObjectWorkload, RsmObject, VisitObject, WorkloadError,
+};
+use consensus_lab::paxos::faults::{LeaderFault, LeaderStep};
+use consensus_lab::paxos::{Crash, FaultPlan};
+use consensus_lab::rsm::multi_paxos::{
+    Config, MultiAcceptor, MultiPaxosTotals, MutexMulti, PackedMulti, Timeout,
+};
+use std::io::Write;
+use std::time::Duration;
+
+/// The acceptor registers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AcceptorKind {
+    /// Lock-free: a promise word and a word per slot, kept one step by a
+    /// Dekker pair of SeqCst fences.
+    #[default]
+    Packed,
+    /// One lock per acceptor.
+    Mutex,
+}
+
+impl AcceptorKind {
+    fn name(self) -> &'static str {
+        match self {
+            AcceptorKind::Packed => "packed",
+            AcceptorKind::Mutex => "mutex",
+        }
+    }
+}
+
+/// Where the crashing leader stops (`--leader-step`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Before its first accept for the slot.
+    BeforeBroadcast,
+    /// After its accept reached a minority.
+    AfterMinority,
+    /// After a majority accepted, before publishing.
+    #[default]
+    BeforePublish,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::BeforeBroadcast => "before-broadcast",
+            Step::AfterMinority => "after-minority",
+            Step::BeforePublish => "before-publish",
+        }
+    }
+
+    fn step(self) -> LeaderStep {
+        match self {
+            Step::BeforeBroadcast => LeaderStep::BeforeBroadcast,
+            Step::AfterMinority => LeaderStep::AfterMinority,
+            Step::BeforePublish => LeaderStep::BeforePublish,
+        }
+    }
+}
+
+/// The longest detector timeout the command accepts.
+const MAX_TIMEOUT_MS: u64 = 10_000;
+
+/// The flags of `--impl multi-paxos`.
+#[derive(Debug, Default, clap::Args)]
+pub struct MultiPaxosArgs {
+    /// Multi-Paxos: acceptors (2f + 1 tolerate f crashes). Default 3.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub acceptors: Option<u32>,
+    /// Multi-Paxos: the acceptor registers, packed (lock-free) or mutex.
+    /// Default packed.
+    #[arg(long, value_enum)]
+    pub acceptor: Option<AcceptorKind>,
+    /// Multi-Paxos: whoever leads at log slot K crashes (at --leader-step).
+    #[arg(long, value_name = "K")]
+    pub crash_leader_after: Option<u64>,
+    /// Multi-Paxos: where the crashing leader stops. Default
+    /// before-publish (a majority accepted, nobody told).
+    #[arg(long, value_enum, requires = "crash_leader_after")]
+    pub leader_step: Option<Step>,
+    /// Multi-Paxos: acceptor i crashes after its k-th operation (`i`: from
+    /// the start); repeatable.
+    #[arg(long, value_name = "i[@k]")]
+    pub crash_acceptor: Vec<Crash>,
+    /// Multi-Paxos: the failure detector's timeout in milliseconds (a
+    /// waiting client suspects the leader after this long without a
+    /// heartbeat). Default 1.
+    #[arg(long, value_name = "T")]
+    pub detect_timeout_ms: Option<u64>,
+}
+
+/// Multi-Paxos's figures for the report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Figures {
+    acceptors: usize,
+    acceptor: AcceptorKind,
+    majority: usize,
+    crashed_acceptors: Vec<String>,
+    leader_fault: Option<String>,
+    detect_timeout_ms: u64,
+    totals: MultiPaxosTotals,
+    /// Leader crash → next command committed, each.
+    failover_ms: Vec<f64>,
+    noops: usize,
+    accepts_per_command: Option<f64>,
+}
+
+impl MultiPaxosArgs {
+    fn any(&self) -> bool {
+        self.acceptors.is_some()
+            || self.acceptor.is_some()
+            || self.crash_leader_after.is_some()
+            || !self.crash_acceptor.is_empty()
+            || self.detect_timeout_ms.is_some()
+    }
+
+    /// Refuses Multi-Paxos flags given to another implementation.
+    pub fn refuse_for(&self, implementation: &str) -> Result<(), String> {
+        if self.any() {
+            return Err(format!(
+                "--acceptors, --acceptor, --crash-leader-after, --crash-acceptor and \
+                 --detect-timeout-ms are for --impl multi-paxos, not {implementation}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn acceptor_count(&self) -> usize {
+        self.acceptors.unwrap_or(3) as usize
+    }
+
+    fn plan(&self) -> FaultPlan {
+        FaultPlan {
+            acceptors: self.crash_acceptor.clone(),
+            leader: self
+                .crash_leader_after
+                .map(|k| LeaderFault {
+                    slot: k as usize,
+                    step: self.leader_step.unwrap_or_default().step(),
+                    stall: None,
+                })
+                .into_iter()
+                .collect(),
+            ..FaultPlan::default()
+        }
+    }
+
+    /// Refuses what the run cannot do, before any work.
+    pub fn check(&self, ops: usize) -> Result<(), String> {
+        let n = self.acceptor_count();
+        self.plan().validate(n, 0).map_err(|e| format!("--crash-acceptor: {e}"))?;
+        if let Some(k) = self.crash_leader_after {
+            if k >= ops as u64 {
+                return Err(format!(
+                    "--crash-leader-after {k}: the log has {ops} commands (--ops), the crash \
+                     would never strike"
+                ));
+            }
+        }
+        if let Some(t) = self.detect_timeout_ms {
+            if !(1..=MAX_TIMEOUT_MS).contains(&t) {
+                return Err(format!(
+                    "--detect-timeout-ms is from 1 to {MAX_TIMEOUT_MS} ({t} given; 0 would suspect \
+                     every leader at once)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `3 packed acceptors`.
+    pub fn describe(&self) -> String {
+        format!("{} {} acceptors", self.acceptor_count(), self.acceptor.unwrap_or_default().name())
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        self.detect_timeout_ms.unwrap_or(1)
+    }
+
+    /// The judged run and its figures.
+    pub fn run(
+        &self,
+        object: RsmObject,
+        threads: usize,
+        ops: usize,
+        seed: u64,
+    ) -> Result<(Result<StressReport, StressFailure>, Option<Figures>), WorkloadError> {
+        let config = Config {
+            acceptors: self.acceptor_count(),
+            clients: threads,
+            capacity: ops,
+            timeout: Timeout::After(Duration::from_millis(self.timeout_ms())),
+            faults: self.plan(),
+        };
+        let with = WithObject { config, ops, seed };
+        let run = match self.acceptor.unwrap_or_default() {
+            AcceptorKind::Packed => object.visit(Typed::<PackedMulti>(with, Default::default())),
+            AcceptorKind::Mutex => object.visit(Typed::<MutexMulti>(with, Default::default())),
+        }?;
+        let t = run.totals;
+        let n = self.acceptor_count();
+        let figures = Figures {
+            acceptors: n,
+            acceptor: self.acceptor.unwrap_or_default(),
+            majority: n / 2 + 1,
+            crashed_acceptors: self.crash_acceptor.iter().map(ToString::to_string).collect(),
+            leader_fault: self
+                .crash_leader_after
+                .map(|k| format!("slot {k}, {}", self.leader_step.unwrap_or_default().name())),
+            detect_timeout_ms: self.timeout_ms(),
+            totals: t,
+            failover_ms: run.failovers.iter().map(|d| d.as_secs_f64() * 1e3).collect(),
+            noops: run.noops,
+            accepts_per_command: (t.commands > 0).then(|| t.accepts as f64 / t.commands as f64),
+        };
+        Ok((run.outcome, Some(figures)))
+    }
+}
+
+struct WithObject {
+    config: Config,
+    ops: usize,
+    seed: u64,
+}
+
+struct Typed<A>(WithObject, std::marker::PhantomData<fn() -> A>);
+
+impl<A: MultiAcceptor> VisitObject for Typed<A> {
+    type Output = Result<workload::MultiPaxosRun, WorkloadError>;
+    fn visit<S: ObjectWorkload>(self) -> Self::Output
+    where
+        S::Op: Sync,
+    {
+        let w = self.0;
+        workload::stress_multi_paxos::<S, A>(w.config, w.ops, w.seed)
+    }
+}
+
+impl Figures {
+    /// The report's Multi-Paxos lines.
+    pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let t = &self.totals;
+        writeln!(
+            out,
+            "acceptors: {} {} (majority {}){}",
+            self.acceptors,
+            self.acceptor.name(),
+            self.majority,
+            if self.crashed_acceptors.is_empty() {
+                String::new()
+            } else {
+                format!(", crashed: {}", self.crashed_acceptors.join(" "))
+            }
+        )?;
+        writeln!(
+            out,
+            "leaders: {} terms claimed (the first included; a waiting client claims after \
+             {} ms without a heartbeat, so an idle leader is replaced too)",
+            t.takeovers, self.detect_timeout_ms
+        )?;
+        if let Some(f) = &self.leader_fault {
+            let times: Vec<String> =
+                self.failover_ms.iter().map(|ms| format!("{ms:.3} ms")).collect();
+            writeln!(
+                out,
+                "leader crash at {f}: {} failover{} (crash → next command committed: {})",
+                self.failover_ms.len(),
+                if self.failover_ms.len() == 1 { "" } else { "s" },
+                if times.is_empty() { "none measured".into() } else { times.join(", ") }
+            )?;
+        }
+        writeln!(
+            out,
+            "commands: {} served, {} no-ops filled; {} accepts, {} promises; accepts per \
+             command {}",
+            t.commands,
+            self.noops,
+            t.accepts,
+            t.prepares,
+            self.accepts_per_command.map_or("—".into(), |a| format!("{a:.2}"))
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::run_cli;
+
+    const MP: [&str; 4] = ["rsm", "--impl", "multi-paxos", "--object"];
+
+    #[test]
+    fn a_run_is_judged_with_its_figures() {
+        let (code, out, err) =
+            run_cli(&[&MP[..], &["counter", "--clients", "3", "--ops", "900"]].concat());
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        assert!(out.contains("multi-paxos counter over 3 packed acceptors"), "{out}");
+        assert!(out.contains("linearizable: yes; log agreement: yes"), "{out}");
+        assert!(out.contains("progress claimed: blocking"), "{out}");
+        assert!(out.contains("command 2.00"), "{out}");
+    }
+
+    #[test]
+    fn a_leader_crash_is_survived_and_its_failover_reported() {
+        let args = ["queue", "--clients", "3", "--ops", "900", "--acceptor", "mutex"];
+        let crash = ["--crash-leader-after", "100", "--format", "json"];
+        let (code, out, err) = run_cli(&[&MP[..], &args, &crash].concat());
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["linearizable"], "yes", "{out}");
+        assert_eq!(v["multi_paxos"]["leader_fault"], "slot 100, before-publish");
+        assert_eq!(v["multi_paxos"]["failover_ms"].as_array().unwrap().len(), 1, "{out}");
+    }
+
+    #[test]
+    fn more_than_f_acceptors_crashed_is_no_quorum_not_a_hang() {
+        let crash = ["--crash-acceptor", "0", "--crash-acceptor", "2@7"];
+        let (code, out, err) =
+            run_cli(&[&MP[..], &["kv", "--clients", "2", "--ops", "200"], &crash].concat());
+        assert_eq!(code, crate::EXIT_NO_QUORUM, "{out}{err}");
+        assert!(out.contains("no quorum: 1 of 3 acceptors answered"), "{out}");
+        assert!(out.contains("NO QUORUM"), "{out}");
+    }
+
+    #[test]
+    fn flags_of_the_other_implementation_are_refused() {
+        let (code, _, err) = run_cli(&[&MP[..], &["counter", "--slots", "cas"]].concat());
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("--slots is for the universal construction"), "{err}");
+        let (code, _, err) = run_cli(&["rsm", "--acceptors", "5"]);
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("are for --impl multi-paxos, not universal"), "{err}");
+        let (code, _, err) = run_cli(&[&MP[..], &["counter", "--crash-acceptor", "3"]].concat());
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("there is no acceptor 3"), "{err}");
+        let (code, _, err) = run_cli(
+            &[&MP[..], &["counter", "--ops", "100", "--crash-leader-after", "100"]].concat(),
+        );
+        assert_eq!(code, crate::EXIT_USAGE, "{err}");
+        assert!(err.contains("would never strike"), "{err}");
+    }
+}

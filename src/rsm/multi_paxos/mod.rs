@@ -1,0 +1,395 @@
+//! Multi-Paxos over shared-memory acceptor registers: a replicated log with a
+//! leader, ballots and recovery (the notes' section 3.3, in the RDMA form of
+//! Mu and Disk Paxos: acceptors are registers, the leader writes into them).
+//!
+//! **Algorithm.** `m = 2f + 1` multi-slot acceptors ([`acceptor`]: one
+//! promise for every slot, per slot the accepted ballot and entry), a log
+//! `chosen[k]` of published decisions, per client an announce register and
+//! its operations (as in the universal construction), and a failure
+//! detector ([`liveness`]: leader word, heartbeat, timeout). Clients take
+//! the leader role. Client `me` submitting its `s`-th operation:
+//!
+//! ```text
+//! ops[me][s] := op;  announce[me] := s                      (Release)
+//! loop:
+//!     learn: apply chosen[cursor], chosen[cursor + 1], ... while published
+//!     my operation applied: return the value its replay gave
+//!     I lead (the leader word still names my term):
+//!         t := next client, round robin, with announce[t] > applied[t]
+//!         choose (t, announce[t]) at slot next; next += 1; beat
+//!     the detector suspects the leader (or nobody leads):
+//!         claim the next term b (one CAS on the leader word: b is unique)
+//!         phase 1: prepare(b, cursor) at acceptors until a majority promised,
+//!                  each reporting every slot ≥ cursor it holds an entry in
+//!         for every slot k from cursor to the last reported one:
+//!             choose the highest-ballot reported entry, or a no-op (a gap)
+//!         next := that last slot + 1
+//!     else wait (yield)
+//! choose(e at slot k): accept(b, k, e) at acceptors in order until a
+//!     majority accepted (skipping crashed ones; a nack: someone leads at a
+//!     higher ballot, step down); then chosen[k] := e  (Release CAS from 0)
+//! ```
+//!
+//! Phase 1 runs once per leader for every future slot; a stable leader then
+//! costs one accept per acceptor of a majority per command: with the packed
+//! acceptor, 2 read-modify-writes (slot compare&swaps) per command with 3
+//! acceptors, plus the publishing compare&swap of `chosen[k]`. Every replica
+//! (client) replays the published prefix against the spec, skipping a
+//! duplicate (an operation a second leader chose again, never applied twice)
+//! and no-ops.
+//!
+//! **Linearization point**: the moment the entry is chosen (its accept at the
+//! majority-th acceptor); the log is the linearization order.
+//!
+//! **Safety** is Paxos's, per slot: the ballot is the detector's term (unique
+//! per leader), a new leader's phase 1 reads every slot it does not know
+//! chosen and re-proposes the highest-ballot entry it finds, so a chosen
+//! entry is never replaced (the two-word atomicity of phase 1b is argued in
+//! [`acceptor`]). A leader that is wrongly suspected and keeps writing gets
+//! nacks (or leaves a phantom entry its leader never counted, harmless, see
+//! [`acceptor`]). [`broken`] skips phase 1 for a slot and loses a chosen entry.
+//!
+//! **Progress: blocking.** A client waits for the leader to serve it, and a
+//! crashed or stalled leader is replaced only after the detector's timeout;
+//! with more than f acceptors crashed nothing can be chosen and every client
+//! gets [`RsmError::NoQuorum`] (no hang).
+//!
+//! **Faults** ([`FaultPlan`]): `acceptors` crash after their k-th operation;
+//! `leader` faults crash or stall whoever leads at a slot at a
+//! [`LeaderStep`](crate::paxos::faults::LeaderStep) (its `submit` then returns
+//! [`RsmError::Crashed`], and every later one).
+
+pub mod acceptor;
+pub mod broken;
+mod client;
+pub mod entry;
+pub mod liveness;
+
+#[cfg(all(test, not(loom), not(shuttle)))]
+mod tests;
+
+pub use acceptor::{MultiAcceptor, MutexMulti, PackedMulti};
+pub use client::MultiPaxosClient;
+pub use liveness::{Detector, Timeout};
+
+use super::{LogEntry, Replicated, RsmError, RsmProgress};
+use crate::objects::Spec;
+use crate::paxos::faults::LeaderFault;
+use crate::paxos::FaultPlan;
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, CachePadded, Ordering, UnsafeCell};
+use std::sync::Arc;
+
+/// How a new leader recovers the slots it does not know chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recovery {
+    /// Phase 1 over every such slot (correct).
+    Full,
+    /// Ignores what phase 1 reports for the first of them ([`broken`]).
+    SkipFirst,
+}
+
+/// The parameters of a Multi-Paxos log.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Acceptors (2f + 1 tolerate f crashes).
+    pub acceptors: usize,
+    /// Clients.
+    pub clients: usize,
+    /// Log slots (fixed).
+    pub capacity: usize,
+    /// The failure detector's timeout.
+    pub timeout: Timeout,
+    /// Acceptor crashes (`acceptors`) and leader faults (`leader`).
+    pub faults: FaultPlan,
+}
+
+/// An acceptor with its crash point.
+#[derive(Debug)]
+pub(crate) struct Member<A> {
+    pub(crate) acceptor: A,
+    crash_after: Option<usize>,
+    ops: AtomicUsize,
+}
+
+impl<A> Member<A> {
+    /// Whether it answers one more operation (a crashed one answers none).
+    pub(crate) fn answers(&self) -> bool {
+        // Relaxed: a count of this acceptor's operations, nothing published.
+        self.crash_after.is_none_or(|k| self.ops.fetch_add(1, Ordering::Relaxed) < k)
+    }
+}
+
+/// One client's operations, `row[s - 1]` its `s`-th, each written once.
+type OpRow<Op> = Box<[UnsafeCell<Option<Op>>]>;
+
+/// What every client shares.
+pub(crate) struct Shared<S: Spec, A> {
+    pub(crate) spec: S,
+    pub(crate) acceptors: Box<[Member<A>]>,
+    pub(crate) detector: Detector,
+    pub(crate) announce: Box<[CachePadded<AtomicU64>]>,
+    /// `ops[t][s - 1]`, written once by `t` before its Release announce.
+    ops: Box<[OpRow<S::Op>]>,
+    /// The published decisions (entries, 0: not known chosen).
+    pub(crate) chosen: Box<[AtomicU64]>,
+    pub(crate) faults: Vec<LeaderFault>,
+    pub(crate) fired: Box<[AtomicBool]>,
+    pub(crate) recovery: Recovery,
+    /// Model worlds: the first entry chosen at each slot, recorded by the
+    /// leader that got the majority (0: none), to check that no chosen entry
+    /// is ever replaced, published or not.
+    #[cfg(any(loom, shuttle))]
+    pub(crate) ghost: std::sync::Mutex<Vec<u64>>,
+    /// Counters the clients add when they are dropped (real cores only).
+    pub(crate) totals: Totals,
+    /// Leader crash → next command committed (real cores only).
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) failover: liveness::FailoverClock,
+}
+
+/// Counters summed over the clients.
+#[derive(Debug, Default)]
+pub(crate) struct Totals {
+    pub(crate) takeovers: AtomicU64,
+    pub(crate) accepts: AtomicU64,
+    pub(crate) prepares: AtomicU64,
+    pub(crate) commands: AtomicU64,
+}
+
+// SAFETY: as for the universal construction: `ops` cells are written once
+// by their owner before the Release announce that publishes them, and read
+// only by threads that acquired that store (directly or through a slot word
+// or a `chosen` entry, see the module docs); no cell is written twice.
+unsafe impl<S: Spec + Sync, A: Sync> Sync for Shared<S, A> where S::Op: Sync {}
+// SAFETY: the object owns its operations and acceptors; nothing is tied to a
+// thread.
+unsafe impl<S: Spec + Send, A: Send> Send for Shared<S, A> {}
+
+impl<S: Spec, A> Shared<S, A> {
+    pub(crate) fn clients(&self) -> usize {
+        self.announce.len()
+    }
+
+    /// Operation `id`, learned through a happens-before chain from its
+    /// owner's announce.
+    pub(crate) fn op(&self, id: super::OpId) -> Option<S::Op> {
+        let cell = self.ops.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)?;
+        // SAFETY: written once by its owner before the Release announce the
+        // caller's knowledge of `id` descends from (module docs); never
+        // written again.
+        cell.with(|p| unsafe { (*p).clone() })
+    }
+
+    /// Writes client `me`'s `seq`-th operation (only `me`'s one handle calls
+    /// it, once per `seq`, before announcing it).
+    pub(crate) fn write_op(&self, me: usize, seq: u64, op: S::Op) {
+        // SAFETY: only client `me` writes row `me`, and cell `seq − 1` is
+        // fresh: nobody reads it before acquiring `announce[me] = seq`.
+        self.ops[me][seq as usize - 1].with_mut(|p| unsafe { *p = Some(op) });
+    }
+}
+
+/// A Multi-Paxos replicated log of `S` over acceptors `A` ([`PackedMulti`] or
+/// [`MutexMulti`]).
+///
+/// ```
+/// use consensus_lab::objects::rmw::{WordOp, WordSpec};
+/// use consensus_lab::paxos::FaultPlan;
+/// use consensus_lab::rsm::multi_paxos::{Config, MultiPaxos, PackedMulti, Timeout};
+/// use consensus_lab::rsm::{Client, Replicated};
+/// use std::time::Duration;
+///
+/// let config = Config {
+///     acceptors: 3,
+///     clients: 2,
+///     capacity: 8,
+///     timeout: Timeout::After(Duration::from_millis(1)),
+///     faults: FaultPlan::none(),
+/// };
+/// let counter = WordSpec { add: true, init: 0 };
+/// let mut log = MultiPaxos::<_, PackedMulti>::new(counter, config).unwrap();
+/// let [mut a, mut b]: [_; 2] = log.clients().unwrap().try_into().ok().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || a.submit(WordOp::Rmw(1)).unwrap());
+///     s.spawn(move || b.submit(WordOp::Rmw(1)).unwrap());
+/// });
+/// assert_eq!(log.log().len(), 2);
+/// ```
+pub struct MultiPaxos<S: Spec, A> {
+    shared: Arc<Shared<S, A>>,
+    handed_out: bool,
+}
+
+impl<S: Spec, A> std::fmt::Debug for MultiPaxos<S, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiPaxos")
+            .field("clients", &self.shared.clients())
+            .field("acceptors", &self.shared.acceptors.len())
+            .field("capacity", &self.shared.chosen.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run did, summed over the clients (after they were dropped).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MultiPaxosTotals {
+    /// Terms claimed (the first leader's included).
+    pub takeovers: u64,
+    /// Accepts that succeeded.
+    pub accepts: u64,
+    /// Prepares that promised.
+    pub prepares: u64,
+    /// Slots chosen by serving an announced operation (not recovery).
+    pub commands: u64,
+}
+
+impl<S: Spec + Send + Sync + 'static, A: MultiAcceptor> MultiPaxos<S, A>
+where
+    S::Op: Sync,
+{
+    /// A log for `config`.
+    ///
+    /// # Errors
+    /// [`RsmError::InvalidConfig`] for no acceptor, client or slot, too many
+    /// clients or slots for an entry, or a fault plan naming an acceptor that
+    /// does not exist.
+    pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
+        Self::with_recovery(spec, config, Recovery::Full)
+    }
+
+    pub(crate) fn with_recovery(
+        spec: S,
+        config: Config,
+        recovery: Recovery,
+    ) -> Result<Self, RsmError> {
+        let Config { acceptors, clients, capacity, timeout, faults } = config;
+        let bad = |m: String| Err(RsmError::InvalidConfig(m));
+        if acceptors == 0 || clients == 0 || capacity == 0 {
+            return bad(format!(
+                "Multi-Paxos needs at least 1 acceptor, client and slot ({acceptors}, {clients}, \
+                 {capacity} requested)"
+            ));
+        }
+        if clients > entry::MAX_CLIENTS {
+            return bad(format!("at most {} clients fit a log entry", entry::MAX_CLIENTS));
+        }
+        if capacity as u64 > entry::MAX_SEQ {
+            return bad(format!("at most {} slots fit a log entry", entry::MAX_SEQ));
+        }
+        faults.validate(acceptors, 0).map_err(RsmError::InvalidConfig)?;
+        if let Some(f) = faults.leader.iter().find(|f| f.slot >= capacity) {
+            return bad(format!("a leader fault at slot {}, beyond the {capacity} slots", f.slot));
+        }
+        let members = (0..acceptors)
+            .map(|i| Member {
+                acceptor: A::new(capacity),
+                crash_after: faults.acceptor(i),
+                ops: AtomicUsize::new(0),
+            })
+            .collect();
+        let shared = Shared {
+            spec,
+            acceptors: members,
+            detector: Detector::new(timeout),
+            announce: (0..clients).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            ops: (0..clients)
+                .map(|_| (0..capacity).map(|_| UnsafeCell::new(None)).collect())
+                .collect(),
+            chosen: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
+            faults: faults.leader,
+            recovery,
+            #[cfg(any(loom, shuttle))]
+            ghost: std::sync::Mutex::new(vec![0; capacity]),
+            totals: Totals::default(),
+            #[cfg(not(any(loom, shuttle)))]
+            failover: liveness::FailoverClock::default(),
+        };
+        Ok(MultiPaxos { shared: Arc::new(shared), handed_out: false })
+    }
+
+    /// The counters the dropped clients left (real cores; zero in models).
+    pub fn totals(&self) -> MultiPaxosTotals {
+        let t = &self.shared.totals;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        MultiPaxosTotals {
+            takeovers: get(&t.takeovers),
+            accepts: get(&t.accepts),
+            prepares: get(&t.prepares),
+            commands: get(&t.commands),
+        }
+    }
+
+    /// Every failover's time, leader crash → next command committed (real
+    /// cores; empty in models).
+    pub fn failover_times(&self) -> Vec<std::time::Duration> {
+        #[cfg(not(any(loom, shuttle)))]
+        return self.shared.failover.times();
+        #[cfg(any(loom, shuttle))]
+        return Vec::new();
+    }
+
+    /// The published slots that hold a no-op.
+    pub fn noops(&self) -> usize {
+        self.shared
+            .chosen
+            .iter()
+            // Relaxed: only the value is compared; read after the run.
+            .map(|c| c.load(Ordering::Relaxed))
+            .take_while(|&e| e != 0)
+            .filter(|&e| e == entry::NOOP)
+            .count()
+    }
+}
+
+impl<S: Spec + Send + Sync + 'static, A: MultiAcceptor> Replicated for MultiPaxos<S, A>
+where
+    S::Op: Sync,
+{
+    type Spec = S;
+    type Client = MultiPaxosClient<S, A>;
+
+    fn spec(&self) -> &S {
+        &self.shared.spec
+    }
+
+    fn clients_count(&self) -> usize {
+        self.shared.clients()
+    }
+
+    fn capacity(&self) -> usize {
+        self.shared.chosen.len()
+    }
+
+    fn progress(&self) -> RsmProgress {
+        RsmProgress::Blocking
+    }
+
+    fn clients(&mut self) -> Result<Vec<MultiPaxosClient<S, A>>, RsmError> {
+        if std::mem::replace(&mut self.handed_out, true) {
+            return Err(RsmError::ClientsHandedOut);
+        }
+        Ok((0..self.shared.clients())
+            .map(|me| MultiPaxosClient::new(Arc::clone(&self.shared), me))
+            .collect())
+    }
+
+    fn log(&self) -> Vec<LogEntry<S::Op>> {
+        let mut log = Vec::new();
+        for (cell, c) in self.shared.chosen.iter().enumerate() {
+            // Acquire: pairs with the leader's Release publish, so the
+            // operation the entry names is visible.
+            let e = c.load(Ordering::Acquire);
+            if e == 0 {
+                break;
+            }
+            if let Some(id) = entry::unpack(e) {
+                match self.shared.op(id) {
+                    Some(op) => log.push(LogEntry { cell, id, op }),
+                    None => break,
+                }
+            }
+        }
+        log
+    }
+}
