@@ -105,6 +105,7 @@ pub(super) fn paxos(
         acceptors: args.crash_acceptor.clone(),
         proposers: args.crash_proposer.clone(),
         stalls: args.stall_proposer.clone(),
+        ..FaultPlan::default()
     };
     let seed = super::seed_or_random(args.seed);
     let want = RandomCrashes {
