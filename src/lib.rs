@@ -39,6 +39,9 @@
 //! * [`rsm`]: many slots: a sequential specification made concurrent by a
 //!   log of consensus cells ([`rsm::Replicated`]), Herlihy's universal
 //!   construction first;
+//! * [`byzantine`]: Byzantine replicas beside [`rsm`]: PBFT's 3f+1 over
+//!   per-reader mailboxes with MAC-signed records, and agreement with 2f+1
+//!   over single-writer logs (non-equivocation);
 //! * [`registry`]: every protocol in one list, read by the CLI, the stress
 //!   runner, the benches and the loom suite; runners get a protocol's type
 //!   through [`registry::Visit`];
@@ -62,6 +65,7 @@
 //! assert_eq!(slot.decide(0, "right").unwrap(), &"left");
 //! ```
 
+pub mod byzantine;
 pub mod check;
 pub mod consensus;
 pub mod objects;

@@ -90,6 +90,18 @@ pub enum Val {
         /// The accepted value, a thread id.
         value: Option<usize>,
     },
+    /// A signed record of the Byzantine protocols: its kind, view, value
+    /// and the replica whose name it carries.
+    Record {
+        /// `"prepare"`, `"commit"`, `"view-change"`, ...
+        kind: &'static str,
+        /// The replica it claims to be from.
+        signer: usize,
+        /// Its view.
+        view: u64,
+        /// The value it names, if any.
+        value: Option<u64>,
+    },
 }
 
 impl Val {
@@ -121,6 +133,10 @@ impl fmt::Display for Val {
             Val::Ballots { promised, accepted, value } => {
                 write!(f, "(promised {promised}, accepted {accepted}:{})", Val::from_option(*value))
             }
+            Val::Record { kind, signer, view, value } => match value {
+                Some(x) => write!(f, "{kind}(view {view}, value {x}) by r{signer}"),
+                None => write!(f, "{kind}(view {view}) by r{signer}"),
+            },
         }
     }
 }
@@ -238,12 +254,39 @@ pub enum Step {
     Fence,
     /// A remark for the reader (not a memory step).
     Note(&'static str),
+    /// A Byzantine-tolerant replica rejects a record (not a memory step).
+    Rejected {
+        /// The replica whose log it came from.
+        from: usize,
+        /// The record's kind.
+        kind: &'static str,
+        /// Why: a bad MAC, a signer that is not the writer, a bad certificate...
+        why: &'static str,
+    },
+    /// A Byzantine-tolerant replica decides `value` (not a memory step).
+    Decided {
+        /// The decided value.
+        value: u64,
+    },
+    /// A Byzantine-tolerant replica enters `view` (not a memory step).
+    EnterView {
+        /// The view.
+        view: u64,
+    },
 }
 
 impl Step {
     /// Whether the step touches shared memory (counts against a step bound).
     pub fn is_memory_step(&self) -> bool {
-        !matches!(self, Step::Decide { .. } | Step::Note(_) | Step::Fence)
+        !matches!(
+            self,
+            Step::Decide { .. }
+                | Step::Note(_)
+                | Step::Fence
+                | Step::Rejected { .. }
+                | Step::Decided { .. }
+                | Step::EnterView { .. }
+        )
     }
 
     /// The step with its location placed in instance `cell` (see [`Loc::cell`]).
@@ -314,6 +357,9 @@ impl fmt::Display for Step {
             Step::Decide { winner } => write!(f, "decides t{winner}"),
             Step::Fence => f.write_str("fence(SeqCst)"),
             Step::Note(text) => write!(f, "-- {text}"),
+            Step::Rejected { from, kind, why } => write!(f, "rejects a {kind} from r{from}: {why}"),
+            Step::Decided { value } => write!(f, "decides value {value}"),
+            Step::EnterView { view } => write!(f, "-- enters view {view}"),
         }
     }
 }

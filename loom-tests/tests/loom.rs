@@ -29,6 +29,10 @@ mod universal;
 mod multi_paxos;
 
 #[cfg(loom)]
+#[path = "loom/byzantine.rs"]
+mod byzantine;
+
+#[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{
         check, check_invisible_winner, check_same_id, find_counterexample, ModelConfig,
@@ -105,6 +109,7 @@ mod suite {
         }
         trials.extend(super::universal::trials());
         trials.extend(super::multi_paxos::trials());
+        trials.extend(super::byzantine::trials());
         refuse_shared_checkpoint(&args, &trials);
         libtest_mimic::run(&args, trials).exit();
     }

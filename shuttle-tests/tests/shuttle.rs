@@ -83,6 +83,13 @@ mod suite {
                 run().map(|report| println!("{report}")).map_err(Failed::from)
             }));
         }
+        // The Byzantine replicas' models (random strategies, the lower bounds).
+        for m in consensus_lab::check::byzantine::suite::models(scale) {
+            let run = m.run;
+            trials.push(Trial::test(m.name, move || {
+                run().map(|report| println!("{report}")).map_err(Failed::from)
+            }));
+        }
         if let Some(file) = std::env::var_os("SHUTTLE_REPLAY") {
             let selected: Vec<&Trial> =
                 trials.iter().filter(|t| !args.is_filtered_out(t)).collect();

@@ -6,6 +6,7 @@
 //! implementation both (the harness of the exercises). [`panic`](mod@panic) reads panic
 //! payloads for all of them.
 
+pub mod byzantine;
 pub mod linearizability;
 pub mod panic;
 pub mod properties;

@@ -20,6 +20,11 @@
 //! --crash-proposer 1@2`); a proposer crash needs the `@k`. A stall is `j@k:MS`
 //! (`--stall-proposer 1@2:50`: proposer 1 pauses 50 ms after its 2nd step).
 //!
+//! A plan can also name **Byzantine replicas** ([`FaultPlan::byzantine`]):
+//! which replica, and which [`Behaviour`] it follows (`--strategy equivocate`,
+//! or `2:lie`). Only the Byzantine layer runs them (its
+//! replicas); Paxos tolerates crashes only, and refuses a plan that names one.
+//!
 //! Crash points can also be drawn at random from a seed
 //! ([`FaultPlan::random_crashes`], `--random-acceptor-crashes K`): the same
 //! seed draws the same plan.
@@ -103,6 +108,75 @@ pub struct RandomCrashes {
     pub proposers: usize,
 }
 
+/// What a Byzantine replica does instead of the protocol (the strategies
+/// themselves are in the Byzantine layer, `byzantine::strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Writes nothing at all.
+    Silent,
+    /// Shows different replicas different records for the same view.
+    Equivocate,
+    /// Reports values it did not accept (and, as primary, proposes a value no
+    /// client asked for); claims a prepared certificate it does not have.
+    Lie,
+    /// Sends again signed records it received from others, as its own.
+    Replay,
+    /// Sends records under another replica's name (signatures reject them).
+    Forge,
+    /// Follows the protocol for its first `k` writes, then stops: mid-view,
+    /// mid-broadcast.
+    CrashAfter(usize),
+}
+
+impl Behaviour {
+    /// Every strategy's name, as [`FromStr`] reads it (`crash` is `crash@k`).
+    pub const NAMES: &'static [&'static str] =
+        &["silent", "equivocate", "lie", "replay", "forge", "crash@k"];
+}
+
+impl FromStr for Behaviour {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let unknown =
+            || format!("unknown Byzantine strategy '{s}' (known: {})", Behaviour::NAMES.join(", "));
+        Ok(match s.trim() {
+            "silent" => Behaviour::Silent,
+            "equivocate" => Behaviour::Equivocate,
+            "lie" => Behaviour::Lie,
+            "replay" => Behaviour::Replay,
+            "forge" => Behaviour::Forge,
+            "crash" => Behaviour::CrashAfter(1),
+            other => match other.strip_prefix("crash@") {
+                Some(k) => Behaviour::CrashAfter(k.parse().map_err(|_| unknown())?),
+                None => return Err(unknown()),
+            },
+        })
+    }
+}
+
+impl fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Behaviour::Silent => f.write_str("silent"),
+            Behaviour::Equivocate => f.write_str("equivocate"),
+            Behaviour::Lie => f.write_str("lie"),
+            Behaviour::Replay => f.write_str("replay"),
+            Behaviour::Forge => f.write_str("forge"),
+            Behaviour::CrashAfter(k) => write!(f, "crash@{k}"),
+        }
+    }
+}
+
+/// A Byzantine replica of a plan: who, and what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Byzantine {
+    /// The replica index.
+    pub who: usize,
+    /// Its strategy.
+    pub behaviour: Behaviour,
+}
+
 /// The crashes and stalls of one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan {
@@ -115,6 +189,8 @@ pub struct FaultPlan {
     /// Leader crashes and stalls of a replicated log (Multi-Paxos): whoever
     /// leads at a slot, at a step.
     pub leader: Vec<LeaderFault>,
+    /// Byzantine replicas (the Byzantine layer's protocols only: Paxos refuses them).
+    pub byzantine: Vec<Byzantine>,
 }
 
 /// Where in its handling of one slot a leader is struck.
@@ -143,6 +219,22 @@ pub struct LeaderFault {
 }
 
 impl FaultPlan {
+    /// Refuses leader faults, which only a replicated log has: what every
+    /// single-decree protocol calls beside [`validate`](Self::validate).
+    ///
+    /// # Errors
+    /// The plan's first leader fault, in words.
+    pub fn single_decree(&self) -> Result<(), String> {
+        match self.leader.first() {
+            None => Ok(()),
+            Some(f) => Err(format!(
+                "a leader fault (slot {}, {:?}) is for a replicated log (conlab rsm --impl \
+                 multi-paxos); single-decree Paxos takes proposer crashes and stalls",
+                f.slot, f.step
+            )),
+        }
+    }
+
     /// No crash.
     pub fn none() -> Self {
         FaultPlan::default()
@@ -160,8 +252,16 @@ impl FaultPlan {
     ///
     /// # Errors
     /// A crash or stall point naming an acceptor or proposer that does not
-    /// exist, or the same one twice.
+    /// exist, or the same one twice; any Byzantine replica (Paxos tolerates
+    /// crashes only).
     pub fn validate(&self, acceptors: usize, proposers: usize) -> Result<(), String> {
+        if let Some(b) = self.byzantine.first() {
+            return Err(format!(
+                "Paxos tolerates crash faults only, and the plan makes replica {} Byzantine \
+                 ({}): run Byzantine replicas with the Byzantine layer (conlab byzantine)",
+                b.who, b.behaviour
+            ));
+        }
         for (kind, list, n) in
             [("acceptor", &self.acceptors, acceptors), ("proposer", &self.proposers, proposers)]
         {
@@ -337,6 +437,21 @@ mod tests {
         let e =
             FaultPlan::none().random_crashes(3, 1, RandomCrashes { acceptors: 0, proposers: 2 }, 1);
         assert_eq!(e.unwrap_err(), "2 random proposer crashes asked for, but there is 1 proposer");
+    }
+
+    #[test]
+    fn byzantine_strategies_parse_and_paxos_refuses_them() {
+        assert_eq!("equivocate".parse(), Ok(Behaviour::Equivocate));
+        assert_eq!("crash@3".parse(), Ok(Behaviour::CrashAfter(3)));
+        for b in ["silent", "equivocate", "lie", "replay", "forge", "crash@2"] {
+            assert_eq!(b.parse::<Behaviour>().unwrap().to_string(), b);
+        }
+        let e = "sneaky".parse::<Behaviour>().unwrap_err();
+        assert!(e.contains("unknown Byzantine strategy 'sneaky'"), "{e}");
+        let byz = Byzantine { who: 1, behaviour: Behaviour::Lie };
+        let plan = FaultPlan { byzantine: vec![byz], ..FaultPlan::default() };
+        let e = plan.validate(3, 2).unwrap_err();
+        assert!(e.contains("Paxos tolerates crash faults only"), "{e}");
     }
 
     #[test]

@@ -184,6 +184,7 @@ impl PaxosConfig {
         if self.proposers == 0 || self.proposers > acceptor_state::MAX_VALUES {
             return bad(format!("Paxos needs 1 to {} proposers", acceptor_state::MAX_VALUES));
         }
+        self.faults.single_decree().map_err(ConsensusError::InvalidConfig)?;
         self.faults.validate(self.acceptors, self.proposers).map_err(ConsensusError::InvalidConfig)
     }
 

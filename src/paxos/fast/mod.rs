@@ -128,6 +128,7 @@ impl FastPaxosConfig {
         if self.proposers == 0 || self.proposers > acceptor_state::MAX_VALUES {
             return bad(format!("Fast Paxos needs 1 to {} proposers", acceptor_state::MAX_VALUES));
         }
+        self.faults.single_decree().map_err(ConsensusError::InvalidConfig)?;
         self.faults.validate(q.n, self.proposers).map_err(ConsensusError::InvalidConfig)?;
         if coordinated && self.faults.proposer(0).is_some() {
             return bad("coordinated Fast Paxos: proposer 0 is the coordinator, and the others \

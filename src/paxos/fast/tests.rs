@@ -147,6 +147,13 @@ fn bad_configurations_are_refused_clearly() {
     let bad_q = FastPaxosConfig { quorums: Quorums::unchecked(3, 2, 2, 2), ..cfg(2, 3) };
     assert!(e(&bad_q, false).contains("invalid quorums"));
     assert!(FastPaxos::new(&cfg(2, 3)).unwrap().propose(5).0.is_err());
+    use crate::paxos::faults::{LeaderFault, LeaderStep};
+    let leader = LeaderFault { slot: 0, step: LeaderStep::BeforePublish, stall: None };
+    let plan = FaultPlan { leader: vec![leader], ..FaultPlan::none() };
+    let c = FastPaxosConfig { faults: plan.clone(), ..cfg(2, 3) };
+    assert!(e(&c, false).contains("replicated log"), "{}", e(&c, false));
+    let classic = crate::paxos::PaxosConfig { faults: plan, ..crate::paxos::PaxosConfig::new(2) };
+    assert!(classic.validate().unwrap_err().to_string().contains("replicated log"));
 }
 
 #[test]
