@@ -7,6 +7,7 @@
 //! [`EXIT_CODES`], printed at the end of `conlab --help` and in the README.
 
 mod bench;
+mod byzantine;
 mod check_history;
 mod cores;
 mod demo;
@@ -77,6 +78,11 @@ pub enum Command {
     /// the baselines a user would pick instead, and the atomic primitives on a
     /// shared line and on padded lines. Labels oversubscribed thread counts.
     Bench(bench::BenchArgs),
+    /// Byzantine replicas on real cores: PBFT (n ≥ 3f+1) or agreement over
+    /// single-writer logs (n ≥ 2f+1) with Byzantine strategies; each run
+    /// judged for agreement and validity among the honest. Exits 1 on any
+    /// violation.
+    Byzantine(byzantine::ByzantineArgs),
     /// Run Paxos on real cores with crash faults: decisions, ballots and nacks per
     /// proposer, acceptor operations per decision, time. Exits non-zero without
     /// a quorum or on any disagreement.
@@ -435,6 +441,7 @@ where
         Command::Hierarchy { format, wide } => hierarchy::hierarchy_cmd(*format, *wide, out),
         Command::Run(args) => run::run(args, out, err),
         Command::Paxos(args) => paxos::paxos(args, out, err),
+        Command::Byzantine(args) => byzantine::byzantine(args, out, err),
         Command::Rsm(args) => rsm::rsm(args, out, err),
         Command::Bench(args) => bench::bench(args, out, err),
         Command::Exercise(args) => exercise::exercise(args, out, err),

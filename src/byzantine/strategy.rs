@@ -34,7 +34,7 @@ pub fn run(r: &mut Replica<'_>, behaviour: Behaviour) -> Result<Outcome, Stop> {
         Behaviour::Silent | Behaviour::CrashAfter(_) => {}
         Behaviour::Equivocate => {
             // Alternate readers see a and b: with n = 3 and the primary at 0,
-            // replica 1 is shown a and replica 2 b.
+            // replica 1 is shown b and replica 2 a.
             let (a, b) = (cfg.input(me), cfg.input((me + 1) % n));
             let shown = |to: usize| if (to + n - me) % 2 == 1 { a } else { b };
             let kinds: [fn(u64) -> Record; 3] = [

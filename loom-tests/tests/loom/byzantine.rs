@@ -12,6 +12,7 @@ pub(crate) fn trials() -> Vec<Trial> {
             Trial::test(m.name, move || {
                 run().map(|report| println!("{report}")).map_err(Failed::from)
             })
+            .with_ignored_flag(m.long)
         })
         .collect()
 }

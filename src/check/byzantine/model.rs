@@ -100,8 +100,8 @@ fn note(j: Judged) {
     });
 }
 
-/// Explores `s` within `bound` preemptions (`None`: exhaustively, or
-/// `LOOM_MAX_PREEMPTIONS`).
+/// Explores `s` within `bound` preemptions (`None`: exhaustively;
+/// `LOOM_MAX_PREEMPTIONS`, if set, wins).
 ///
 /// # Errors
 /// The first violating execution.
@@ -109,7 +109,9 @@ pub fn explore(s: &Scenario, bound: Option<usize>) -> Result<ModelReport, Box<Co
     SEEN.with(|r| *r.borrow_mut() = ModelReport::default());
     FOUND.with(|f| *f.borrow_mut() = None);
     let mut builder = loom::model::Builder::new();
-    if bound.is_some() {
+    // LOOM_MAX_PREEMPTIONS, if set, wins over the model's bound (to measure
+    // a model at another bound without editing the suite).
+    if bound.is_some() && std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
         builder.preemption_bound = bound;
     }
     builder.max_permutations = None;

@@ -107,7 +107,7 @@ pub fn explore(
     Ok((report, decided, views))
 }
 
-/// The shuttle models' scenarios: the below-bound ones, and one
+/// The shuttle models' scenarios: PBFT's below-bound one, and one
 /// random-strategy scenario per protocol; with whether strategies are drawn
 /// per iteration, and the iterations (before scaling).
 pub fn scenarios() -> Vec<(Scenario, bool, usize)> {
@@ -126,7 +126,12 @@ pub fn scenarios() -> Vec<(Scenario, bool, usize)> {
         (random("pbft/4/random-strategies", small(Protocol::Pbft)), true, 300),
         (random("swmr/3/random-strategies", small(Protocol::Swmr)), true, 300),
     ];
-    for s in super::scenarios().into_iter().filter(|s| s.expect == Expect::Caught) {
+    // Below the bound: PBFT's n = 3f only. The single-writer n = 2f needs
+    // replica 1 to time out before any of replica 0's records reaches it,
+    // which no random schedule of 5,000 did (45 changed view, and found
+    // replica 0's votes there); loom finds it.
+    let below = |s: &Scenario| s.expect == Expect::Caught && s.cfg.protocol == Protocol::Pbft;
+    for s in super::scenarios().into_iter().filter(below) {
         list.push((s, false, 300));
     }
     list

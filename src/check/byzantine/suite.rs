@@ -23,6 +23,8 @@ pub struct SuiteModel {
     pub name: String,
     /// Runs it: what it explored, or why it failed.
     pub run: Box<dyn Fn() -> Result<String, String> + Send + Sync>,
+    /// Too long for CI: an ignored test (`-- --ignored` runs it).
+    pub long: bool,
 }
 
 impl std::fmt::Debug for SuiteModel {
@@ -51,12 +53,25 @@ fn verdict(s: &Scenario, explored: Result<(String, u64, u64), String>) -> Result
     }
 }
 
-/// The preemption bound of each scenario under loom, with its cost.
+/// The preemption bound of each scenario under loom. Costs (executions,
+/// time) on the 2-vCPU machine with two other builds running:
+///
+/// * swmr/3, ≤ 2: equivocating primary 10,423 (1.3 s), lying backup 70,797
+///   (8.6 s), forging backup 81,349 (10.2 s), silent primary 1,641 (0.2 s);
+///   swmr/2 below the bound caught at execution 72.
+/// * pbft/4, ≤ 0: equivocating primary 37, lying backup 27, forging backup 1
+///   (each under 15 ms). At ≤ 1 none finished within 90 s: every yield of a
+///   waiting replica is a free scheduling choice, and four replicas polling
+///   n logs each multiply them. pbft/3 below the bound, ≤ 1: caught.
+/// * pbft/4 view changes (silent or equivocating primary), ≤ 0: did not
+///   finish within 4 minutes; ignored tests (the long suite). The PBFT view
+///   change is checked by shuttle and the real-core stress instead.
 #[cfg(loom)]
 pub fn loom_bound(name: &str) -> Option<usize> {
     match name {
         n if n.starts_with("swmr") => Some(2),
-        _ => Some(1),
+        n if n.starts_with("pbft/3") => Some(1),
+        _ => Some(0),
     }
 }
 
@@ -71,8 +86,10 @@ pub fn models() -> Vec<SuiteModel> {
                 Some(b) => format!("byzantine/{}/bounded-{b}", s.name),
                 None => format!("byzantine/{}/exhaustive", s.name),
             };
+            let long = s.name.starts_with("pbft/4") && s.name.contains("view-change");
             SuiteModel {
                 name,
+                long,
                 run: Box::new(move || {
                     let explored = super::model::explore(&s, bound)
                         .map(|r| (r.to_string(), r.all_decided, r.view_changes))
@@ -90,6 +107,7 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
     super::shuttle::scenarios()
         .into_iter()
         .map(|(s, random, iterations)| SuiteModel {
+            long: false,
             name: format!("byzantine/{}/random-{}", s.name, iterations * scale),
             run: Box::new(move || {
                 verdict(&s, super::shuttle::explore(&s, iterations * scale, random))
