@@ -1,6 +1,9 @@
 //! `conlab byzantine`: runs of a Byzantine protocol on real threads, each
 //! judged for agreement and validity among the honest replicas; with
-//! decisions per second and signature operations per decision.
+//! decisions per second and signature operations per decision, beside
+//! crash-only Paxos measured in the same run (2f + 1 acceptors, as many
+//! proposers, as many instances: what tolerating f crashes instead of f
+//! Byzantine replicas costs).
 //!
 //! The Byzantine replicas are the first `--byzantine` replicas (replica 0 is
 //! the primary of view 0: the hardest place for a liar). `--strategy random`
@@ -12,7 +15,7 @@
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATION};
 use consensus_lab::byzantine::{Behaviour, Byzantine, Config, Protocol};
 use consensus_lab::check::byzantine::stress::{stress, StressFailure, StressReport};
-use consensus_lab::paxos::FaultPlan;
+use consensus_lab::paxos::{FaultPlan, PackedAcceptor, PaxosConfig};
 use std::io::Write;
 
 /// Arguments of `conlab byzantine`.
@@ -60,6 +63,38 @@ struct Output {
     report: Option<StressReport>,
     decisions_per_second: Option<f64>,
     sig_ops_per_decision: Option<f64>,
+    /// Crash-only Paxos in the same run, for comparison.
+    paxos: Option<PaxosBaseline>,
+}
+
+/// Crash-only Paxos tolerating the same f (crashes): 2f + 1 acceptors and
+/// proposers, the same number of instances, no faults.
+#[derive(serde::Serialize)]
+struct PaxosBaseline {
+    acceptors: usize,
+    proposers: usize,
+    instances: usize,
+    decisions: usize,
+    decisions_per_second: f64,
+    acceptor_rmws_per_decision: f64,
+}
+
+fn paxos_baseline(f: usize, instances: usize) -> Result<PaxosBaseline, Box<dyn std::error::Error>> {
+    let n = 2 * f + 1;
+    let cfg = PaxosConfig { acceptors: n, ..PaxosConfig::new(n) };
+    let r = consensus_lab::paxos::run::run::<PackedAcceptor>(&cfg, instances, 64, |_| {
+        FaultPlan::none()
+    })?;
+    let decisions = r.decided();
+    let rmws: usize = r.proposers.iter().map(|p| p.rmws).sum();
+    Ok(PaxosBaseline {
+        acceptors: n,
+        proposers: n,
+        instances,
+        decisions,
+        decisions_per_second: decisions as f64 / r.elapsed.as_secs_f64().max(1e-9),
+        acceptor_rmws_per_decision: rmws as f64 / decisions.max(1) as f64,
+    })
 }
 
 /// Refuses what cannot run, before any work.
@@ -114,6 +149,7 @@ pub(super) fn byzantine(
         decisions_per_second: report.as_ref().map(StressReport::decisions_per_sec),
         sig_ops_per_decision: report.as_ref().map(StressReport::sig_ops_per_decision),
         report,
+        paxos: Some(paxos_baseline(cfg.f, usize::try_from(a.runs)?)?),
     };
     match a.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&o)?)?,
@@ -172,7 +208,21 @@ fn text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         "signature operations (MACs made and checked) per decision: {:.1}; records rejected: {}",
         r.sig_ops_per_decision(),
         r.rejected
-    )
+    )?;
+    if let Some(p) = &o.paxos {
+        writeln!(
+            out,
+            "beside crash-only Paxos, this run (f = {} crashes: {} acceptors, {} proposers, {} instances, \
+             no faults): {:.0} decisions/s, 0 signature operations, {:.2} acceptor RMWs per decision",
+            o.f,
+            p.acceptors,
+            p.proposers,
+            p.instances,
+            p.decisions_per_second,
+            p.acceptor_rmws_per_decision
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -210,5 +260,6 @@ mod tests {
         assert_eq!(code, EXIT_OK, "{text}");
         assert!(text.contains("verdict: OK"), "{text}");
         assert!(text.contains("per decision"), "{text}");
+        assert!(text.contains("beside crash-only Paxos") && text.contains("3 acceptors"), "{text}");
     }
 }
