@@ -95,9 +95,9 @@ impl<S: Spec> ZabClient<S> {
     /// The followers in the order this client tries them: from its own
     /// index round (the first majority that answers is the quorum, as the
     /// first acknowledgements to arrive would be; spreads the load).
-    fn order(sh: &Shared<S>, me: usize) -> impl Iterator<Item = &super::Member> {
+    fn order(sh: &Shared<S>, me: usize) -> impl Iterator<Item = (usize, &super::Member)> {
         let m = sh.followers.len();
-        (0..m).map(move |i| &sh.followers[(me + i) % m])
+        (0..m).map(move |i| ((me + i) % m, &sh.followers[(me + i) % m]))
     }
 
     fn no_quorum(&self, answered: usize) -> RsmError {
@@ -178,17 +178,18 @@ impl<S: Spec> ZabClient<S> {
         let sh = Arc::clone(&self.shared);
         let majority = self.majority();
         let mut acked = 0;
-        for m in Self::order(&sh, self.me) {
+        for (i, m) in Self::order(&sh, self.me) {
             if acked == majority {
                 break;
             }
             if !m.answers() {
                 continue;
             }
-            if m.region.write(epoch, history).is_err() {
+            let Ok(ack) = m.region.write(epoch, history) else {
                 trace_step!(self.me, Note("a follower refuses the write: a newer epoch"));
                 return Ok(Quorum::Fenced);
-            }
+            };
+            trace_step!(self.me, Store { loc: Loc::at("ack", i), value: Val::Num(ack as u64) });
             acked += 1;
             self.counters.writes += 1;
             if let Some(k) = slot {
@@ -334,7 +335,7 @@ impl<S: Spec> ZabClient<S> {
         // Discovery: NEWEPOCH at a majority.
         let majority = self.majority();
         let mut answers: Vec<RegionState> = Vec::with_capacity(majority);
-        for m in Self::order(&sh, self.me) {
+        for (i, m) in Self::order(&sh, self.me) {
             if answers.len() == majority {
                 break;
             }
@@ -342,7 +343,13 @@ impl<S: Spec> ZabClient<S> {
                 continue;
             }
             match m.region.new_epoch(epoch) {
-                Ok(s) => answers.push(s),
+                Ok(s) => {
+                    trace_step!(
+                        self.me,
+                        Store { loc: Loc::at("accepted-epoch", i), value: Val::Num(epoch) }
+                    );
+                    answers.push(s)
+                }
                 Err(_) => {
                     trace_step!(self.me, Note("a follower promised a newer epoch"));
                     self.step_down();
