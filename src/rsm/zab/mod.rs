@@ -7,8 +7,9 @@
 //! epoch, current epoch, log of `(zxid, txn)` slots, ack index, behind one
 //! mutex), a published log `committed[k]` with a commit index, per client an
 //! announce register and its operations (as in Multi-Paxos), and the
-//! Paxos-free failure detector of [`multi_paxos::liveness`]. Clients take
-//! the leader role; a zxid is `epoch ‖ counter` ([`zxid`]). Client `me`
+//! Paxos-free failure detector of
+//! [`multi_paxos::liveness`](crate::rsm::multi_paxos::liveness). Clients
+//! take the leader role; a zxid is `epoch ‖ counter` ([`zxid`]). Client `me`
 //! submitting its `s`-th operation:
 //!
 //! ```text
