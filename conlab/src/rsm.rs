@@ -13,7 +13,8 @@
 //! (`consensus_lab::rsm::multi_paxos`, its flags and figures in
 //! [`multi_paxos`]): no slot protocol, `--acceptors` acceptor registers,
 //! leader and acceptor crashes; with more than f acceptors crashed the run
-//! ends with [`EXIT_NO_QUORUM`](super::EXIT_NO_QUORUM).
+//! ends with [`EXIT_NO_QUORUM`](super::EXIT_NO_QUORUM). `--impl zab` does
+//! the same over Zab ([`zab`]; `--acceptors` counts its followers).
 //!
 //! Exit codes: [`EXIT_VIOLATION`] if the run violated a property, else
 //! [`EXIT_INCONCLUSIVE`] if it tested nothing concurrent (no two operations
@@ -23,6 +24,7 @@
 //! one line before any work.
 
 mod multi_paxos;
+mod zab;
 
 use super::{Format, Machine, EXIT_INCONCLUSIVE, EXIT_NO_QUORUM, EXIT_OK, EXIT_VIOLATION};
 use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
@@ -48,6 +50,8 @@ pub enum Impl {
     UniversalLockFree,
     /// Multi-Paxos: a leader, acceptor registers, recovery (blocking).
     MultiPaxos,
+    /// Zab: a leader, follower regions, epochs, recovery (blocking).
+    Zab,
 }
 
 impl Impl {
@@ -56,6 +60,7 @@ impl Impl {
             Impl::Universal => Helping::NAME,
             Impl::UniversalLockFree => NoHelping::NAME,
             Impl::MultiPaxos => "multi-paxos",
+            Impl::Zab => "zab",
         }
     }
 }
@@ -64,8 +69,9 @@ impl Impl {
 #[derive(Debug, clap::Args)]
 pub struct RsmArgs {
     /// The construction: `universal` (helping: wait-free),
-    /// `universal-lock-free` (no helping) or `multi-paxos` (a leader over
-    /// acceptor registers: blocking).
+    /// `universal-lock-free` (no helping), `multi-paxos` (a leader over
+    /// acceptor registers: blocking) or `zab` (a leader over follower
+    /// regions: blocking).
     #[arg(long = "impl", value_name = "IMPL", value_enum, default_value_t = Impl::Universal)]
     pub implementation: Impl,
     /// The consensus protocol of every log cell: any correct protocol of
@@ -185,6 +191,8 @@ struct Output {
     clock_fetch_adds_per_op: u32,
     /// Multi-Paxos's figures (`--impl multi-paxos`).
     multi_paxos: Option<multi_paxos::Figures>,
+    /// Zab's figures (`--impl zab`).
+    zab: Option<zab::Figures>,
 }
 
 /// Refuses what the run cannot do, before any work; returns the slots' entry
@@ -201,7 +209,10 @@ fn check(args: &RsmArgs) -> Result<(Option<Entry>, RsmObject), String> {
     if let Some(path) = &args.out {
         super::check_writable("--out", path)?;
     }
-    if args.implementation == Impl::MultiPaxos {
+    if matches!(args.implementation, Impl::MultiPaxos | Impl::Zab) {
+        if args.implementation == Impl::Zab {
+            zab::check(&args.multi_paxos)?;
+        }
         if args.slots.is_some() {
             return Err("--slots is for the universal construction: multi-paxos has no slot \
                         protocol (its log is Paxos over --acceptors acceptor registers)"
@@ -260,7 +271,7 @@ impl Visit for WithSlots {
         match self.implementation {
             Impl::Universal => self.object.visit(WithObject::<P, Helping>::new(&self)),
             Impl::UniversalLockFree => self.object.visit(WithObject::<P, NoHelping>::new(&self)),
-            Impl::MultiPaxos => {
+            Impl::MultiPaxos | Impl::Zab => {
                 unreachable!("multi-paxos has no slot protocol (dispatched in rsm)")
             }
         }
@@ -299,6 +310,13 @@ impl<P: Protocol, R: Rules> VisitObject for WithObject<P, R> {
     }
 }
 
+/// A leader-based implementation's figures for the report.
+enum Figures {
+    None,
+    MultiPaxos(multi_paxos::Figures),
+    Zab(zab::Figures),
+}
+
 pub(super) fn rsm(
     args: &RsmArgs,
     out: &mut dyn Write,
@@ -310,7 +328,11 @@ pub(super) fn rsm(
     let seed = super::seed_or_random(args.seed);
     let machine = Machine::here();
     let slots = entry.map(|e| e.info().name);
-    let over = slots.map_or_else(|| args.multi_paxos.describe(), |s| format!("{s} slots"));
+    let over = match (slots, args.implementation) {
+        (Some(s), _) => format!("{s} slots"),
+        (None, Impl::Zab) => zab::describe(&args.multi_paxos),
+        (None, _) => args.multi_paxos.describe(),
+    };
     let bar = super::progress::bar(1);
     bar.set_message(format!(
         "{} {} over {over}: {} operations by {threads} threads, then the checks",
@@ -323,8 +345,15 @@ pub(super) fn rsm(
     let outcome = match entry {
         Some(entry) => entry
             .visit(WithSlots { implementation, object, threads, ops, seed })
-            .map(|outcome| (outcome, None)),
-        None => args.multi_paxos.run(object, threads, ops, seed),
+            .map(|outcome| (outcome, Figures::None)),
+        None if implementation == Impl::Zab => {
+            zab::run(&args.multi_paxos, object, threads, ops, seed)
+                .map(|(outcome, z)| (outcome, Figures::Zab(z)))
+        }
+        None => args
+            .multi_paxos
+            .run(object, threads, ops, seed)
+            .map(|(outcome, mp)| (outcome, mp.map_or(Figures::None, Figures::MultiPaxos))),
     };
     bar.finish_and_clear();
     let (outcome, figures) = outcome?;
@@ -332,7 +361,11 @@ pub(super) fn rsm(
         matches!(&f.violation, RsmViolation::Error { error: RsmError::NoQuorum { .. }, .. })
     });
     let mut o = output(args, (slots, over), object, machine, seed, outcome);
-    o.multi_paxos = figures;
+    match figures {
+        Figures::MultiPaxos(mp) => o.multi_paxos = Some(mp),
+        Figures::Zab(z) => o.zab = Some(z),
+        Figures::None => {}
+    }
     if no_quorum {
         o.verdict = Verdict::NoQuorum;
     }
@@ -407,6 +440,7 @@ fn output(
         ns_per_op: None,
         clock_fetch_adds_per_op: 2,
         multi_paxos: None,
+        zab: None,
     };
     match outcome {
         Ok(r) => {
@@ -550,6 +584,9 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
     }
     if let Some(mp) = &o.multi_paxos {
         mp.write_text(out)?;
+    }
+    if let Some(z) = &o.zab {
+        z.write_text(out)?;
     }
     if let Some(v) = &o.violation {
         if o.verdict == Verdict::NoQuorum {

@@ -29,6 +29,10 @@ mod universal;
 mod multi_paxos;
 
 #[cfg(loom)]
+#[path = "loom/zab.rs"]
+mod zab;
+
+#[cfg(loom)]
 #[path = "loom/byzantine.rs"]
 mod byzantine;
 
@@ -109,6 +113,7 @@ mod suite {
         }
         trials.extend(super::universal::trials());
         trials.extend(super::multi_paxos::trials());
+        trials.extend(super::zab::trials());
         trials.extend(super::byzantine::trials());
         refuse_shared_checkpoint(&args, &trials);
         libtest_mimic::run(&args, trials).exit();

@@ -27,9 +27,11 @@
 //! | [`universal`] with [`universal::Helping`] | wait-free: n + 1 cells' consensus per operation | Herlihy's construction: announce, one consensus per cell, cell `k` helps thread `k mod n` |
 //! | [`universal`] with [`universal::NoHelping`] | lock-free | the same log, every thread proposes only its own operation |
 //! | [`multi_paxos`] | blocking (a leader; a failure detector with a timeout) | Multi-Paxos over multi-slot acceptor registers: phase 1 once per leader, one accept per acceptor per command |
+//! | [`zab`] | blocking (a leader; the same failure detector) | Zab over follower regions: zxid = epoch ‖ counter, epochs fence old leaders, recovery adopts the highest history of a majority |
 
 pub mod multi_paxos;
 pub mod universal;
+pub mod zab;
 
 use crate::consensus::ConsensusError;
 use crate::objects::Spec;
@@ -155,6 +157,12 @@ pub enum RsmError {
     BallotsExhausted {
         /// The largest ballot.
         max: u64,
+    },
+    /// A zxid's epoch (32 bits) ran out (Zab).
+    #[error("the epochs ran out: epoch {epoch} does not fit the 32 bits of a zxid")]
+    EpochsExhausted {
+        /// The epoch asked for.
+        epoch: u64,
     },
 }
 

@@ -50,7 +50,7 @@ pub enum Step {
 }
 
 impl Step {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Step::BeforeBroadcast => "before-broadcast",
             Step::AfterMinority => "after-minority",
@@ -134,11 +134,11 @@ impl MultiPaxosArgs {
         Ok(())
     }
 
-    fn acceptor_count(&self) -> usize {
+    pub(super) fn acceptor_count(&self) -> usize {
         self.acceptors.unwrap_or(3) as usize
     }
 
-    fn plan(&self) -> FaultPlan {
+    pub(super) fn plan(&self) -> FaultPlan {
         FaultPlan {
             acceptors: self.crash_acceptor.clone(),
             leader: self
@@ -182,7 +182,7 @@ impl MultiPaxosArgs {
         format!("{} {} acceptors", self.acceptor_count(), self.acceptor.unwrap_or_default().name())
     }
 
-    fn timeout_ms(&self) -> u64 {
+    pub(super) fn timeout_ms(&self) -> u64 {
         self.detect_timeout_ms.unwrap_or(1)
     }
 

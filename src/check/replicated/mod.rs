@@ -38,6 +38,8 @@ pub mod stress;
 pub mod suite;
 #[cfg(not(loom))]
 pub mod workload;
+#[cfg(any(loom, shuttle))]
+pub mod zab;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;

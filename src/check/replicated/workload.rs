@@ -371,6 +371,42 @@ where
     })
 }
 
+/// What a judged Zab run did.
+#[derive(Debug)]
+pub struct ZabRun {
+    /// The judged run (a no-quorum error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
+    pub outcome: Result<StressReport, StressFailure>,
+    /// Epochs, region writes, commands.
+    pub totals: crate::rsm::zab::ZabTotals,
+    /// Leader crash → next command committed, per crash that was followed
+    /// by a command.
+    pub failovers: Vec<std::time::Duration>,
+}
+
+/// A judged stress run of object `S` over Zab: as [`stress_multi_paxos`]
+/// (`config.acceptors` followers, the same room in the log).
+///
+/// # Errors
+/// [`WorkloadError`] if the run could not be made.
+pub fn stress_zab<S>(
+    mut config: MultiPaxosConfig,
+    ops: usize,
+    seed: u64,
+) -> Result<ZabRun, WorkloadError>
+where
+    S: ObjectWorkload,
+    S::Op: Sync,
+{
+    let clients = config.clients;
+    check_size(clients, ops)?;
+    let per = ops / clients;
+    let mix = operations::<S>(clients, per, seed);
+    config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
+    let mut object = crate::rsm::zab::Zab::<S>::new(S::fresh(), config)?;
+    let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
+    Ok(ZabRun { outcome, totals: object.totals(), failovers: object.failover_times() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

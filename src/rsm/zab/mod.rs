@@ -1,0 +1,371 @@
+//! Zab over shared-memory follower regions: a replicated log with a leader,
+//! epochs, recovery and primary order (the notes' section 3.6; the
+//! shared-memory form of Mu and DARE: followers are regions the leader
+//! writes into).
+//!
+//! **Algorithm.** `m = 2f + 1` follower regions ([`follower`]: accepted
+//! epoch, current epoch, log of `(zxid, txn)` slots, ack index, behind one
+//! mutex), a published log `committed[k]` with a commit index, per client an
+//! announce register and its operations (as in Multi-Paxos), and the
+//! Paxos-free failure detector of
+//! [`multi_paxos::liveness`](crate::rsm::multi_paxos::liveness). Clients
+//! take the leader role; a zxid is `epoch ‖ counter` ([`zxid`]). Client `me`
+//! submitting its `s`-th operation:
+//!
+//! ```text
+//! ops[me][s] := op;  announce[me] := s                           (Release)
+//! loop:
+//!     deliver: apply committed[cursor], ... below the commit index
+//!     my operation applied: return its value
+//!     I lead (the detector still names my epoch):            — broadcast
+//!         t := next announced client, round robin
+//!         history.push((zxid.next(), (t, announce[t])))
+//!         write history into follower regions until a majority acked
+//!         commit: committed[k] := txn; commit index := k + 1     (Release)
+//!     the detector suspects the leader:                       — recovery
+//!         election: claim the next term e (one CAS: e is unique)
+//!         discovery: NEWEPOCH(e) at followers until a majority promised
+//!             (each refuses e unless e is above every epoch it promised:
+//!             this fences every older leader out of it)
+//!         history := the highest (current epoch, last zxid) among them
+//!         synchronisation: write history at followers until a majority
+//!             acked (their logs truncated / extended to it);
+//!             commit every slot of it; zxid := (e, 0)
+//!     else wait (yield)
+//! ```
+//!
+//! A stable leader costs one region write (lock, append, ack) per follower
+//! of a majority per command, plus the publishing compare&swap and the
+//! commit index's fetch_max.
+//!
+//! **Linearization point**: the majority-th follower's acknowledgement of
+//! the proposal (the transaction is committed then: every later epoch's
+//! discovery quorum meets that majority); the log is the linearization
+//! order.
+//!
+//! **Safety** (Zab's: agreement, total order, primary order, primary
+//! integrity). Epochs are unique (the detector's term) and a follower takes
+//! no write from an epoch below its promise, atomically with the write (the
+//! region's mutex, argued in [`follower`]). A transaction committed in
+//! epoch `e` sits in a majority's logs before any of them promises a later
+//! epoch `e'`; the leader of `e'` reads a majority, so some answer holds
+//! it, and the highest `(current epoch, last zxid)` history contains every
+//! committed transaction of every earlier epoch (each follower's log is a
+//! prefix of its current epoch's leader's history, and that leader's
+//! history extended the highest one it found). So the new leader's history
+//! keeps every committed transaction in its place; its own proposals follow
+//! (primary order). [`broken`] keeps two violations: a leader elected
+//! without the highest history, and followers that accept old epochs.
+//!
+//! **Progress: blocking.** A client waits for the leader; a crashed or
+//! stalled leader is replaced after the detector's timeout; with more than
+//! f followers crashed every client gets [`RsmError::NoQuorum`].
+//!
+//! **Faults** ([`FaultPlan`](crate::paxos::FaultPlan)): `acceptors` are the followers, crashed after
+//! their k-th operation; `leader` faults crash or stall whoever leads at a
+//! slot at a step (before broadcast, after a minority acked, after a
+//! majority acked before the commit is published).
+
+pub mod broken;
+mod client;
+pub mod follower;
+pub mod zxid;
+
+#[cfg(all(test, not(loom), not(shuttle)))]
+mod tests;
+
+pub use client::ZabClient;
+pub use zxid::{Zxid, ZxidError};
+
+use super::multi_paxos::liveness::Detector;
+use super::multi_paxos::{entry, Config};
+use super::{LogEntry, Replicated, RsmError, RsmProgress};
+use crate::objects::Spec;
+use crate::paxos::faults::LeaderFault;
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, CachePadded, Ordering, UnsafeCell};
+use follower::Region;
+use std::sync::Arc;
+
+/// How a new leader picks its history in discovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Election {
+    /// The highest `(current epoch, last zxid)` among the majority (correct).
+    Highest,
+    /// The lowest among them (broken: a leader elected without the highest
+    /// zxid).
+    Lowest,
+}
+
+/// A follower region with its crash point.
+#[derive(Debug)]
+pub(crate) struct Member {
+    pub(crate) region: Region,
+    crash_after: Option<usize>,
+    ops: AtomicUsize,
+}
+
+impl Member {
+    /// Whether it answers one more operation (a crashed one answers none).
+    pub(crate) fn answers(&self) -> bool {
+        // Relaxed: a count of this follower's operations, nothing published.
+        self.crash_after.is_none_or(|k| self.ops.fetch_add(1, Ordering::Relaxed) < k)
+    }
+}
+
+/// One client's operations, `row[s - 1]` its `s`-th, each written once.
+type OpRow<Op> = Box<[UnsafeCell<Option<Op>>]>;
+
+/// What every client shares.
+pub(crate) struct Shared<S: Spec> {
+    pub(crate) spec: S,
+    pub(crate) followers: Box<[Member]>,
+    pub(crate) detector: Detector,
+    pub(crate) announce: Box<[CachePadded<AtomicU64>]>,
+    ops: Box<[OpRow<S::Op>]>,
+    /// The published commits (entry codes, 0: not published).
+    pub(crate) committed: Box<[AtomicU64]>,
+    /// Slots committed and published (a fetch_max by each leader).
+    pub(crate) commit_index: AtomicU64,
+    pub(crate) faults: Vec<LeaderFault>,
+    pub(crate) fired: Box<[AtomicBool]>,
+    pub(crate) election: Election,
+    /// Model worlds: the first transaction committed at each slot (0:
+    /// none), published or not: a different one later is a lost commit.
+    #[cfg(any(loom, shuttle))]
+    pub(crate) ghost: std::sync::Mutex<Vec<u64>>,
+    pub(crate) totals: Totals,
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) failover: super::multi_paxos::liveness::FailoverClock,
+}
+
+/// Counters summed over the clients.
+#[derive(Debug, Default)]
+pub(crate) struct Totals {
+    pub(crate) epochs: AtomicU64,
+    pub(crate) writes: AtomicU64,
+    pub(crate) commands: AtomicU64,
+}
+
+// SAFETY: `ops` cells are written once by their owner before the Release
+// announce that publishes them, and read only by threads that acquired that
+// store (directly, or through a region's mutex or a `committed` entry
+// published after it); no cell is written twice.
+unsafe impl<S: Spec + Sync> Sync for Shared<S> where S::Op: Sync {}
+// SAFETY: the object owns its operations and regions; nothing is tied to a
+// thread.
+unsafe impl<S: Spec + Send> Send for Shared<S> {}
+
+impl<S: Spec> Shared<S> {
+    pub(crate) fn clients(&self) -> usize {
+        self.announce.len()
+    }
+
+    /// Operation `id`, learned through a happens-before chain from its
+    /// owner's announce.
+    pub(crate) fn op(&self, id: super::OpId) -> Option<S::Op> {
+        let cell = self.ops.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)?;
+        // SAFETY: written once by its owner before the Release announce the
+        // caller's knowledge of `id` descends from; never written again.
+        cell.with(|p| unsafe { (*p).clone() })
+    }
+
+    /// Writes client `me`'s `seq`-th operation (only `me` calls it, once
+    /// per `seq`, before announcing it).
+    pub(crate) fn write_op(&self, me: usize, seq: u64, op: S::Op) {
+        // SAFETY: only client `me` writes row `me`, and cell `seq − 1` is
+        // fresh: nobody reads it before acquiring `announce[me] = seq`.
+        self.ops[me][seq as usize - 1].with_mut(|p| unsafe { *p = Some(op) });
+    }
+}
+
+/// A Zab replicated log of `S`.
+///
+/// ```
+/// use consensus_lab::objects::rmw::{WordOp, WordSpec};
+/// use consensus_lab::paxos::FaultPlan;
+/// use consensus_lab::rsm::multi_paxos::{Config, Timeout};
+/// use consensus_lab::rsm::zab::Zab;
+/// use consensus_lab::rsm::{Client, Replicated};
+/// use std::time::Duration;
+///
+/// let config = Config {
+///     acceptors: 3, // the followers
+///     clients: 2,
+///     capacity: 8,
+///     timeout: Timeout::After(Duration::from_millis(1)),
+///     faults: FaultPlan::none(),
+/// };
+/// let mut log = Zab::new(WordSpec { add: true, init: 0 }, config).unwrap();
+/// let [mut a, mut b]: [_; 2] = log.clients().unwrap().try_into().ok().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || a.submit(WordOp::Rmw(1)).unwrap());
+///     s.spawn(move || b.submit(WordOp::Rmw(1)).unwrap());
+/// });
+/// assert_eq!(log.log().len(), 2);
+/// ```
+pub struct Zab<S: Spec> {
+    shared: Arc<Shared<S>>,
+    handed_out: bool,
+}
+
+impl<S: Spec> std::fmt::Debug for Zab<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Zab")
+            .field("clients", &self.shared.clients())
+            .field("followers", &self.shared.followers.len())
+            .field("capacity", &self.shared.committed.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run did, summed over the clients (after they were dropped).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ZabTotals {
+    /// Epochs begun (discovery done; the first leader's included).
+    pub epochs: u64,
+    /// Follower region writes acknowledged (synchronisation and broadcast).
+    pub writes: u64,
+    /// Transactions committed by broadcast (not recovery).
+    pub commands: u64,
+}
+
+impl<S: Spec + Send + Sync + 'static> Zab<S>
+where
+    S::Op: Sync,
+{
+    /// A log for `config` (`config.acceptors` followers).
+    ///
+    /// # Errors
+    /// [`RsmError::InvalidConfig`] for no follower, client or slot, too many
+    /// clients or slots for an entry, or a fault plan naming a follower that
+    /// does not exist.
+    pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
+        Self::build(spec, config, Election::Highest, false)
+    }
+
+    pub(crate) fn build(
+        spec: S,
+        config: Config,
+        election: Election,
+        unfenced: bool,
+    ) -> Result<Self, RsmError> {
+        let Config { acceptors, clients, capacity, timeout, faults } = config;
+        let bad = |m: String| Err(RsmError::InvalidConfig(m));
+        if acceptors == 0 || clients == 0 || capacity == 0 {
+            return bad(format!(
+                "Zab needs at least 1 follower, client and slot ({acceptors}, {clients}, \
+                 {capacity} requested)"
+            ));
+        }
+        if clients > entry::MAX_CLIENTS {
+            return bad(format!("at most {} clients fit a log entry", entry::MAX_CLIENTS));
+        }
+        if capacity as u64 > entry::MAX_SEQ {
+            return bad(format!("at most {} slots fit a log entry", entry::MAX_SEQ));
+        }
+        faults.validate(acceptors, 0).map_err(RsmError::InvalidConfig)?;
+        if let Some(f) = faults.leader.iter().find(|f| f.slot >= capacity) {
+            return bad(format!("a leader fault at slot {}, beyond the {capacity} slots", f.slot));
+        }
+        let followers = (0..acceptors)
+            .map(|i| Member {
+                region: Region::new(unfenced),
+                crash_after: faults.acceptor(i),
+                ops: AtomicUsize::new(0),
+            })
+            .collect();
+        let shared = Shared {
+            spec,
+            followers,
+            detector: Detector::new(timeout),
+            announce: (0..clients).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            ops: (0..clients)
+                .map(|_| (0..capacity).map(|_| UnsafeCell::new(None)).collect())
+                .collect(),
+            committed: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            commit_index: AtomicU64::new(0),
+            fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
+            faults: faults.leader,
+            election,
+            #[cfg(any(loom, shuttle))]
+            ghost: std::sync::Mutex::new(vec![0; capacity]),
+            totals: Totals::default(),
+            #[cfg(not(any(loom, shuttle)))]
+            failover: super::multi_paxos::liveness::FailoverClock::default(),
+        };
+        Ok(Zab { shared: Arc::new(shared), handed_out: false })
+    }
+
+    /// The counters the dropped clients left (real cores; zero in models).
+    pub fn totals(&self) -> ZabTotals {
+        let t = &self.shared.totals;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ZabTotals { epochs: get(&t.epochs), writes: get(&t.writes), commands: get(&t.commands) }
+    }
+
+    /// Every failover's time, leader crash → next command committed (real
+    /// cores; empty in models).
+    pub fn failover_times(&self) -> Vec<std::time::Duration> {
+        #[cfg(not(any(loom, shuttle)))]
+        return self.shared.failover.times();
+        #[cfg(any(loom, shuttle))]
+        return Vec::new();
+    }
+
+    /// Follower `i`'s region state (tests and reports).
+    pub fn follower(&self, i: usize) -> Option<follower::RegionState> {
+        self.shared.followers.get(i).map(|m| m.region.snapshot())
+    }
+}
+
+impl<S: Spec + Send + Sync + 'static> Replicated for Zab<S>
+where
+    S::Op: Sync,
+{
+    type Spec = S;
+    type Client = ZabClient<S>;
+
+    fn spec(&self) -> &S {
+        &self.shared.spec
+    }
+
+    fn clients_count(&self) -> usize {
+        self.shared.clients()
+    }
+
+    fn capacity(&self) -> usize {
+        self.shared.committed.len()
+    }
+
+    fn progress(&self) -> RsmProgress {
+        RsmProgress::Blocking
+    }
+
+    fn clients(&mut self) -> Result<Vec<ZabClient<S>>, RsmError> {
+        if std::mem::replace(&mut self.handed_out, true) {
+            return Err(RsmError::ClientsHandedOut);
+        }
+        Ok((0..self.shared.clients())
+            .map(|me| ZabClient::new(Arc::clone(&self.shared), me))
+            .collect())
+    }
+
+    fn log(&self) -> Vec<LogEntry<S::Op>> {
+        let mut log = Vec::new();
+        for (cell, c) in self.shared.committed.iter().enumerate() {
+            // Acquire: pairs with the leader's Release publish, so the
+            // operation the entry names is visible.
+            let e = c.load(Ordering::Acquire);
+            if e == 0 {
+                break;
+            }
+            if let Some(id) = entry::unpack(e) {
+                match self.shared.op(id) {
+                    Some(op) => log.push(LogEntry { cell, id, op }),
+                    None => break,
+                }
+            }
+        }
+        log
+    }
+}
