@@ -8,6 +8,8 @@
 mod check;
 mod export;
 mod measure;
+#[cfg(test)]
+mod multi_paxos_tests;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -90,6 +92,12 @@ pub enum Suite {
     /// second and ns per operation, each row's ratio to `Mutex<VecDeque>` and
     /// to `SegQueue`.
     Universal,
+    /// The Multi-Paxos log over 3 packed acceptors: stable-leader commands
+    /// per second, per-command latency p50 / p99 (HdrHistogram) and
+    /// acceptor read-modify-writes per command at each --threads count of
+    /// clients, and the failover time (leader crash → next command
+    /// committed) at --detect-timeout-ms.
+    MultiPaxos,
 }
 
 /// Arguments of `conlab bench`.
@@ -146,6 +154,10 @@ pub struct BenchArgs {
     /// line per protocol, as SVG (a path ending in .svg).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// bench multi-paxos: the failure detector's timeout of the failover
+    /// run, milliseconds (1 to 10,000).
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub detect_timeout_ms: u64,
     /// The text table as wide as its content (else at most 80 columns).
     #[arg(long)]
     pub wide: bool,
@@ -207,7 +219,11 @@ fn measure_all(
             r.unreliable = true;
         }
     }
-    let paxos_ops = if args.suite == Suite::Universal { Vec::new() } else { paxos_ops(args)? };
+    let paxos_ops = if matches!(args.suite, Suite::Universal | Suite::MultiPaxos) {
+        Vec::new()
+    } else {
+        paxos_ops(args)?
+    };
     let mut over: Vec<usize> =
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
     over.dedup();
@@ -224,11 +240,12 @@ fn measure_all(
         calibration,
         oversubscribed_threads: over,
         instances: args.instances,
-        ops: if args.suite == Suite::Universal {
-            measure::universal_ops(args)? as u64
-        } else {
-            args.ops
+        ops: match args.suite {
+            Suite::Universal => measure::universal_ops(args)? as u64,
+            Suite::MultiPaxos => measure::multi_paxos_ops(args)? as u64,
+            _ => args.ops,
         },
+        detect_timeout_ms: (args.suite == Suite::MultiPaxos).then_some(args.detect_timeout_ms),
         repeat: args.repeat,
         batch: args.batch,
         rows: &rows,

@@ -94,8 +94,9 @@ fn style(g: Group, name: &str, colour_of_family: RGBColor) -> (RGBColor, Dash, b
         Group::Primitive(Layout::Shared) => {
             (colour_of_family, Dash::Solid, true, format!("{name} (one line)"))
         }
-        // Never drawn (no chart keeps it: `bench universal` refuses --plot).
-        Group::Protocol(Path::Decide) | Group::Universal => {
+        // Never drawn (no chart keeps them: `bench universal` and `bench
+        // multi-paxos` refuse --plot).
+        Group::Protocol(Path::Decide) | Group::Universal | Group::MultiPaxos => {
             (colour_of_family, Dash::Solid, true, name.to_string())
         }
     }

@@ -558,7 +558,7 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "latency per submit: p50 {} ns, p99 {} ns, max {} ns ({} submits, each timed \
-             call to return, its clock stamps included)",
+             call to return, its clock stamps included; HdrHistogram, 3 significant digits)",
             n(l.p50_ns as f64),
             n(l.p99_ns as f64),
             n(l.max_ns as f64),

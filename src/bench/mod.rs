@@ -18,6 +18,7 @@
 pub mod baselines;
 pub mod calibrate;
 pub mod cores;
+pub mod multi_paxos;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
@@ -186,6 +187,9 @@ pub enum Group {
     /// A concurrent object: the universal construction or what a user would
     /// pick instead ([`universal`]): `universal`.
     Universal,
+    /// The Multi-Paxos log's stable-leader commands and failover
+    /// ([`multi_paxos`]): `multi-paxos`.
+    MultiPaxos,
 }
 
 impl Group {
@@ -198,6 +202,7 @@ impl Group {
             Group::Primitive(Layout::Shared) => "primitive/shared",
             Group::Primitive(Layout::Padded) => "primitive/padded",
             Group::Universal => "universal",
+            Group::MultiPaxos => "multi-paxos",
         }
     }
 }
@@ -296,7 +301,7 @@ mod tests {
             .into_iter()
             .chain([Group::Baseline])
             .chain(Layout::ALL.map(Group::Primitive))
-            .chain([Group::Universal])
+            .chain([Group::Universal, Group::MultiPaxos])
             .map(Group::name)
             .collect();
         assert_eq!(
@@ -307,7 +312,8 @@ mod tests {
                 "baseline",
                 "primitive/shared",
                 "primitive/padded",
-                "universal"
+                "universal",
+                "multi-paxos"
             ]
         );
         assert_eq!(Group::Primitive(Layout::Padded).to_string(), "primitive/padded");

@@ -46,12 +46,34 @@ pub(super) fn check(args: &BenchArgs) -> Result<Destinations, String> {
              it draws no chart)",
             "--threads, --ops, --repeat, --batch, --pin, --seed and the outputs",
         )?,
+        Suite::MultiPaxos => {
+            crate::refuse_flags(
+                &args.given,
+                &["instances", "batch", "plot"],
+                "to `bench multi-paxos` (it measures commands on one log, not fresh instances; \
+                 it draws no chart)",
+                "--threads, --ops, --repeat, --detect-timeout-ms, --pin, --seed and the outputs",
+            )?;
+            let ops = super::measure::multi_paxos_ops(args).map_err(|e| e.to_string())?;
+            for &t in &args.threads {
+                consensus_lab::bench::multi_paxos::check(t as usize, ops)
+                    .map_err(|e| format!("--threads {t} --ops {ops}: {e}"))?;
+            }
+        }
         Suite::Cores => crate::refuse_flags(
             &args.given,
             &["threads", "instances", "ops", "repeat", "batch", "pin", "seed"],
             "to `bench cores` (it pins one thread to each core of every pair)",
             "--samples, --iterations and the outputs",
         )?,
+    }
+    if args.suite != Suite::MultiPaxos {
+        crate::refuse_flags(
+            &args.given,
+            &["detect_timeout_ms"],
+            "to this suite (it is for `bench multi-paxos`)",
+            "--threads, --instances, --ops, --repeat, --batch, --pin and the outputs",
+        )?;
     }
     if args.suite != Suite::Cores {
         crate::refuse_flags(

@@ -2,8 +2,8 @@
 //! with a header row and the metadata on every row, and Markdown.
 
 use super::report::{
-    describe_calibration, describe_paxos, describe_universal, is_universal, shown_name,
-    threads_cell, Output,
+    describe_calibration, describe_multi_paxos, describe_paxos, describe_universal, is_multi_paxos,
+    is_universal, multi_paxos_cells, shown_name, threads_cell, Output,
 };
 use std::io::Write;
 
@@ -36,6 +36,9 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "seed",
     "calibration",
     "command_line",
+    "p50_ns",
+    "p99_ns",
+    "rmws_per_command",
 ];
 
 /// One CSV field, quoted when it must be (RFC 4180).
@@ -79,6 +82,9 @@ pub(super) fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<
                 .as_ref()
                 .map_or("not run (no contended figure)".into(), describe_calibration),
             m.command_line.clone(),
+            r.p50_ns.map_or(String::new(), |x| format!("{x:.0}")),
+            r.p99_ns.map_or(String::new(), |x| format!("{x:.0}")),
+            r.rmws_per_command.map_or(String::new(), |x| format!("{x:.4}")),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;
@@ -129,6 +135,21 @@ pub(super) fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Re
                 r.per_second,
                 r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
                 r.raw_ratio.map_or("".into(), |x| format!("{x:.2}×")),
+            )?;
+        }
+        return Ok(());
+    }
+    if is_multi_paxos(o) {
+        writeln!(out, "- {}\n", md(&describe_multi_paxos(o)))?;
+        writeln!(out, "| figure | threads | ns/cmd (median) | [min–max] | cmds per second | p50 ns | p99 ns | RMW/cmd |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        for r in o.rows {
+            let [median, spread, per_second, p50, p99, rmws] = multi_paxos_cells(r);
+            writeln!(
+                out,
+                "| {} | {} | {median} | {spread} | {per_second} | {p50} | {p99} | {rmws} |",
+                md(&r.name),
+                threads_cell(r).replace('*', "\\*"),
             )?;
         }
         return Ok(());

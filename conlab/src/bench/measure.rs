@@ -5,10 +5,12 @@
 use super::{pin_for, BenchArgs, Suite};
 use crate::rows::{row, Row};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
+use consensus_lab::bench::multi_paxos;
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
 use consensus_lab::bench::universal::{Workload, MUTEX_VECDEQUE, SEGQUEUE};
 use consensus_lab::bench::{repeated, time_entry, Group, Path as BenchPath};
+use consensus_lab::check::replicated::stress::Latency;
 use consensus_lab::consensus::protocol::{Knob, Params};
 use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::PROTOCOLS;
@@ -36,6 +38,11 @@ pub(crate) fn measure(
         let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
             threads::pinned(pin.clone(), || {
                 let mut at = Vec::new();
+                if args.suite == Suite::MultiPaxos {
+                    progress.show("multi-paxos stable leader", t);
+                    at.push(stable_leader_row(t, multi_paxos_ops(args)?, repeat, cores)?);
+                    return Ok(at);
+                }
                 if args.suite == Suite::Universal {
                     let ops = universal_ops(args)?;
                     for w in Workload::all() {
@@ -108,6 +115,15 @@ pub(crate) fn measure(
             rows.push(r);
         }
     }
+    if args.suite == Suite::MultiPaxos {
+        progress.show("multi-paxos failover", 2);
+        let pin = pin_for(args.pin, 2);
+        let timeout = std::time::Duration::from_millis(args.detect_timeout_ms);
+        let ops = multi_paxos_ops(args)?;
+        let mut r = threads::pinned(pin.clone(), || failover_row(ops, timeout, repeat, cores))?;
+        r.pinned = pin.is_some();
+        rows.push(r);
+    }
     progress.done();
     // Ratios to the reference measured in the same run.
     let reference: Vec<(Group, usize, f64)> = rows
@@ -167,6 +183,73 @@ pub(super) fn universal_ops(args: &BenchArgs) -> Result<usize, std::num::TryFrom
 /// `bench universal`'s operations per thread per object unless `--ops` is given.
 pub(super) const UNIVERSAL_OPS: usize = 20_000;
 
+/// Commands per client of `bench multi-paxos`: `--ops`, or
+/// [`MULTI_PAXOS_OPS`] when it was not given.
+pub(super) fn multi_paxos_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntError> {
+    if args.given.iter().any(|g| g == "ops") {
+        usize::try_from(args.ops)
+    } else {
+        Ok(MULTI_PAXOS_OPS)
+    }
+}
+
+/// `bench multi-paxos`'s commands per client unless `--ops` is given.
+pub(super) const MULTI_PAXOS_OPS: usize = 20_000;
+
+/// The stable-leader row at `t` clients: ns per command (wall time over all
+/// commands), commands per second, the latency percentiles over every
+/// command of every run, acceptor RMWs per command.
+fn stable_leader_row(
+    t: usize,
+    ops: usize,
+    repeat: usize,
+    cores: usize,
+) -> Result<Row, Box<dyn std::error::Error>> {
+    let mut latency = Latency::histogram();
+    let (mut accepts, mut commands) = (0u64, 0u64);
+    let mut samples = Vec::with_capacity(repeat);
+    for _ in 0..repeat.max(1) {
+        let run = multi_paxos::stable_leader(t, ops)?;
+        latency.add(&run.latency)?;
+        accepts += run.totals.accepts;
+        commands += run.totals.commands;
+        // Scaled to `ops × t` commands at the run's rate (fillers included).
+        samples.push(run.elapsed.mul_f64((ops * t) as f64 / run.commands.max(1) as f64));
+    }
+    let mut taken = samples.into_iter();
+    let s = repeated(repeat, || Ok(taken.next().unwrap_or_default()))?;
+    let mut r = row(Group::MultiPaxos, STABLE_LEADER, t, cores, ops * t, (ops * t) as f64, s);
+    r.acceptors = Some(multi_paxos::ACCEPTORS);
+    r.p50_ns = Some(latency.value_at_quantile(0.5) as f64);
+    r.p99_ns = Some(latency.value_at_quantile(0.99) as f64);
+    r.rmws_per_command = (commands > 0).then(|| accepts as f64 / commands as f64);
+    Ok(r)
+}
+
+/// The failover row (2 clients): leader crash → next command committed,
+/// one failover per run.
+fn failover_row(
+    ops: usize,
+    timeout: std::time::Duration,
+    repeat: usize,
+    cores: usize,
+) -> Result<Row, Box<dyn std::error::Error>> {
+    let mut samples = Vec::with_capacity(repeat);
+    for _ in 0..repeat.max(1) {
+        samples.push(multi_paxos::failover(ops, timeout)?);
+    }
+    let mut taken = samples.into_iter();
+    let s = repeated(repeat, || Ok(taken.next().unwrap_or_default()))?;
+    let mut r = row(Group::MultiPaxos, FAILOVER, 2, cores, 1, 1.0, s);
+    r.acceptors = Some(multi_paxos::ACCEPTORS);
+    Ok(r)
+}
+
+/// The names of `bench multi-paxos`'s rows.
+pub(crate) const STABLE_LEADER: &str = "stable-leader";
+/// See [`STABLE_LEADER`].
+pub(crate) const FAILOVER: &str = "failover";
+
 /// The row a row of `group` is compared with (its `ratio`), as (group, name):
 /// `raw-cas` for protocols and baselines, `cas-success` on the same layout for
 /// primitives, `Mutex<VecDeque>` for the universal suite (whose `raw` is
@@ -174,6 +257,8 @@ pub(super) const UNIVERSAL_OPS: usize = 20_000;
 pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
     match group {
         Group::Universal => (group, MUTEX_VECDEQUE),
+        // No reference row: `ratio` stays empty.
+        Group::MultiPaxos => (group, ""),
         Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
         Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
     }
@@ -225,8 +310,11 @@ impl Progress {
             Suite::Primitives => primitives,
             Suite::All => protocols(t) + primitives,
             Suite::Cores => 0,
+            Suite::MultiPaxos => 1,
         };
-        let total: usize = args.threads.iter().map(|&t| per_thread(t as usize)).sum();
+        let failover = usize::from(args.suite == Suite::MultiPaxos);
+        let total: usize =
+            args.threads.iter().map(|&t| per_thread(t as usize)).sum::<usize>() + failover;
         Progress { bar: crate::progress::bar(total as u64) }
     }
 

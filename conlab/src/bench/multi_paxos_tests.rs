@@ -1,0 +1,88 @@
+//! `conlab bench multi-paxos` as a user runs it: the JSON rows (stable
+//! leader at each client count, failover), the CSV and Markdown exports and
+//! the text table, and the flags it refuses.
+
+use crate::tests::run_cli;
+
+#[test]
+fn bench_multi_paxos_reports_commands_latency_rmws_and_failover() {
+    let dir = std::env::temp_dir().join(format!("conlab-mp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (csv, md) = (dir.join("mp.csv"), dir.join("mp.md"));
+    let (code, out, err) = run_cli(&[
+        "bench",
+        "multi-paxos",
+        "--threads",
+        "1,2",
+        "--ops",
+        "300",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+        "--export-csv",
+        csv.to_str().unwrap(),
+        "--export-markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["ops"].as_u64(), v["detect_timeout_ms"].as_u64()), (Some(300), Some(1)));
+    assert_eq!(v["paxos_ops"].as_array().map(Vec::len), Some(0));
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (r, t) in rows.iter().zip([1, 2]) {
+        assert_eq!(
+            (r["group"].as_str(), r["name"].as_str()),
+            (Some("multi-paxos"), Some("stable-leader"))
+        );
+        assert_eq!((r["threads"].as_u64(), r["acceptors"].as_u64()), (Some(t), Some(3)));
+        let (p50, p99) = (r["p50_ns"].as_f64().unwrap(), r["p99_ns"].as_f64().unwrap());
+        assert!(0.0 < p50 && p50 <= p99, "{r}");
+        assert_eq!(r["rmws_per_command"], 2.0, "a majority of 3: {r}");
+        assert!(r["per_second"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    let f = &rows[2];
+    assert_eq!((f["name"].as_str(), f["threads"].as_u64()), (Some("failover"), Some(2)));
+    assert!(f["median_ns"].as_f64().unwrap() >= 1e6, "at least the 1 ms timeout: {f}");
+    assert!(f["p50_ns"].is_null() && f["rmws_per_command"].is_null(), "{f}");
+    // The CSV: the header, then one row per figure with the new columns.
+    let mut reader = csv::Reader::from_path(&csv).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, super::export::CSV_HEADER);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(&records[0][col("group")], "multi-paxos");
+    assert_eq!(&records[0][col("rmws_per_command")], "2.0000");
+    assert!(records[1][col("p99_ns")].parse::<f64>().unwrap() > 0.0);
+    assert_eq!(&records[2][col("p50_ns")], "");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("| figure | threads | ns/cmd (median)"), "{md}");
+    assert!(md.contains("| failover | 2"), "{md}");
+    assert!(md.contains("detection timeout 1 ms"), "{md}");
+    std::fs::remove_dir_all(&dir).ok();
+    // The text table names the anchors.
+    let (code, out, err) =
+        run_cli(&["bench", "multi-paxos", "-t", "1", "--ops", "100", "-r", "1", "--wide"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("RMW/cmd") && out.contains("stable-leader"), "{out}");
+    assert!(out.contains("Mu replicates in ~1.3 µs"), "{out}");
+}
+
+#[test]
+fn flags_of_other_suites_and_impossible_sizes_are_refused() {
+    let refused = |args: &[&str], says: &str| {
+        let (code, _, err) = run_cli(args);
+        assert_eq!(code, crate::EXIT_USAGE, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refused(
+        &["bench", "multi-paxos", "--instances", "10"],
+        "does not apply to `bench multi-paxos`",
+    );
+    refused(&["bench", "multi-paxos", "--plot", "x.svg"], "does not apply to `bench multi-paxos`");
+    refused(&["bench", "protocols", "--detect-timeout-ms", "5"], "it is for `bench multi-paxos`");
+    refused(&["bench", "multi-paxos", "--detect-timeout-ms", "0"], "0 is not in 1..=10000");
+    refused(&["bench", "multi-paxos", "-t", "1024", "--ops", "100000000"], "slots");
+}

@@ -1,0 +1,286 @@
+//! The Multi-Paxos benchmark (`conlab bench multi-paxos` and
+//! `benches/multi_paxos.rs`): the stable-leader command path and failover.
+//!
+//! **What is measured.**
+//! * [`stable_leader`]: `clients` threads each submit `ops` counter
+//!   increments ([`WordOp::Rmw`]) to one fresh log over packed acceptors
+//!   ([`PackedMulti`]), all starting together at a barrier. The wall time
+//!   from the barrier to the last client's end over all commands
+//!   ([`CommandRun::per_command`]) is "ns per command" (at 1 client: the latency of one command; at N: the inverse
+//!   of the throughput); each `submit` is also timed on its own, call to
+//!   return, into an HdrHistogram (p50 / p99). A client that is done keeps
+//!   submitting (fillers, counted and timed too) until every client is done:
+//!   a leader that stopped serving would leave the others waiting for the
+//!   detector's timeout. The first client to submit
+//!   claims term 1 with nobody leading before it (no timeout waited), with
+//!   one warm-up command before the clock (phase 1 is not measured); the
+//!   detector's timeout is [`STABLE_TIMEOUT`], so a leader that stays up is
+//!   not replaced while it serves (a takeover would show in
+//!   [`CommandRun::totals`]). The acceptors' read-modify-writes per command
+//!   are counted by the log itself ([`MultiPaxosTotals::accepts`]: one slot
+//!   compare&swap per successful accept) over the commands it served.
+//! * [`failover`]: 2 clients, a leader crash at slot `ops / 2` after a
+//!   majority accepted and before it published ([`LeaderStep::BeforePublish`]);
+//!   the surviving client suspects after the detection timeout, claims the
+//!   next term, runs phase 1 and commits the next command. The log's own
+//!   clock ([`MultiPaxos::failover_times`]) gives crash → next command
+//!   committed.
+//!
+//! The log is built before the clock starts (its slots, announce registers
+//! and operation table allocated); nothing else is allocated per command
+//! but the histogram's fixed buckets, which are allocated before the clock too.
+
+use crate::check::replicated::stress::Latency;
+use crate::objects::rmw::{WordOp, WordSpec};
+use crate::paxos::faults::{LeaderFault, LeaderStep};
+use crate::paxos::FaultPlan;
+use crate::rsm::multi_paxos::{Config, MultiPaxos, MultiPaxosTotals, PackedMulti, Timeout};
+use crate::rsm::{Client, Replicated, RsmError};
+use crate::sync::{yield_now, AtomicUsize, Ordering, ParkingMutex};
+use crate::threads::{self, SpinBarrier};
+use hdrhistogram::Histogram;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Acceptors of every benchmarked log (f = 1).
+pub const ACCEPTORS: usize = 3;
+
+/// The detector's timeout of the stable-leader runs: long enough that a
+/// leader serving commands is never suspected (on an oversubscribed machine
+/// a descheduled leader would otherwise be replaced mid-run).
+pub const STABLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Filler commands a stable-leader run allows, in units of `clients × ops`
+/// (the log's slots are allocated for them up front). Beyond them a done
+/// leader stops and a client still at work waits for the detector's
+/// timeout: [`CommandRun::replaced`] says so.
+pub const FILLERS: usize = 2;
+
+/// A stable-leader run.
+#[derive(Debug)]
+pub struct CommandRun {
+    /// Wall time, barrier to the last client's end.
+    pub elapsed: Duration,
+    /// Commands submitted, all clients together: `clients × ops` and the
+    /// fillers of the clients that finished first.
+    pub commands: usize,
+    /// Each submit's wall time, nanoseconds ([`Latency::histogram`]).
+    pub latency: Histogram<u64>,
+    /// The log's counters (accepts, promises, terms claimed, commands served).
+    pub totals: MultiPaxosTotals,
+}
+
+impl CommandRun {
+    /// Whether the leader was replaced during the run (a term claimed after
+    /// the first): its wall time then includes a detection timeout.
+    pub fn replaced(&self) -> bool {
+        self.totals.takeovers > 1
+    }
+
+    /// Wall time per command (`elapsed / commands`).
+    pub fn per_command(&self) -> Duration {
+        self.elapsed.div_f64(self.commands.max(1) as f64)
+    }
+
+    /// Acceptor read-modify-writes (successful accepts) per command served
+    /// (`None`: none served).
+    pub fn rmws_per_command(&self) -> Option<f64> {
+        (self.totals.commands > 0).then(|| self.totals.accepts as f64 / self.totals.commands as f64)
+    }
+}
+
+fn log(clients: usize, capacity: usize, timeout: Duration, faults: FaultPlan) -> Config {
+    Config { acceptors: ACCEPTORS, clients, capacity, timeout: Timeout::After(timeout), faults }
+}
+
+/// Slots for `commands` commands with room for no-ops (a takeover may fill
+/// a few gaps).
+fn capacity(commands: usize, clients: usize) -> usize {
+    commands.saturating_add(clients).saturating_add((commands / 16).max(64))
+}
+
+/// Refuses sizes the log cannot hold (before any allocation).
+///
+/// # Errors
+/// [`RsmError::InvalidConfig`]: no client or command, or more commands than
+/// a log entry can number.
+pub fn check(clients: usize, ops: usize) -> Result<(), RsmError> {
+    let commands = clients.checked_mul(ops).ok_or_else(|| {
+        RsmError::InvalidConfig(format!("{clients} clients × {ops} commands overflow"))
+    })?;
+    if clients == 0 || ops == 0 {
+        return Err(RsmError::InvalidConfig("at least 1 client and 1 command".into()));
+    }
+    let max = crate::rsm::multi_paxos::entry::MAX_SEQ as usize;
+    if capacity(commands, clients) > max {
+        return Err(RsmError::InvalidConfig(format!(
+            "{clients} clients × {ops} commands need more than the {max} slots a log entry numbers"
+        )));
+    }
+    Ok(())
+}
+
+/// `clients` threads submit `ops` increments each to a fresh stable-leader
+/// log (see the module docs).
+///
+/// # Errors
+/// Sizes [`check`] refuses, a thread the OS refuses, or a submit that fails
+/// (which a fault-free log never does).
+pub fn stable_leader(clients: usize, ops: usize) -> Result<CommandRun, RsmError> {
+    check(clients, ops)?;
+    let spec = WordSpec { add: true, init: 0 };
+    // Room for every client's `ops` and as many filler commands.
+    let room = capacity((FILLERS + 1) * clients * ops + 1, clients);
+    let config = log(clients, room, STABLE_TIMEOUT, FaultPlan::none());
+    let mut object = MultiPaxos::<_, PackedMulti>::new(spec, config)?;
+    let mut handles = object.clients()?;
+    // Before the clock: client 0 claims term 1 and runs phase 1 with one
+    // command of its own, so that the measured commands all meet a stable
+    // leader (clients that start together race for the first term).
+    if let Some(first) = handles.first_mut() {
+        black_box(first.submit(WordOp::Rmw(0))?);
+    }
+    let barrier = SpinBarrier::new(clients);
+    // Clients that submitted their `ops`, and filler commands taken.
+    let (finished, fillers) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    // One cell per thread, so that `race`'s shared body can move each handle out.
+    let cells: Vec<ParkingMutex<Option<_>>> =
+        handles.into_iter().map(|c| ParkingMutex::new(Some(c))).collect();
+    let per_thread = threads::race(clients, |t| {
+        // Taken once, before the barrier: the handle moves into its thread.
+        let mut client = cells[t].lock().take();
+        let mut h = Latency::histogram();
+        barrier.wait();
+        let start = Instant::now();
+        let (mut result, mut done) = (Ok(()), 0usize);
+        if let Some(c) = client.as_mut() {
+            loop {
+                // Past its own `ops`, a client keeps submitting (fillers)
+                // until every client is done: a leader that stopped would
+                // leave the others waiting for the detector's timeout.
+                // Relaxed: counts only, nothing is published through them.
+                if done >= ops {
+                    if finished.load(Ordering::Relaxed) == clients
+                        || fillers.fetch_add(1, Ordering::Relaxed) >= FILLERS * clients * ops
+                    {
+                        break;
+                    }
+                    // Let the clients still at work run (oversubscribed
+                    // or loaded cores).
+                    yield_now();
+                }
+                let t0 = Instant::now();
+                match c.submit(WordOp::Rmw(1)) {
+                    Ok(v) => {
+                        black_box(v);
+                        Latency::record(&mut h, t0.elapsed().as_nanos() as u64);
+                    }
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                done += 1;
+                if done == ops {
+                    // Relaxed: a count (see above).
+                    finished.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        drop(client); // its counters go to the log's totals
+        (start, Instant::now(), h, result, done)
+    })
+    .map_err(|e| RsmError::InvalidConfig(format!("benchmark threads: {e}")))?;
+    let mut latency = Latency::histogram();
+    let (mut first, mut last, mut commands) = (None::<Instant>, None::<Instant>, 0);
+    for (start, end, h, result, done) in per_thread {
+        result?;
+        commands += done;
+        latency.add(&h).map_err(|e| RsmError::InvalidConfig(format!("histogram: {e}")))?;
+        first = Some(first.map_or(start, |f| f.min(start)));
+        last = Some(last.map_or(end, |l| l.max(end)));
+    }
+    let elapsed = last.zip(first).map_or(Duration::ZERO, |(l, f)| l - f);
+    Ok(CommandRun { elapsed, commands, latency, totals: object.totals() })
+}
+
+/// One leader crash and its failover (see the module docs): crash → next
+/// command committed, as the log's clock measured it.
+///
+/// # Errors
+/// Sizes [`check`] refuses (2 clients × `ops`), fewer than 2 commands, a
+/// submit that fails other than by the leader's crash, or a run in which
+/// the crash never struck.
+pub fn failover(ops: usize, timeout: Duration) -> Result<Duration, RsmError> {
+    let clients = 2;
+    check(clients, ops)?;
+    if ops < 2 {
+        return Err(RsmError::InvalidConfig("a failover needs at least 2 commands".into()));
+    }
+    let crash = LeaderFault { slot: ops / 2, step: LeaderStep::BeforePublish, stall: None };
+    let faults = FaultPlan { leader: vec![crash], ..FaultPlan::none() };
+    let spec = WordSpec { add: true, init: 0 };
+    let mut object = MultiPaxos::<_, PackedMulti>::new(
+        spec,
+        log(clients, capacity(2 * ops, 2), timeout, faults),
+    )?;
+    let handles = object.clients()?;
+    // One cell per thread, so that `race`'s shared body can move each handle out.
+    let cells: Vec<ParkingMutex<Option<_>>> =
+        handles.into_iter().map(|c| ParkingMutex::new(Some(c))).collect();
+    let results = threads::race(clients, |t| {
+        let mut client = cells[t].lock().take();
+        let Some(c) = client.as_mut() else { return Ok(()) };
+        for _ in 0..ops {
+            match c.submit(WordOp::Rmw(1)) {
+                Ok(v) => {
+                    black_box(v);
+                }
+                Err(e) if e.is_crash() => return Ok(()), // the crashed leader stops
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| RsmError::InvalidConfig(format!("benchmark threads: {e}")))?;
+    results.into_iter().collect::<Result<(), RsmError>>()?;
+    object.failover_times().first().copied().ok_or_else(|| {
+        RsmError::InvalidConfig("the leader crash never struck: no failover measured".into())
+    })
+}
+
+#[cfg(all(test, not(loom), not(shuttle)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stable_leader_costs_a_majority_of_accepts_per_command() {
+        for clients in [1, 2] {
+            let run = stable_leader(clients, 200).unwrap();
+            let most = (FILLERS + 1) * 200 * clients;
+            assert!((200 * clients..=most).contains(&run.commands), "{}", run.commands);
+            assert_eq!(run.latency.len(), run.commands as u64);
+            // No client waited for a timeout (1 s) unless the leader was replaced.
+            assert!(run.replaced() || run.elapsed < STABLE_TIMEOUT, "{:?}", run.elapsed);
+            assert!(run.latency.value_at_quantile(0.5) <= run.latency.value_at_quantile(0.99));
+            assert!(run.totals.takeovers >= 1, "{:?}", run.totals);
+            assert_eq!(run.rmws_per_command(), Some(2.0), "{:?}", run.totals);
+        }
+    }
+
+    #[test]
+    fn a_leader_crash_is_measured_above_the_detection_timeout() {
+        let timeout = Duration::from_millis(1);
+        let d = failover(200, timeout).unwrap();
+        assert!(d >= timeout, "{d:?}");
+    }
+
+    #[test]
+    fn sizes_the_log_cannot_hold_are_refused() {
+        assert!(stable_leader(0, 10).is_err());
+        assert!(stable_leader(1, 0).is_err());
+        let e = check(2, usize::MAX / 2).unwrap_err().to_string();
+        assert!(e.contains("slots"), "{e}");
+        assert!(failover(1, Duration::from_millis(1)).is_err());
+    }
+}
