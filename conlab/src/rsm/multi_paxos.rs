@@ -267,17 +267,7 @@ impl Figures {
              {} ms without a heartbeat, so an idle leader is replaced too)",
             t.takeovers, self.detect_timeout_ms
         )?;
-        if let Some(f) = &self.leader_fault {
-            let times: Vec<String> =
-                self.failover_ms.iter().map(|ms| format!("{ms:.3} ms")).collect();
-            writeln!(
-                out,
-                "leader crash at {f}: {} failover{} (crash → next command committed: {})",
-                self.failover_ms.len(),
-                if self.failover_ms.len() == 1 { "" } else { "s" },
-                if times.is_empty() { "none measured".into() } else { times.join(", ") }
-            )?;
-        }
+        write_failovers(out, self.leader_fault.as_deref(), &self.failover_ms)?;
         writeln!(
             out,
             "commands: {} served, {} no-ops filled; {} accepts, {} promises; accepts per \
@@ -289,6 +279,24 @@ impl Figures {
             self.accepts_per_command.map_or("—".into(), |a| format!("{a:.2}"))
         )
     }
+}
+
+/// The leader fault's line: how many failovers, and each one's time (leader
+/// crash → next command committed). Zab's report prints it too.
+pub(super) fn write_failovers(
+    out: &mut dyn std::io::Write,
+    fault: Option<&str>,
+    failover_ms: &[f64],
+) -> std::io::Result<()> {
+    let Some(f) = fault else { return Ok(()) };
+    let times: Vec<String> = failover_ms.iter().map(|ms| format!("{ms:.3} ms")).collect();
+    writeln!(
+        out,
+        "leader crash at {f}: {} failover{} (crash → next command committed: {})",
+        failover_ms.len(),
+        if failover_ms.len() == 1 { "" } else { "s" },
+        if times.is_empty() { "none measured".into() } else { times.join(", ") }
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! object's spec monomorphized) and its figures: epochs, failover times,
 //! follower region writes per command.
 
-use super::multi_paxos::MultiPaxosArgs;
+use super::multi_paxos::{write_failovers, MultiPaxosArgs};
 use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
 use consensus_lab::check::replicated::workload::{
     self, ObjectWorkload, RsmObject, VisitObject, WorkloadError,
@@ -112,17 +112,7 @@ impl Figures {
              without a heartbeat)",
             t.epochs, self.detect_timeout_ms
         )?;
-        if let Some(f) = &self.leader_fault {
-            let times: Vec<String> =
-                self.failover_ms.iter().map(|ms| format!("{ms:.3} ms")).collect();
-            writeln!(
-                out,
-                "leader crash at {f}: {} failover{} (crash → next command committed: {})",
-                self.failover_ms.len(),
-                if self.failover_ms.len() == 1 { "" } else { "s" },
-                if times.is_empty() { "none measured".into() } else { times.join(", ") }
-            )?;
-        }
+        write_failovers(out, self.leader_fault.as_deref(), &self.failover_ms)?;
         writeln!(
             out,
             "commands: {} broadcast; {} follower region writes; writes per command {}",

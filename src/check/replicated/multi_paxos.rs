@@ -32,12 +32,14 @@ use crate::rsm::multi_paxos::{
     Config, MultiAcceptor, MultiPaxos, MutexMulti, PackedMulti, Timeout,
 };
 
-const COUNTER: WordSpec = WordSpec { add: true, init: 0 };
-const INC: WordOp = WordOp::Rmw(1);
+// The workload, the fault plans and the model shape here are Zab's models'
+// too (`super::zab`).
+pub(super) const COUNTER: WordSpec = WordSpec { add: true, init: 0 };
+pub(super) const INC: WordOp = WordOp::Rmw(1);
 
 /// The seed of every shuttle scheduler.
 #[cfg(all(shuttle, not(loom)))]
-const SEED: u64 = 0x5eed;
+pub(super) const SEED: u64 = 0x5eed;
 
 /// Whether the model's new leaders skip phase 1 for a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,16 +49,16 @@ enum Build {
 }
 
 /// The fault plan of one execution (`k`: its number, for drawn plans).
-type Plan = fn(usize) -> FaultPlan;
+pub(super) type Plan = fn(usize) -> FaultPlan;
 
-fn crash_before_publish(_: usize) -> FaultPlan {
+pub(super) fn crash_before_publish(_: usize) -> FaultPlan {
     FaultPlan {
         leader: vec![LeaderFault { slot: 0, step: LeaderStep::BeforePublish, stall: None }],
         ..FaultPlan::default()
     }
 }
 
-fn no_fault(_: usize) -> FaultPlan {
+pub(super) fn no_fault(_: usize) -> FaultPlan {
     FaultPlan::none()
 }
 
@@ -141,7 +143,11 @@ fn caught<A: MultiAcceptor>(name: &str, plan: Plan, m: RsmModel<WordOp>) -> Suit
     }
 }
 
-fn model(ops: Vec<Vec<WordOp>>, bound: Option<usize>, iterations: usize) -> RsmModel<WordOp> {
+pub(super) fn model(
+    ops: Vec<Vec<WordOp>>,
+    bound: Option<usize>,
+    iterations: usize,
+) -> RsmModel<WordOp> {
     RsmModel { ops, preemption_bound: bound, iterations }
 }
 
@@ -192,7 +198,7 @@ pub fn models() -> Vec<SuiteModel> {
 
 /// Two leader crashes at slots and steps drawn from the iteration number.
 #[cfg(all(shuttle, not(loom)))]
-fn two_random_crashes(k: usize) -> FaultPlan {
+pub(super) fn two_random_crashes(k: usize) -> FaultPlan {
     let mut rng = fastrand::Rng::with_seed(k as u64);
     let steps = [LeaderStep::BeforeBroadcast, LeaderStep::AfterMinority, LeaderStep::BeforePublish];
     let mut leader: Vec<LeaderFault> = Vec::new();

@@ -28,20 +28,15 @@
 //! limit stops the run before the violation.
 
 use super::model::{RsmCounterexample, RsmModel, RsmReport};
+#[cfg_attr(all(shuttle, not(loom)), allow(unused_imports))]
+use super::multi_paxos::{crash_before_publish, model, no_fault, Plan, COUNTER, INC};
+#[cfg(all(shuttle, not(loom)))]
+use super::multi_paxos::{two_random_crashes, SEED};
 use super::suite::SuiteModel;
-use crate::objects::rmw::{WordOp, WordSpec};
-use crate::paxos::faults::{LeaderFault, LeaderStep};
-use crate::paxos::FaultPlan;
+use crate::objects::rmw::WordOp;
 use crate::rsm::multi_paxos::{Config, Timeout};
 use crate::rsm::zab::broken::{accepting_old_epochs, lowest_history};
 use crate::rsm::zab::Zab;
-
-const COUNTER: WordSpec = WordSpec { add: true, init: 0 };
-const INC: WordOp = WordOp::Rmw(1);
-
-/// The seed of every shuttle scheduler.
-#[cfg(all(shuttle, not(loom)))]
-const SEED: u64 = 0x5eed;
 
 /// Which Zab the model builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,22 +48,6 @@ enum Build {
     /// Followers accepting writes from old epochs.
     #[cfg_attr(all(shuttle, not(loom)), allow(dead_code))]
     Unfenced,
-}
-
-/// The fault plan of one execution (`k`: its number, for drawn plans).
-type Plan = fn(usize) -> FaultPlan;
-
-#[cfg_attr(all(shuttle, not(loom)), allow(dead_code))]
-fn crash_before_publish(_: usize) -> FaultPlan {
-    FaultPlan {
-        leader: vec![LeaderFault { slot: 0, step: LeaderStep::BeforePublish, stall: None }],
-        ..FaultPlan::default()
-    }
-}
-
-#[cfg_attr(all(shuttle, not(loom)), allow(dead_code))]
-fn no_fault(_: usize) -> FaultPlan {
-    FaultPlan::none()
 }
 
 fn explore(
@@ -148,10 +127,6 @@ fn caught(name: &str, build: Build, plan: Plan, m: RsmModel<WordOp>) -> SuiteMod
     }
 }
 
-fn model(ops: Vec<Vec<WordOp>>, bound: Option<usize>, iterations: usize) -> RsmModel<WordOp> {
-    RsmModel { ops, preemption_bound: bound, iterations }
-}
-
 /// The loom suite's Zab models.
 #[cfg(loom)]
 pub fn models() -> Vec<SuiteModel> {
@@ -182,21 +157,6 @@ pub fn models() -> Vec<SuiteModel> {
             model(two(), Some(3), 0),
         ),
     ]
-}
-
-/// Two leader crashes at slots and steps drawn from the iteration number.
-#[cfg(all(shuttle, not(loom)))]
-fn two_random_crashes(k: usize) -> FaultPlan {
-    let mut rng = fastrand::Rng::with_seed(k as u64);
-    let steps = [LeaderStep::BeforeBroadcast, LeaderStep::AfterMinority, LeaderStep::BeforePublish];
-    let mut leader: Vec<LeaderFault> = Vec::new();
-    while leader.len() < 2 {
-        let f = LeaderFault { slot: rng.usize(..12), step: steps[rng.usize(..3)], stall: None };
-        if !leader.iter().any(|g| g.slot == f.slot && g.step == f.step) {
-            leader.push(f);
-        }
-    }
-    FaultPlan { leader, ..FaultPlan::default() }
 }
 
 /// The shuttle suite's Zab models, their budgets times `scale`.

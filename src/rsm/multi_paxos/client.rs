@@ -4,12 +4,12 @@
 use super::acceptor::{entry_of, Caller, MAX_BALLOT};
 use super::entry::{self, NOOP};
 use super::liveness::Watch;
+use super::published::{disagreement, entry_val};
 use super::{MultiAcceptor, Recovery, Shared};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderStep;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
 use crate::sync::{yield_now, Ordering};
-use crate::trace::Val;
 use crate::trace_step;
 use std::sync::Arc;
 
@@ -78,7 +78,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
             seq: 0,
             cursor: 0,
             state: shared.spec.init(),
-            applied: vec![0; shared.clients()],
+            applied: vec![0; shared.log.clients()],
             done: None,
             replayed: Vec::new(),
             stats: ClientStats::default(),
@@ -103,7 +103,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
     /// Applies the published prefix beyond the cursor to the replica.
     fn learn(&mut self) -> Result<(), RsmError> {
         let sh = &*self.shared;
-        while let Some(c) = sh.chosen.get(self.r.cursor) {
+        while let Some(c) = sh.log.cell(self.r.cursor) {
             // Acquire: pairs with the publishing leader's Release CAS, and so
             // (transitively) with the announce of the operation it names.
             let e = c.load(Ordering::Acquire);
@@ -124,7 +124,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
             if id.seq <= last {
                 continue; // a duplicate: chosen again by a later leader
             }
-            let op = sh.op(id).ok_or(bad)?;
+            let op = sh.log.op(id).ok_or(bad)?;
             let (next, ret) = sh.spec.apply(&self.r.state, &op);
             self.r.state = next;
             self.r.applied[id.client] = id.seq;
@@ -187,9 +187,11 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
                 majority,
             });
         }
-        self.ghost(slot, e)?;
+        self.shared.log.ghost(slot, e)?;
         self.fault(slot, LeaderStep::BeforePublish)?;
-        let c = &self.shared.chosen[slot];
+        let Some(c) = self.shared.log.cell(slot) else {
+            return Err(RsmError::Full { capacity: self.shared.log.capacity() });
+        };
         // Release: publishes the operation `e` names to every learner's
         // Acquire load. Acquire on failure: the first publisher's entry.
         match c.compare_exchange(0, e, Ordering::Release, Ordering::Acquire) {
@@ -209,27 +211,6 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
         }
         self.r.stats.cells_entered += 1;
         Ok(Attempt::Chosen)
-    }
-
-    /// Model worlds: records the entry chosen at `slot`; a different one
-    /// chosen there before is a lost chosen entry (Paxos's agreement).
-    #[cfg(any(loom, shuttle))]
-    fn ghost(&self, slot: usize, e: u64) -> Result<(), RsmError> {
-        let mut g = self.shared.ghost.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match g[slot] {
-            0 => {
-                g[slot] = e;
-                Ok(())
-            }
-            first if first == e => Ok(()),
-            first => Err(disagreement(slot, first, e)),
-        }
-    }
-
-    #[cfg(not(any(loom, shuttle)))]
-    #[inline(always)]
-    fn ghost(&self, _slot: usize, _e: u64) -> Result<(), RsmError> {
-        Ok(())
     }
 
     fn step_down(&mut self) {
@@ -252,14 +233,14 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
     /// One command as the leader: the next announced operation, round robin.
     fn serve(&mut self) -> Result<(), RsmError> {
         let Some(l) = self.lead else { return Ok(()) };
-        if l.next >= self.shared.chosen.len() {
-            return Err(RsmError::Full { capacity: self.shared.chosen.len() });
+        if l.next >= self.shared.log.capacity() {
+            return Err(RsmError::Full { capacity: self.shared.log.capacity() });
         }
-        let n = self.shared.clients();
+        let n = self.shared.log.clients();
         let pick = (0..n).map(|i| (self.rr + i) % n).find_map(|t| {
-            // Acquire: pairs with client t's Release announce, publishing its
-            // operation (which the entry will name).
-            let s = self.shared.announce[t].load(Ordering::Acquire);
+            // Acquire (in `announced`): client t's operation, which the entry
+            // will name, is visible.
+            let s = self.shared.log.announced(t);
             (s > self.r.applied[t]).then_some(OpId { client: t, seq: s })
         });
         let Some(id) = pick else { return Ok(()) };
@@ -351,7 +332,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
     }
 
     fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
-        let capacity = self.shared.chosen.len();
+        let capacity = self.shared.log.capacity();
         if self.crashed {
             return Err(RsmError::Crashed { client: self.me });
         }
@@ -359,11 +340,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
             return Err(RsmError::Full { capacity });
         }
         let seq = self.r.seq + 1;
-        self.shared.write_op(self.me, seq, op);
-        // Release: pairs with a leader's Acquire load of `announce[me]`,
-        // publishing the operation written just above.
-        self.shared.announce[self.me].store(seq, Ordering::Release);
-        trace_step!(self.me, Store { loc: Loc::at("announce", self.me), value: Val::Num(seq) });
+        self.shared.log.announce(self.me, seq, op);
         self.r.seq = seq;
         let before = self.r.stats.cells_entered;
         let ret = loop {
@@ -392,19 +369,6 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
     }
 }
 
-fn disagreement(slot: usize, first: u64, second: u64) -> RsmError {
-    let id = |e: u64| entry::unpack(e).unwrap_or(OpId::NOOP);
-    RsmError::Disagreement { cell: slot, first: id(first), second: id(second) }
-}
-
-/// An entry as the trace shows it.
-fn entry_val(e: u64) -> Val {
-    match entry::unpack(e) {
-        Some(id) => Val::Op { client: id.client, seq: id.seq },
-        None => Val::Bot,
-    }
-}
-
 impl<S: Spec, A: MultiAcceptor> Client<S> for MultiPaxosClient<S, A> {
     fn id(&self) -> usize {
         self.me
@@ -419,14 +383,7 @@ impl<S: Spec, A: MultiAcceptor> Client<S> for MultiPaxosClient<S, A> {
     }
 
     fn log(&self) -> Vec<LogEntry<S::Op>> {
-        self.r
-            .replayed
-            .iter()
-            .map_while(|&(cell, e)| {
-                let id = entry::unpack(e)?;
-                self.shared.op(id).map(|op| LogEntry { cell, id, op })
-            })
-            .collect()
+        self.shared.log.replayed(&self.r.replayed)
     }
 }
 

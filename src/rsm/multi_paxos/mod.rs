@@ -64,6 +64,7 @@ pub mod broken;
 mod client;
 pub mod entry;
 pub mod liveness;
+pub(crate) mod published;
 
 #[cfg(all(test, not(loom), not(shuttle)))]
 mod tests;
@@ -76,7 +77,8 @@ use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
 use crate::paxos::FaultPlan;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, CachePadded, Ordering, UnsafeCell};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use published::Published;
 use std::sync::Arc;
 
 /// How a new leader recovers the slots it does not know chosen.
@@ -119,27 +121,17 @@ impl<A> Member<A> {
     }
 }
 
-/// One client's operations, `row[s - 1]` its `s`-th, each written once.
-type OpRow<Op> = Box<[UnsafeCell<Option<Op>>]>;
-
 /// What every client shares.
 pub(crate) struct Shared<S: Spec, A> {
     pub(crate) spec: S,
     pub(crate) acceptors: Box<[Member<A>]>,
     pub(crate) detector: Detector,
-    pub(crate) announce: Box<[CachePadded<AtomicU64>]>,
-    /// `ops[t][s - 1]`, written once by `t` before its Release announce.
-    ops: Box<[OpRow<S::Op>]>,
-    /// The published decisions (entries, 0: not known chosen).
-    pub(crate) chosen: Box<[AtomicU64]>,
+    /// The announced operations and the published decisions (entries, 0:
+    /// not known chosen).
+    pub(crate) log: Published<S::Op>,
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) recovery: Recovery,
-    /// Model worlds: the first entry chosen at each slot, recorded by the
-    /// leader that got the majority (0: none), to check that no chosen entry
-    /// is ever replaced, published or not.
-    #[cfg(any(loom, shuttle))]
-    pub(crate) ghost: std::sync::Mutex<Vec<u64>>,
     /// Counters the clients add when they are dropped (real cores only).
     pub(crate) totals: Totals,
     /// Leader crash → next command committed (real cores only).
@@ -154,39 +146,6 @@ pub(crate) struct Totals {
     pub(crate) accepts: AtomicU64,
     pub(crate) prepares: AtomicU64,
     pub(crate) commands: AtomicU64,
-}
-
-// SAFETY: as for the universal construction: `ops` cells are written once
-// by their owner before the Release announce that publishes them, and read
-// only by threads that acquired that store (directly or through a slot word
-// or a `chosen` entry, see the module docs); no cell is written twice.
-unsafe impl<S: Spec + Sync, A: Sync> Sync for Shared<S, A> where S::Op: Sync {}
-// SAFETY: the object owns its operations and acceptors; nothing is tied to a
-// thread.
-unsafe impl<S: Spec + Send, A: Send> Send for Shared<S, A> {}
-
-impl<S: Spec, A> Shared<S, A> {
-    pub(crate) fn clients(&self) -> usize {
-        self.announce.len()
-    }
-
-    /// Operation `id`, learned through a happens-before chain from its
-    /// owner's announce.
-    pub(crate) fn op(&self, id: super::OpId) -> Option<S::Op> {
-        let cell = self.ops.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)?;
-        // SAFETY: written once by its owner before the Release announce the
-        // caller's knowledge of `id` descends from (module docs); never
-        // written again.
-        cell.with(|p| unsafe { (*p).clone() })
-    }
-
-    /// Writes client `me`'s `seq`-th operation (only `me`'s one handle calls
-    /// it, once per `seq`, before announcing it).
-    pub(crate) fn write_op(&self, me: usize, seq: u64, op: S::Op) {
-        // SAFETY: only client `me` writes row `me`, and cell `seq − 1` is
-        // fresh: nobody reads it before acquiring `announce[me] = seq`.
-        self.ops[me][seq as usize - 1].with_mut(|p| unsafe { *p = Some(op) });
-    }
 }
 
 /// A Multi-Paxos replicated log of `S` over acceptors `A` ([`PackedMulti`] or
@@ -223,9 +182,9 @@ pub struct MultiPaxos<S: Spec, A> {
 impl<S: Spec, A> std::fmt::Debug for MultiPaxos<S, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MultiPaxos")
-            .field("clients", &self.shared.clients())
+            .field("clients", &self.shared.log.clients())
             .field("acceptors", &self.shared.acceptors.len())
-            .field("capacity", &self.shared.chosen.len())
+            .field("capacity", &self.shared.log.capacity())
             .finish_non_exhaustive()
     }
 }
@@ -291,16 +250,10 @@ where
             spec,
             acceptors: members,
             detector: Detector::new(timeout),
-            announce: (0..clients).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
-            ops: (0..clients)
-                .map(|_| (0..capacity).map(|_| UnsafeCell::new(None)).collect())
-                .collect(),
-            chosen: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            log: Published::new(clients, capacity),
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
             recovery,
-            #[cfg(any(loom, shuttle))]
-            ghost: std::sync::Mutex::new(vec![0; capacity]),
             totals: Totals::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: liveness::FailoverClock::default(),
@@ -331,14 +284,7 @@ where
 
     /// The published slots that hold a no-op.
     pub fn noops(&self) -> usize {
-        self.shared
-            .chosen
-            .iter()
-            // Relaxed: only the value is compared; read after the run.
-            .map(|c| c.load(Ordering::Relaxed))
-            .take_while(|&e| e != 0)
-            .filter(|&e| e == entry::NOOP)
-            .count()
+        self.shared.log.noops()
     }
 }
 
@@ -354,11 +300,11 @@ where
     }
 
     fn clients_count(&self) -> usize {
-        self.shared.clients()
+        self.shared.log.clients()
     }
 
     fn capacity(&self) -> usize {
-        self.shared.chosen.len()
+        self.shared.log.capacity()
     }
 
     fn progress(&self) -> RsmProgress {
@@ -369,27 +315,12 @@ where
         if std::mem::replace(&mut self.handed_out, true) {
             return Err(RsmError::ClientsHandedOut);
         }
-        Ok((0..self.shared.clients())
+        Ok((0..self.shared.log.clients())
             .map(|me| MultiPaxosClient::new(Arc::clone(&self.shared), me))
             .collect())
     }
 
     fn log(&self) -> Vec<LogEntry<S::Op>> {
-        let mut log = Vec::new();
-        for (cell, c) in self.shared.chosen.iter().enumerate() {
-            // Acquire: pairs with the leader's Release publish, so the
-            // operation the entry names is visible.
-            let e = c.load(Ordering::Acquire);
-            if e == 0 {
-                break;
-            }
-            if let Some(id) = entry::unpack(e) {
-                match self.shared.op(id) {
-                    Some(op) => log.push(LogEntry { cell, id, op }),
-                    None => break,
-                }
-            }
-        }
-        log
+        self.shared.log.entries()
     }
 }

@@ -8,9 +8,9 @@ use crate::objects::Spec;
 use crate::paxos::faults::LeaderStep;
 use crate::rsm::multi_paxos::entry;
 use crate::rsm::multi_paxos::liveness::Watch;
+use crate::rsm::multi_paxos::published::{disagreement, entry_val};
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
 use crate::sync::{yield_now, Ordering};
-use crate::trace::Val;
 use crate::trace_step;
 use std::sync::Arc;
 
@@ -68,7 +68,7 @@ enum Quorum {
 
 impl<S: Spec> ZabClient<S> {
     pub(super) fn new(shared: Arc<Shared<S>>, me: usize) -> Self {
-        let n = shared.clients();
+        let n = shared.log.clients();
         let state = shared.spec.init();
         ZabClient {
             shared,
@@ -113,11 +113,12 @@ impl<S: Spec> ZabClient<S> {
         let sh = &*self.shared;
         // Acquire: pairs with the leaders' Release fetch_max of the index.
         let index = sh.commit_index.load(Ordering::Acquire) as usize;
-        while self.cursor < index.min(sh.committed.len()) {
+        while self.cursor < index.min(sh.log.capacity()) {
             let k = self.cursor;
             // Acquire: pairs with the publishing leader's Release CAS, and so
             // with the announce of the operation the entry names.
-            let e = sh.committed[k].load(Ordering::Acquire);
+            let Some(cell) = sh.log.cell(k) else { break };
+            let e = cell.load(Ordering::Acquire);
             if e == 0 {
                 return Ok(()); // published below the index but not seen yet
             }
@@ -134,7 +135,7 @@ impl<S: Spec> ZabClient<S> {
             if id.seq <= last {
                 continue; // a duplicate: proposed again by a later leader
             }
-            let op = sh.op(id).ok_or(bad)?;
+            let op = sh.log.op(id).ok_or(bad)?;
             let (next, ret) = sh.spec.apply(&self.state, &op);
             self.state = next;
             self.applied[id.client] = id.seq;
@@ -206,12 +207,15 @@ impl<S: Spec> ZabClient<S> {
 
     /// Publishes slot `k`'s committed transaction `e`.
     fn publish(&mut self, k: usize, e: u64) -> Result<(), RsmError> {
-        self.ghost(k, e)?;
+        self.shared.log.ghost(k, e)?;
         self.fault(k, LeaderStep::BeforePublish)?;
         let sh = &*self.shared;
         // Release: publishes the operation `e` names to every replica's
         // Acquire load. Acquire on failure: the first publisher's entry.
-        match sh.committed[k].compare_exchange(0, e, Ordering::Release, Ordering::Acquire) {
+        let Some(cell) = sh.log.cell(k) else {
+            return Err(RsmError::Full { capacity: sh.log.capacity() });
+        };
+        match cell.compare_exchange(0, e, Ordering::Release, Ordering::Acquire) {
             Ok(_) => trace_step!(
                 self.me,
                 Cas {
@@ -228,27 +232,6 @@ impl<S: Spec> ZabClient<S> {
         // slots below it are published).
         sh.commit_index.fetch_max(k as u64 + 1, Ordering::Release);
         self.stats.cells_entered += 1;
-        Ok(())
-    }
-
-    /// Model worlds: records the transaction committed at `slot`; a
-    /// different one committed there before is a lost commit.
-    #[cfg(any(loom, shuttle))]
-    fn ghost(&self, slot: usize, e: u64) -> Result<(), RsmError> {
-        let mut g = self.shared.ghost.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match g[slot] {
-            0 => {
-                g[slot] = e;
-                Ok(())
-            }
-            first if first == e => Ok(()),
-            first => Err(disagreement(slot, first, e)),
-        }
-    }
-
-    #[cfg(not(any(loom, shuttle)))]
-    #[inline(always)]
-    fn ghost(&self, _slot: usize, _e: u64) -> Result<(), RsmError> {
         Ok(())
     }
 
@@ -273,16 +256,16 @@ impl<S: Spec> ZabClient<S> {
     fn serve(&mut self) -> Result<(), RsmError> {
         let Some(mut l) = self.lead.take() else { return Ok(()) };
         let k = l.history.len();
-        let capacity = self.shared.committed.len();
+        let capacity = self.shared.log.capacity();
         if k >= capacity {
             self.lead = Some(l);
             return Err(RsmError::Full { capacity });
         }
-        let n = self.shared.clients();
+        let n = self.shared.log.clients();
         let pick = (0..n).map(|i| (self.rr + i) % n).find_map(|t| {
-            // Acquire: pairs with client t's Release announce, publishing its
-            // operation (which the proposal will name).
-            let s = self.shared.announce[t].load(Ordering::Acquire);
+            // Acquire (in `announced`): client t's operation, which the
+            // proposal will name, is visible.
+            let s = self.shared.log.announced(t);
             (s > self.applied[t]).then_some(OpId { client: t, seq: s })
         });
         let Some(id) = pick else {
@@ -387,7 +370,7 @@ impl<S: Spec> ZabClient<S> {
     }
 
     fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
-        let capacity = self.shared.committed.len();
+        let capacity = self.shared.log.capacity();
         if self.crashed {
             return Err(RsmError::Crashed { client: self.me });
         }
@@ -395,11 +378,7 @@ impl<S: Spec> ZabClient<S> {
             return Err(RsmError::Full { capacity });
         }
         let seq = self.seq + 1;
-        self.shared.write_op(self.me, seq, op);
-        // Release: pairs with a leader's Acquire load of `announce[me]`,
-        // publishing the operation written just above.
-        self.shared.announce[self.me].store(seq, Ordering::Release);
-        trace_step!(self.me, Store { loc: Loc::at("announce", self.me), value: Val::Num(seq) });
+        self.shared.log.announce(self.me, seq, op);
         self.seq = seq;
         let before = self.stats.cells_entered;
         let ret = loop {
@@ -428,19 +407,6 @@ impl<S: Spec> ZabClient<S> {
     }
 }
 
-fn disagreement(slot: usize, first: u64, second: u64) -> RsmError {
-    let id = |e: u64| entry::unpack(e).unwrap_or(OpId::NOOP);
-    RsmError::Disagreement { cell: slot, first: id(first), second: id(second) }
-}
-
-/// An entry as the trace shows it.
-fn entry_val(e: u64) -> Val {
-    match entry::unpack(e) {
-        Some(id) => Val::Op { client: id.client, seq: id.seq },
-        None => Val::Bot,
-    }
-}
-
 impl<S: Spec> Client<S> for ZabClient<S> {
     fn id(&self) -> usize {
         self.me
@@ -455,13 +421,7 @@ impl<S: Spec> Client<S> for ZabClient<S> {
     }
 
     fn log(&self) -> Vec<LogEntry<S::Op>> {
-        self.delivered
-            .iter()
-            .map_while(|&(cell, e)| {
-                let id = entry::unpack(e)?;
-                self.shared.op(id).map(|op| LogEntry { cell, id, op })
-            })
-            .collect()
+        self.shared.log.replayed(&self.delivered)
     }
 }
 

@@ -78,11 +78,12 @@ pub use client::ZabClient;
 pub use zxid::{Zxid, ZxidError};
 
 use super::multi_paxos::liveness::Detector;
+use super::multi_paxos::published::Published;
 use super::multi_paxos::{entry, Config};
 use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, CachePadded, Ordering, UnsafeCell};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use follower::Region;
 use std::sync::Arc;
 
@@ -112,27 +113,19 @@ impl Member {
     }
 }
 
-/// One client's operations, `row[s - 1]` its `s`-th, each written once.
-type OpRow<Op> = Box<[UnsafeCell<Option<Op>>]>;
-
 /// What every client shares.
 pub(crate) struct Shared<S: Spec> {
     pub(crate) spec: S,
     pub(crate) followers: Box<[Member]>,
     pub(crate) detector: Detector,
-    pub(crate) announce: Box<[CachePadded<AtomicU64>]>,
-    ops: Box<[OpRow<S::Op>]>,
-    /// The published commits (entry codes, 0: not published).
-    pub(crate) committed: Box<[AtomicU64]>,
+    /// The announced operations and the published commits (entry codes,
+    /// 0: not published).
+    pub(crate) log: Published<S::Op>,
     /// Slots committed and published (a fetch_max by each leader).
     pub(crate) commit_index: AtomicU64,
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) election: Election,
-    /// Model worlds: the first transaction committed at each slot (0:
-    /// none), published or not: a different one later is a lost commit.
-    #[cfg(any(loom, shuttle))]
-    pub(crate) ghost: std::sync::Mutex<Vec<u64>>,
     pub(crate) totals: Totals,
     #[cfg(not(any(loom, shuttle)))]
     pub(crate) failover: super::multi_paxos::liveness::FailoverClock,
@@ -144,38 +137,6 @@ pub(crate) struct Totals {
     pub(crate) epochs: AtomicU64,
     pub(crate) writes: AtomicU64,
     pub(crate) commands: AtomicU64,
-}
-
-// SAFETY: `ops` cells are written once by their owner before the Release
-// announce that publishes them, and read only by threads that acquired that
-// store (directly, or through a region's mutex or a `committed` entry
-// published after it); no cell is written twice.
-unsafe impl<S: Spec + Sync> Sync for Shared<S> where S::Op: Sync {}
-// SAFETY: the object owns its operations and regions; nothing is tied to a
-// thread.
-unsafe impl<S: Spec + Send> Send for Shared<S> {}
-
-impl<S: Spec> Shared<S> {
-    pub(crate) fn clients(&self) -> usize {
-        self.announce.len()
-    }
-
-    /// Operation `id`, learned through a happens-before chain from its
-    /// owner's announce.
-    pub(crate) fn op(&self, id: super::OpId) -> Option<S::Op> {
-        let cell = self.ops.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)?;
-        // SAFETY: written once by its owner before the Release announce the
-        // caller's knowledge of `id` descends from; never written again.
-        cell.with(|p| unsafe { (*p).clone() })
-    }
-
-    /// Writes client `me`'s `seq`-th operation (only `me` calls it, once
-    /// per `seq`, before announcing it).
-    pub(crate) fn write_op(&self, me: usize, seq: u64, op: S::Op) {
-        // SAFETY: only client `me` writes row `me`, and cell `seq − 1` is
-        // fresh: nobody reads it before acquiring `announce[me] = seq`.
-        self.ops[me][seq as usize - 1].with_mut(|p| unsafe { *p = Some(op) });
-    }
 }
 
 /// A Zab replicated log of `S`.
@@ -211,9 +172,9 @@ pub struct Zab<S: Spec> {
 impl<S: Spec> std::fmt::Debug for Zab<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Zab")
-            .field("clients", &self.shared.clients())
+            .field("clients", &self.shared.log.clients())
             .field("followers", &self.shared.followers.len())
-            .field("capacity", &self.shared.committed.len())
+            .field("capacity", &self.shared.log.capacity())
             .finish_non_exhaustive()
     }
 }
@@ -278,17 +239,11 @@ where
             spec,
             followers,
             detector: Detector::new(timeout),
-            announce: (0..clients).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
-            ops: (0..clients)
-                .map(|_| (0..capacity).map(|_| UnsafeCell::new(None)).collect())
-                .collect(),
-            committed: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            log: Published::new(clients, capacity),
             commit_index: AtomicU64::new(0),
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
             election,
-            #[cfg(any(loom, shuttle))]
-            ghost: std::sync::Mutex::new(vec![0; capacity]),
             totals: Totals::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: super::multi_paxos::liveness::FailoverClock::default(),
@@ -330,11 +285,11 @@ where
     }
 
     fn clients_count(&self) -> usize {
-        self.shared.clients()
+        self.shared.log.clients()
     }
 
     fn capacity(&self) -> usize {
-        self.shared.committed.len()
+        self.shared.log.capacity()
     }
 
     fn progress(&self) -> RsmProgress {
@@ -345,27 +300,12 @@ where
         if std::mem::replace(&mut self.handed_out, true) {
             return Err(RsmError::ClientsHandedOut);
         }
-        Ok((0..self.shared.clients())
+        Ok((0..self.shared.log.clients())
             .map(|me| ZabClient::new(Arc::clone(&self.shared), me))
             .collect())
     }
 
     fn log(&self) -> Vec<LogEntry<S::Op>> {
-        let mut log = Vec::new();
-        for (cell, c) in self.shared.committed.iter().enumerate() {
-            // Acquire: pairs with the leader's Release publish, so the
-            // operation the entry names is visible.
-            let e = c.load(Ordering::Acquire);
-            if e == 0 {
-                break;
-            }
-            if let Some(id) = entry::unpack(e) {
-                match self.shared.op(id) {
-                    Some(op) => log.push(LogEntry { cell, id, op }),
-                    None => break,
-                }
-            }
-        }
-        log
+        self.shared.log.entries()
     }
 }
