@@ -34,7 +34,7 @@ use crate::check::replicated::stress::Latency;
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::FaultPlan;
-use crate::rsm::multi_paxos::{Config, MultiPaxos, MultiPaxosTotals, PackedMulti, Timeout};
+use crate::rsm::multi_paxos::{Config, MultiPaxos, MultiPaxosTotals, PackedMulti, Reads, Timeout};
 use crate::rsm::{Client, Replicated, RsmError};
 use crate::sync::{yield_now, AtomicUsize, Ordering, ParkingMutex};
 use crate::threads::{self, SpinBarrier};
@@ -90,7 +90,14 @@ impl CommandRun {
 }
 
 fn log(clients: usize, capacity: usize, timeout: Duration, faults: FaultPlan) -> Config {
-    Config { acceptors: ACCEPTORS, clients, capacity, timeout: Timeout::After(timeout), faults }
+    Config {
+        acceptors: ACCEPTORS,
+        clients,
+        capacity,
+        timeout: Timeout::After(timeout),
+        faults,
+        reads: Reads::Log,
+    }
 }
 
 /// Slots for `commands` commands with room for no-ops (a takeover may fill

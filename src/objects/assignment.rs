@@ -75,6 +75,10 @@ impl Spec for AssignSpec {
             AssignOp::Read(r) => (s.clone(), s[*r]),
         }
     }
+
+    fn read_only(&self, op: &AssignOp) -> bool {
+        matches!(op, AssignOp::Read(_))
+    }
 }
 
 /// An m-register assignment object.

@@ -92,6 +92,15 @@ pub trait Spec {
 
     /// Runs `op` on `state`: the new state and the return value.
     fn apply(&self, state: &Self::State, op: &Self::Op) -> (Self::State, Self::Ret);
+
+    /// Whether `op` only reads: it leaves every state as it was. A replicated
+    /// object may answer such an operation without giving it a log slot
+    /// (Multi-Paxos's confirmed leader reads, in the replicated-object
+    /// layer above). The default,
+    /// `false`, has every operation ordered.
+    fn read_only(&self, _op: &Self::Op) -> bool {
+        false
+    }
 }
 
 /// What the hierarchy table says about an object.

@@ -44,6 +44,10 @@ impl Spec for RegisterSpec {
             RegisterOp::Write(v) => (v, None),
         }
     }
+
+    fn read_only(&self, op: &RegisterOp) -> bool {
+        matches!(op, RegisterOp::Read)
+    }
 }
 
 /// An atomic read/write register.

@@ -46,6 +46,9 @@ impl Spec for TasSpec {
             TasOp::Read => (*s, *s),
         }
     }
+    fn read_only(&self, op: &TasOp) -> bool {
+        matches!(op, TasOp::Read)
+    }
 }
 
 /// A test&set bit.
@@ -127,6 +130,9 @@ impl Spec for WordSpec {
             WordOp::Rmw(v) => (v, *s),
             WordOp::Read => (*s, *s),
         }
+    }
+    fn read_only(&self, op: &WordOp) -> bool {
+        matches!(op, WordOp::Read)
     }
 }
 
@@ -263,6 +269,9 @@ impl Spec for CasSpec {
             CasOp::Cas { expected, new } if *s == expected => (new, *s),
             CasOp::Cas { .. } | CasOp::Read => (*s, *s),
         }
+    }
+    fn read_only(&self, op: &CasOp) -> bool {
+        matches!(op, CasOp::Read)
     }
 }
 

@@ -97,6 +97,10 @@ impl Spec for KvSpec {
             }
         }
     }
+
+    fn read_only(&self, op: &KvOp) -> bool {
+        !op.writes()
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +118,35 @@ mod tests {
         let (s, r) = spec.apply(&s, &StackOp::Pop);
         assert_eq!(r, Some(1));
         assert_eq!(spec.apply(&s, &StackOp::Pop).1, None);
+    }
+
+    /// Every operation a spec calls read-only leaves the state as it was,
+    /// and every one it does not changes some state (so leader reads, which
+    /// skip the log for the first kind, never skip a write).
+    fn reads_are_exactly_the_read_only<S: Spec>(spec: &S, states: &[S::State], ops: &[S::Op]) {
+        for op in ops {
+            let unchanged = states.iter().all(|s| spec.apply(s, op).0 == *s);
+            assert_eq!(spec.read_only(op), unchanged, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn read_only_operations_are_the_ones_that_change_nothing() {
+        use crate::objects::register::{RegisterOp, RegisterSpec};
+        use crate::objects::rmw::{CasOp, CasSpec, TasOp, TasSpec, WordOp, WordSpec};
+        let kv = KvSpec;
+        let one = kv.apply(&kv.init(), &KvOp::Put(1, 10)).0;
+        let ops = [KvOp::Get(1), KvOp::Put(1, 11), KvOp::Remove(1)];
+        reads_are_exactly_the_read_only(&kv, &[kv.init(), one], &ops);
+        let counter = WordSpec { add: true, init: 0 };
+        reads_are_exactly_the_read_only(&counter, &[0, 5], &[WordOp::Read, WordOp::Rmw(1)]);
+        let reg = RegisterSpec { init: 0 };
+        reads_are_exactly_the_read_only(&reg, &[0, 3], &[RegisterOp::Read, RegisterOp::Write(4)]);
+        reads_are_exactly_the_read_only(&TasSpec, &[false], &[TasOp::Read, TasOp::TestAndSet]);
+        let cas = CasSpec { init: 0 };
+        let ops = [CasOp::Read, CasOp::Cas { expected: 0, new: 1 }];
+        reads_are_exactly_the_read_only(&cas, &[0, 1], &ops);
+        assert!(!StackSpec.read_only(&StackOp::Pop), "the default orders every operation");
     }
 
     #[test]

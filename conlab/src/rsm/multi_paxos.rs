@@ -10,7 +10,7 @@ use consensus_lab::check::replicated::workload::{
 use consensus_lab::paxos::faults::{LeaderFault, LeaderStep};
 use consensus_lab::paxos::{Crash, FaultPlan};
 use consensus_lab::rsm::multi_paxos::{
-    Config, MultiAcceptor, MultiPaxosTotals, MutexMulti, PackedMulti, Timeout,
+    Config, MultiAcceptor, MultiPaxosTotals, MutexMulti, PackedMulti, Reads, Timeout,
 };
 use std::io::Write;
 use std::time::Duration;
@@ -67,6 +67,27 @@ impl Step {
     }
 }
 
+/// How read-only operations are answered (`--reads`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadsArg {
+    /// Every operation takes a log slot.
+    #[default]
+    Log,
+    /// The leader answers reads from its replica after confirming its
+    /// ballot at a majority of acceptors (a lease in shared memory).
+    Leader,
+}
+
+impl ReadsArg {
+    fn reads(self) -> Reads {
+        match self {
+            ReadsArg::Log => Reads::Log,
+            ReadsArg::Leader => Reads::Leader,
+        }
+    }
+}
+
 /// The longest detector timeout the command accepts.
 const MAX_TIMEOUT_MS: u64 = 10_000;
 
@@ -87,6 +108,21 @@ pub struct MultiPaxosArgs {
     /// before-publish (a majority accepted, nobody told).
     #[arg(long, value_enum, requires = "crash_leader_after")]
     pub leader_step: Option<Step>,
+    /// Multi-Paxos and Zab: whoever leads at log slot K pauses for
+    /// --stall-ms (at --leader-step), is replaced, wakes up and carries on
+    /// as if it still led: its writes must be fenced out.
+    #[arg(long, value_name = "K")]
+    pub stall_leader: Option<u64>,
+    /// Multi-Paxos and Zab: how long the stalled leader pauses, in
+    /// milliseconds. Default 20.
+    #[arg(long, value_name = "T", requires = "stall_leader",
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub stall_ms: Option<u64>,
+    /// Multi-Paxos: how read-only operations are answered: log (each takes
+    /// a slot) or leader (the leader's replica, its ballot confirmed at a
+    /// majority). Default log.
+    #[arg(long, value_enum)]
+    pub reads: Option<ReadsArg>,
     /// Multi-Paxos: acceptor i crashes after its k-th operation (`i`: from
     /// the start); repeatable.
     #[arg(long, value_name = "i[@k]")]
@@ -106,6 +142,8 @@ pub struct Figures {
     majority: usize,
     crashed_acceptors: Vec<String>,
     leader_fault: Option<String>,
+    leader_stall: Option<String>,
+    reads: ReadsArg,
     detect_timeout_ms: u64,
     totals: MultiPaxosTotals,
     /// Leader crash → next command committed, each.
@@ -119,6 +157,8 @@ impl MultiPaxosArgs {
         self.acceptors.is_some()
             || self.acceptor.is_some()
             || self.crash_leader_after.is_some()
+            || self.stall_leader.is_some()
+            || self.reads.is_some()
             || !self.crash_acceptor.is_empty()
             || self.detect_timeout_ms.is_some()
     }
@@ -127,8 +167,9 @@ impl MultiPaxosArgs {
     pub fn refuse_for(&self, implementation: &str) -> Result<(), String> {
         if self.any() {
             return Err(format!(
-                "--acceptors, --acceptor, --crash-leader-after, --crash-acceptor and \
-                 --detect-timeout-ms are for --impl multi-paxos, not {implementation}"
+                "--acceptors, --acceptor, --crash-leader-after, --stall-leader, --reads, \
+                 --crash-acceptor and --detect-timeout-ms are for --impl multi-paxos (and zab), \
+                 not {implementation}"
             ));
         }
         Ok(())
@@ -139,19 +180,38 @@ impl MultiPaxosArgs {
     }
 
     pub(super) fn plan(&self) -> FaultPlan {
+        let step = self.leader_step.unwrap_or_default().step();
+        let crash =
+            self.crash_leader_after.map(|k| LeaderFault { slot: k as usize, step, stall: None });
+        let stall = self.stall_leader.map(|k| LeaderFault {
+            slot: k as usize,
+            step,
+            stall: Some(self.stall()),
+        });
         FaultPlan {
             acceptors: self.crash_acceptor.clone(),
-            leader: self
-                .crash_leader_after
-                .map(|k| LeaderFault {
-                    slot: k as usize,
-                    step: self.leader_step.unwrap_or_default().step(),
-                    stall: None,
-                })
-                .into_iter()
-                .collect(),
+            leader: crash.into_iter().chain(stall).collect(),
             ..FaultPlan::default()
         }
+    }
+
+    fn stall(&self) -> Duration {
+        Duration::from_millis(self.stall_ms.unwrap_or(20))
+    }
+
+    /// The stall's line: `slot 500, before-publish, 20 ms`.
+    pub(super) fn stall_label(&self) -> Option<String> {
+        self.stall_leader.map(|k| {
+            format!(
+                "slot {k}, {}, {} ms",
+                self.leader_step.unwrap_or_default().name(),
+                self.stall().as_millis()
+            )
+        })
+    }
+
+    pub(super) fn reads_config(&self) -> Reads {
+        self.reads.unwrap_or_default().reads()
     }
 
     /// Refuses what the run cannot do, before any work.
@@ -163,6 +223,20 @@ impl MultiPaxosArgs {
                 return Err(format!(
                     "--crash-leader-after {k}: the log has {ops} commands (--ops), the crash \
                      would never strike"
+                ));
+            }
+        }
+        if let Some(k) = self.stall_leader {
+            if k >= ops as u64 {
+                return Err(format!(
+                    "--stall-leader {k}: the log has {ops} commands (--ops), the stall would \
+                     never strike"
+                ));
+            }
+            if self.crash_leader_after == Some(k) {
+                return Err(format!(
+                    "--stall-leader {k} and --crash-leader-after {k}: one leader fault per slot \
+                     (the crash would strike first)"
                 ));
             }
         }
@@ -200,6 +274,7 @@ impl MultiPaxosArgs {
             capacity: ops,
             timeout: Timeout::After(Duration::from_millis(self.timeout_ms())),
             faults: self.plan(),
+            reads: self.reads_config(),
         };
         let with = WithObject { config, ops, seed };
         let run = match self.acceptor.unwrap_or_default() {
@@ -216,6 +291,8 @@ impl MultiPaxosArgs {
             leader_fault: self
                 .crash_leader_after
                 .map(|k| format!("slot {k}, {}", self.leader_step.unwrap_or_default().name())),
+            leader_stall: self.stall_label(),
+            reads: self.reads.unwrap_or_default(),
             detect_timeout_ms: self.timeout_ms(),
             totals: t,
             failover_ms: run.failovers.iter().map(|d| d.as_secs_f64() * 1e3).collect(),
@@ -268,6 +345,7 @@ impl Figures {
             t.takeovers, self.detect_timeout_ms
         )?;
         write_failovers(out, self.leader_fault.as_deref(), &self.failover_ms)?;
+        write_stall(out, self.leader_stall.as_deref())?;
         writeln!(
             out,
             "commands: {} served, {} no-ops filled; {} accepts, {} promises; accepts per \
@@ -277,7 +355,16 @@ impl Figures {
             t.accepts,
             t.prepares,
             self.accepts_per_command.map_or("—".into(), |a| format!("{a:.2}"))
-        )
+        )?;
+        if self.reads == ReadsArg::Leader {
+            writeln!(
+                out,
+                "reads: {} answered by a confirmed leader from its replica (no slot); the \
+                 others took a slot",
+                t.leader_reads
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -299,6 +386,21 @@ pub(super) fn write_failovers(
     )
 }
 
+/// The leader stall's line, if one was planned. Zab's report prints it too.
+pub(super) fn write_stall(
+    out: &mut dyn std::io::Write,
+    stall: Option<&str>,
+) -> std::io::Result<()> {
+    let Some(s) = stall else { return Ok(()) };
+    writeln!(
+        out,
+        "leader stall at {s}: whoever led there paused; the others replace it once the \
+         detector suspects it (the takeovers above count every claim), and it wakes and \
+         carries on as if it still led (the verdicts above say whether its writes were \
+         fenced out)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tests::run_cli;
@@ -314,6 +416,28 @@ mod tests {
         assert!(out.contains("linearizable: yes; log agreement: yes"), "{out}");
         assert!(out.contains("progress claimed: blocking"), "{out}");
         assert!(out.contains("command 2.00"), "{out}");
+    }
+
+    #[test]
+    fn confirmed_leader_reads_skip_the_log_and_are_judged() {
+        let args = ["register", "--clients", "3", "--ops", "900", "--reads", "leader"];
+        let (code, out, err) = run_cli(&[&MP[..], &args, &["--format", "json"]].concat());
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["linearizable"], "yes", "{out}");
+        assert_eq!(v["multi_paxos"]["reads"], "leader", "{out}");
+        let reads = v["multi_paxos"]["totals"]["leader_reads"].as_u64().unwrap();
+        let served = v["multi_paxos"]["totals"]["commands"].as_u64().unwrap();
+        assert!(reads > 0 && reads + served >= 900, "{out}");
+    }
+
+    #[test]
+    fn a_stalled_leader_that_wakes_up_does_not_corrupt_the_log() {
+        let args = ["counter", "--clients", "3", "--ops", "900", "--stall-leader", "100"];
+        let (code, out, err) = run_cli(&[&MP[..], &args, &["--stall-ms", "5"]].concat());
+        assert!(code == 0 || code == crate::EXIT_INCONCLUSIVE, "{out}{err}");
+        assert!(out.contains("leader stall at slot 100, before-publish, 5 ms"), "{out}");
+        assert!(out.contains("linearizable: yes; log agreement: yes"), "{out}");
     }
 
     #[test]
@@ -345,7 +469,7 @@ mod tests {
         assert!(err.contains("--slots is for the universal construction"), "{err}");
         let (code, _, err) = run_cli(&["rsm", "--acceptors", "5"]);
         assert_eq!(code, crate::EXIT_USAGE, "{err}");
-        assert!(err.contains("are for --impl multi-paxos, not universal"), "{err}");
+        assert!(err.contains("are for --impl multi-paxos (and zab), not universal"), "{err}");
         let (code, _, err) = run_cli(&[&MP[..], &["counter", "--crash-acceptor", "3"]].concat());
         assert_eq!(code, crate::EXIT_USAGE, "{err}");
         assert!(err.contains("there is no acceptor 3"), "{err}");

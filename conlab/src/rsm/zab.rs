@@ -3,12 +3,12 @@
 //! object's spec monomorphized) and its figures: epochs, failover times,
 //! follower region writes per command.
 
-use super::multi_paxos::{write_failovers, MultiPaxosArgs};
+use super::multi_paxos::{write_failovers, write_stall, MultiPaxosArgs};
 use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
 use consensus_lab::check::replicated::workload::{
     self, ObjectWorkload, RsmObject, VisitObject, WorkloadError,
 };
-use consensus_lab::rsm::multi_paxos::{Config, Timeout};
+use consensus_lab::rsm::multi_paxos::{Config, Reads, Timeout};
 use consensus_lab::rsm::zab::ZabTotals;
 use std::io::Write;
 use std::time::Duration;
@@ -20,6 +20,7 @@ pub(super) struct Figures {
     majority: usize,
     crashed_followers: Vec<String>,
     leader_fault: Option<String>,
+    leader_stall: Option<String>,
     detect_timeout_ms: u64,
     totals: ZabTotals,
     /// Leader crash → next command committed, each.
@@ -29,6 +30,11 @@ pub(super) struct Figures {
 
 /// Refuses the flags Zab does not take.
 pub(super) fn check(args: &MultiPaxosArgs) -> Result<(), String> {
+    if args.reads.is_some_and(|r| r != super::multi_paxos::ReadsArg::Log) {
+        return Err("--reads leader is for --impl multi-paxos: zab orders every operation in \
+                    its log"
+            .into());
+    }
     if args.acceptor.is_some() {
         return Err("--acceptor is for --impl multi-paxos: zab's followers are regions behind \
                     one lock each"
@@ -73,6 +79,7 @@ pub(super) fn run(
         capacity: ops,
         timeout: Timeout::After(Duration::from_millis(args.timeout_ms())),
         faults: args.plan(),
+        reads: Reads::Log,
     };
     let run = object.visit(WithObject { config, ops, seed })?;
     let t = run.totals;
@@ -83,6 +90,7 @@ pub(super) fn run(
         leader_fault: args
             .crash_leader_after
             .map(|k| format!("slot {k}, {}", args.leader_step.unwrap_or_default().name())),
+        leader_stall: args.stall_label(),
         detect_timeout_ms: args.timeout_ms(),
         totals: t,
         failover_ms: run.failovers.iter().map(|d| d.as_secs_f64() * 1e3).collect(),
@@ -113,6 +121,7 @@ impl Figures {
             t.epochs, self.detect_timeout_ms
         )?;
         write_failovers(out, self.leader_fault.as_deref(), &self.failover_ms)?;
+        write_stall(out, self.leader_stall.as_deref())?;
         writeln!(
             out,
             "commands: {} broadcast; {} follower region writes; writes per command {}",

@@ -245,22 +245,29 @@ pub fn merge_logs<Op: Clone + fmt::Debug>(
 }
 
 /// Log agreement: the replayed log gives each returned operation its value.
+/// A read-only operation ([`Spec::read_only`]) may have returned without a
+/// log slot (a confirmed leader read): it must then read a state the log
+/// passes through while it ran (see `check_unlogged_reads`).
 ///
 /// # Errors
 /// The first operation that returned something the log does not give it, or
-/// that returned without being in the log.
+/// that returned without being in the log (and is not a read the log's
+/// states explain).
 pub fn check_log<S: Spec>(
     spec: &S,
     calls: &[Call<S::Op, S::Ret>],
     log: &[LogEntry<S::Op>],
 ) -> Result<(), RsmViolation> {
-    let replayed: Vec<(OpId, S::Ret)> = replay(spec, log);
+    let order: Vec<(OpId, S::Ret)> = replay(spec, log);
     let position: HashMap<OpId, usize> =
-        replayed.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
-    let replayed: HashMap<OpId, S::Ret> = replayed.into_iter().collect();
+        order.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    let applied: Vec<OpId> = order.iter().map(|(id, _)| *id).collect();
+    let replayed: HashMap<OpId, S::Ret> = order.into_iter().collect();
+    let mut unlogged = Vec::new();
     for c in calls {
         let Some((_, Ok(got))) = &c.ret else { continue };
         match replayed.get(&c.id) {
+            None if spec.read_only(&c.op) => unlogged.push(c),
             None => {
                 return Err(RsmViolation::Log(format!(
                     "{} {:?} returned {got:?} but is not in the log ({} cells decided)",
@@ -278,7 +285,113 @@ pub fn check_log<S: Spec>(
             Some(_) => {}
         }
     }
-    check_real_time(calls, &position)
+    check_real_time(calls, &position)?;
+    if unlogged.is_empty() {
+        return Ok(());
+    }
+    check_unlogged_reads(spec, calls, log, &applied, &position, unlogged)
+}
+
+/// Places every read that returned without a log slot at a state of the
+/// log: state `p` (after the first `p` applied operations) such that every
+/// logged operation that returned before the read was called is among the
+/// first `p`, none called after the read returned is, reads follow each
+/// other in real time, and the spec applied to state `p` gives the read what
+/// it returned. Greedy in call order, the earliest fitting state each
+/// (earliest leaves the most room to later reads); the lowest state allowed
+/// never decreases along the call order, so a sliding window of states is
+/// enough. With the log's other checks this extends the log's certificate
+/// to such reads.
+///
+/// # Errors
+/// The first read no state fits: a stale (or invented) read.
+fn check_unlogged_reads<S: Spec>(
+    spec: &S,
+    calls: &[Call<S::Op, S::Ret>],
+    log: &[LogEntry<S::Op>],
+    applied: &[OpId],
+    position: &HashMap<OpId, usize>,
+    mut reads: Vec<&Call<S::Op, S::Ret>>,
+) -> Result<(), RsmViolation> {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+    let ops: HashMap<OpId, &S::Op> = log.iter().map(|e| (e.id, &e.op)).collect();
+    // Logged calls: (called, returned if it did, position).
+    let logged: Vec<(u64, Option<u64>, usize)> = calls
+        .iter()
+        .filter_map(|c| position.get(&c.id).map(|&p| (c.call, c.ret.as_ref().map(|r| r.0), p)))
+        .collect();
+    let mut by_ret: Vec<(u64, usize)> =
+        logged.iter().filter_map(|&(_, ret, p)| ret.map(|t| (t, p))).collect();
+    by_ret.sort_unstable();
+    let mut by_call: Vec<(u64, usize)> = logged.iter().map(|&(call, _, p)| (call, p)).collect();
+    by_call.sort_unstable();
+    // The highest state below which a logged operation called later lies:
+    // suffix minima of positions over calls sorted by call time.
+    let mut suffix_min = vec![applied.len(); by_call.len() + 1];
+    for i in (0..by_call.len()).rev() {
+        suffix_min[i] = suffix_min[i + 1].min(by_call[i].1);
+    }
+    reads.sort_by_key(|c| c.call);
+    let (mut done, mut lo) = (0, 0);
+    let mut finished: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
+    let mut floor = 0;
+    let mut window: VecDeque<S::State> = VecDeque::from([spec.init()]);
+    let mut base = 0; // the state `window[0]` is
+    for r in reads {
+        let Some((ret_at, Ok(got))) = &r.ret else { continue };
+        while done < by_ret.len() && by_ret[done].0 < r.call {
+            lo = lo.max(by_ret[done].1 + 1);
+            done += 1;
+        }
+        while let Some(&Reverse((t, p))) = finished.peek() {
+            if t >= r.call {
+                break;
+            }
+            floor = floor.max(p);
+            finished.pop();
+        }
+        let later = by_call.partition_point(|&(t, _)| t <= *ret_at);
+        let hi = suffix_min[later];
+        let from = lo.max(floor);
+        while base < from {
+            if window.len() == 1 {
+                let next = spec.apply(&window[0], ops[&applied[base]]).0;
+                window.push_back(next);
+            }
+            window.pop_front();
+            base += 1;
+        }
+        let mut seen = Vec::new();
+        let mut fit = None;
+        for p in from..=hi {
+            while base + window.len() <= p {
+                let last = window.back().expect("the window is never empty");
+                let next = spec.apply(last, ops[&applied[base + window.len() - 1]]).0;
+                window.push_back(next);
+            }
+            let gives = spec.apply(&window[p - base], &r.op).1;
+            if gives == *got {
+                fit = Some(p);
+                break;
+            }
+            if seen.len() < 4 {
+                seen.push(format!("{gives:?}"));
+            }
+        }
+        let Some(p) = fit else {
+            return Err(RsmViolation::Log(format!(
+                "{} {:?} returned {got:?} without a log slot, but no state the log passes \
+                 through while it ran gives that: real time puts it after {from} to {hi} \
+                 applied operations, and the states there give {}: a stale read",
+                r.id,
+                r.op,
+                if seen.is_empty() { "nothing (no room)".to_string() } else { seen.join(", ") }
+            )));
+        };
+        finished.push(Reverse((*ret_at, p)));
+    }
+    Ok(())
 }
 
 /// The log's order respects real time: for every operation `b` in the log,

@@ -231,3 +231,47 @@ fn latency_percentiles_are_exact_below_2048_ns() {
     assert_eq!(big.samples, 3);
     assert!(big.p50_ns.abs_diff(1_234_567) <= 1_235, "{big:?}");
 }
+
+#[test]
+fn reads_without_a_log_slot_are_placed_at_a_state_of_the_log_or_caught_stale() {
+    use crate::objects::register::{RegisterOp, RegisterSpec};
+    let spec = RegisterSpec::default();
+    let id = |client, seq| OpId { client, seq };
+    let entry = |cell, id, op| crate::rsm::LogEntry { cell, id, op };
+    let write = |c, v, call, ret| Call {
+        id: id(c, 1),
+        op: RegisterOp::Write(v),
+        call,
+        ret: Some((ret, Ok(None))),
+    };
+    let read = |c, seq, call, ret, got| Call {
+        id: id(c, seq),
+        op: RegisterOp::Read,
+        call,
+        ret: Some((ret, Ok(Some(got)))),
+    };
+    // Writes 1 then 2 in the log; the reads are in no slot.
+    let log = [entry(0, id(0, 1), RegisterOp::Write(1)), entry(1, id(1, 1), RegisterOp::Write(2))];
+    let (w1, w2) = (write(0, 1, 0, 1), write(1, 2, 4, 5));
+    // After w1, before w2: reads 1.
+    assert!(check_log(&spec, &[w1.clone(), w2.clone(), read(2, 1, 2, 3, 1)], &log).is_ok());
+    // Overlapping w2: either value.
+    for got in [1, 2] {
+        assert!(check_log(&spec, &[w1.clone(), w2.clone(), read(2, 1, 3, 6, got)], &log).is_ok());
+    }
+    // After w2 returned, the old value: stale.
+    let v = check_log(&spec, &[w1.clone(), w2.clone(), read(2, 1, 6, 7, 1)], &log).unwrap_err();
+    assert!(v.to_string().contains("a stale read"), "{v}");
+    // Two reads overlapping w2, one after the other: new then old is not
+    // linearizable, though each alone fits.
+    let (r1, r2) = (read(2, 1, 3, 6, 2), read(3, 1, 7, 9, 1));
+    let w2_long = write(1, 2, 4, 10);
+    assert!(check_log(&spec, &[w1.clone(), w2_long.clone(), r2.clone()], &log).is_ok());
+    let v = check_log(&spec, &[w1.clone(), w2_long.clone(), r1.clone(), r2.clone()], &log);
+    assert!(v.unwrap_err().to_string().contains("a stale read"));
+    let old_then_new = [w1, w2_long, read(2, 1, 3, 6, 1), read(3, 1, 7, 9, 2)];
+    assert!(check_log(&spec, &old_then_new, &log).is_ok());
+    // A write missing from the log is still refused.
+    let v = check_log(&spec, &[write(4, 9, 0, 1)], &log).unwrap_err();
+    assert!(v.to_string().contains("not in the log"), "{v}");
+}

@@ -556,6 +556,7 @@ mod tests {
                         ],
                         ..crate::paxos::FaultPlan::default()
                     },
+                    reads: crate::rsm::multi_paxos::Reads::Log,
                 };
                 let packed = stress_multi_paxos::<S, PackedMulti>(config.clone(), 600, 1).unwrap();
                 let mutex = stress_multi_paxos::<S, MutexMulti>(config, 600, 2).unwrap();
@@ -573,5 +574,38 @@ mod tests {
                 assert_eq!(run.failovers.len(), 1, "{o}");
             }
         }
+    }
+
+    #[test]
+    fn every_object_runs_judged_with_confirmed_leader_reads() {
+        use crate::rsm::multi_paxos::{PackedMulti, Reads, Timeout};
+        struct Run;
+        impl VisitObject for Run {
+            type Output = MultiPaxosRun;
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let config = MultiPaxosConfig {
+                    acceptors: 3,
+                    clients: 3,
+                    capacity: 0,
+                    timeout: Timeout::After(std::time::Duration::from_micros(300)),
+                    faults: crate::paxos::FaultPlan::none(),
+                    // Reads answered by the confirmed leader: the judge
+                    // places them at states of the log, with no slot.
+                    reads: Reads::Leader,
+                };
+                stress_multi_paxos::<S, PackedMulti>(config, 900, 3).unwrap()
+            }
+        }
+        let mut answered = 0;
+        for o in RsmObject::ALL {
+            let run = o.visit(Run);
+            let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+            assert_eq!(r.ops, 900, "{o}");
+            answered += run.totals.leader_reads;
+        }
+        assert!(answered > 0, "no object's reads were answered by the leader");
     }
 }

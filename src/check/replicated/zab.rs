@@ -34,7 +34,7 @@ use super::multi_paxos::{crash_before_publish, model, no_fault, Plan, COUNTER, I
 use super::multi_paxos::{two_random_crashes, SEED};
 use super::suite::SuiteModel;
 use crate::objects::rmw::WordOp;
-use crate::rsm::multi_paxos::{Config, Timeout};
+use crate::rsm::multi_paxos::{Config, Reads, Timeout};
 use crate::rsm::zab::broken::{accepting_old_epochs, lowest_history};
 use crate::rsm::zab::Zab;
 
@@ -71,6 +71,7 @@ fn explore(
             capacity,
             timeout: Timeout::Polls(polls),
             faults: plan(k),
+            reads: Reads::Log,
         };
         let made = match build {
             Build::Correct => Zab::new(COUNTER, config),

@@ -122,6 +122,10 @@ pub trait MultiAcceptor: Send + Sync + std::fmt::Debug + 'static {
     /// # Errors
     /// [`Nack`] if it promised a higher ballot, or slot `s` holds one.
     fn accept(&self, who: Caller, b: u64, s: usize, e: u64) -> Result<(), Nack>;
+
+    /// The highest ballot it promised (a leader confirming its ballot for a
+    /// read, [`Reads::Leader`](super::Reads)).
+    fn promised(&self, who: Caller) -> u64;
 }
 
 /// The lock-free acceptor: a promise word and a word per slot, the Dekker
@@ -216,6 +220,22 @@ impl MultiAcceptor for PackedMulti {
         }
         Ok(())
     }
+
+    fn promised(&self, who: Caller) -> u64 {
+        // F_r, paired with every prepare's F_p: if F_p comes first in the
+        // SeqCst order, the load below sees its W_promise (or a later one).
+        // Coherence alone is not enough: a newer leader's promise and the
+        // write it then committed may precede the read in real time with
+        // nothing ordering them before this load (loom found that stale
+        // read: `multi-paxos/packed/2x3x2-leader-reads-false-suspicion`).
+        // The SeqCst order of the fences is consistent with real time, so a
+        // promise made before the read began is seen.
+        fence(Ordering::SeqCst);
+        // Relaxed: it carries a ballot; F_r orders it.
+        let p = self.promise.load(Ordering::Relaxed);
+        trace_step!(who.leader, Load { loc: Loc::at("promise", who.acceptor), value: Val::Num(p) });
+        p
+    }
 }
 
 /// The trace's name of acceptor `i`'s slots.
@@ -281,6 +301,12 @@ impl MultiAcceptor for MutexMulti {
         r.slots[s] = pack_slot(b, e);
         Ok(())
     }
+
+    fn promised(&self, who: Caller) -> u64 {
+        let r = self.state.lock();
+        trace_step!(who.leader, Lock { loc: Loc::at("acceptor", who.acceptor) });
+        r.promised
+    }
 }
 
 #[cfg(all(test, not(loom), not(shuttle)))]
@@ -301,6 +327,7 @@ mod tests {
         found.clear();
         assert_eq!(a.prepare(who, 4, 1, &mut found), Ok(()));
         assert_eq!(found, vec![(2, pack_slot(3, 9))], "slots from 1 on");
+        assert_eq!(a.promised(who), 4);
     }
 
     #[test]

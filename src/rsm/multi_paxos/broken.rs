@@ -8,8 +8,13 @@
 //!   leader last looked), the new leader's higher ballot gets a different
 //!   entry accepted by a majority: a chosen entry is lost, and two values
 //!   are chosen for one slot.
+//! * [`reading_without_lease`]: a leader answers read-only operations from
+//!   its replica because it led the last time it looked, with no lease: no
+//!   look at the leader word, no confirmation at the acceptors. Once another
+//!   client took over and committed a write, the old leader's read misses
+//!   it: a stale read, and a client history that is not linearizable.
 
-use super::{Config, MultiAcceptor, MultiPaxos, Recovery};
+use super::{Config, MultiAcceptor, MultiPaxos, ReadPath, Recovery};
 use crate::objects::Spec;
 use crate::rsm::RsmError;
 
@@ -23,5 +28,21 @@ where
     S::Op: Sync,
     A: MultiAcceptor,
 {
-    MultiPaxos::with_recovery(spec, config, Recovery::SkipFirst)
+    let reads = ReadPath::of(config.reads);
+    MultiPaxos::build(spec, config, Recovery::SkipFirst, reads)
+}
+
+/// A log whose leaders read their replica with no lease (`config.reads` is
+/// ignored: every read-only operation at a client that led last it knew
+/// is answered locally).
+///
+/// # Errors
+/// As [`MultiPaxos::new`].
+pub fn reading_without_lease<S, A>(spec: S, config: Config) -> Result<MultiPaxos<S, A>, RsmError>
+where
+    S: Spec + Send + Sync + 'static,
+    S::Op: Sync,
+    A: MultiAcceptor,
+{
+    MultiPaxos::build(spec, config, Recovery::Full, ReadPath::Trusting)
 }

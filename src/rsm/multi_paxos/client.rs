@@ -5,7 +5,7 @@ use super::acceptor::{entry_of, Caller, MAX_BALLOT};
 use super::entry::{self, NOOP};
 use super::liveness::Watch;
 use super::published::{disagreement, entry_val};
-use super::{MultiAcceptor, Recovery, Shared};
+use super::{MultiAcceptor, ReadPath, Recovery, Shared};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderStep;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
@@ -40,6 +40,7 @@ struct Counters {
     accepts: u64,
     prepares: u64,
     commands: u64,
+    leader_reads: u64,
 }
 
 /// One client's handle on a [`MultiPaxos`](super::MultiPaxos) log.
@@ -258,9 +259,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
     /// Claims the next term and recovers every slot not known chosen.
     fn take_over(&mut self) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
-        let seen = sh.detector.current();
-        let Some(term) = sh.detector.claim(seen, self.me) else {
-            self.watch.reset();
+        let Some(term) = self.watch.claim(&sh.detector, self.me) else {
             return Ok(());
         };
         trace_step!(self.me, Note("claims the next term"));
@@ -331,6 +330,57 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
         Ok(())
     }
 
+    /// A read-only operation answered from this client's replica, if the
+    /// read path allows it here (the module docs' reads): `None` sends it
+    /// through the log.
+    fn read_locally(&mut self, op: &S::Op) -> Result<Option<S::Ret>, RsmError> {
+        let sh = Arc::clone(&self.shared);
+        match sh.reads {
+            ReadPath::Log => return Ok(None),
+            // Broken: it led the last time it looked, so it trusts its replica.
+            ReadPath::Trusting if self.lead.is_none() => return Ok(None),
+            ReadPath::Trusting => {}
+            ReadPath::Confirmed => {
+                self.learn()?;
+                if !self.leading() {
+                    return Ok(None);
+                }
+                let Some(l) = self.lead else { return Ok(None) };
+                let majority = self.majority();
+                let mut confirmed = 0;
+                for (i, m) in sh.acceptors.iter().enumerate() {
+                    if confirmed == majority {
+                        break;
+                    }
+                    if !m.answers() {
+                        continue;
+                    }
+                    if m.acceptor.promised(Caller { leader: self.me, acceptor: i }) > l.ballot {
+                        self.step_down();
+                        return Ok(None);
+                    }
+                    confirmed += 1;
+                }
+                if confirmed < majority {
+                    return Err(RsmError::NoQuorum {
+                        acceptors: sh.acceptors.len(),
+                        answered: confirmed,
+                        majority,
+                    });
+                }
+            }
+        }
+        let note = match sh.reads {
+            ReadPath::Trusting => {
+                "answers a read from its replica, trusting it still leads (no lease)"
+            }
+            _ => "answers a read from its replica (its ballot confirmed at a majority)",
+        };
+        trace_step!(self.me, Note(note));
+        self.counters.leader_reads += 1;
+        Ok(Some(sh.spec.apply(&self.r.state, op).1))
+    }
+
     fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
         let capacity = self.shared.log.capacity();
         if self.crashed {
@@ -340,6 +390,15 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
             return Err(RsmError::Full { capacity });
         }
         let seq = self.r.seq + 1;
+        if self.shared.spec.read_only(&op) {
+            if let Some(ret) = self.read_locally(&op)? {
+                // The sequence number is spent (callers number operations
+                // one by one), but nothing is announced under it.
+                self.r.seq = seq;
+                self.r.stats.ops += 1;
+                return Ok(ret);
+            }
+        }
         self.shared.log.announce(self.me, seq, op);
         self.r.seq = seq;
         let before = self.r.stats.cells_entered;
@@ -399,6 +458,7 @@ impl<S: Spec, A> Drop for MultiPaxosClient<S, A> {
             t.accepts.fetch_add(c.accepts, Ordering::Relaxed);
             t.prepares.fetch_add(c.prepares, Ordering::Relaxed);
             t.commands.fetch_add(c.commands, Ordering::Relaxed);
+            t.leader_reads.fetch_add(c.leader_reads, Ordering::Relaxed);
         }
     }
 }

@@ -118,6 +118,7 @@ impl Watch {
     pub fn suspects(&mut self, d: &Detector) -> bool {
         let now = d.snapshot();
         if now.0 == 0 {
+            self.seen = Some(now);
             return true;
         }
         if self.seen != Some(now) {
@@ -134,6 +135,18 @@ impl Watch {
                 since.elapsed() >= t
             }
         }
+    }
+
+    /// Claims the term after the one this watch last saw (the one it
+    /// suspects) for `me`, and forgets what it saw. Claiming against what
+    /// the suspicion was about, not a fresh read of the word, is what makes
+    /// a claim fail when somebody else claimed since: two processes that
+    /// both suspected "nobody leads" get term 1 and a refusal, not terms 1
+    /// and 2 (which would cost the first its term at once).
+    pub fn claim(&mut self, d: &Detector, me: usize) -> Option<Term> {
+        let seen = self.seen.and_then(|(w, _)| decode(w));
+        self.reset();
+        d.claim(seen, me)
     }
 
     /// Forgets what it saw (after a claim or a lost leadership).
@@ -200,7 +213,18 @@ mod tests {
         assert!(!w.suspects(&d), "a beat");
         assert!(!w.suspects(&d));
         assert!(w.suspects(&d), "2 polls without a beat");
-        assert_eq!(d.claim(Some(t1), 4), Some(Term { term: 2, leader: 4 }));
+        assert_eq!(w.claim(&d, 4), Some(Term { term: 2, leader: 4 }));
+    }
+
+    #[test]
+    fn a_claim_is_against_what_the_watch_suspected() {
+        let d = Detector::new(Timeout::Polls(1));
+        let (mut a, mut b) = (Watch::default(), Watch::default());
+        assert!(a.suspects(&d) && b.suspects(&d), "both see nobody lead");
+        assert_eq!(b.claim(&d, 1), Some(Term { term: 1, leader: 1 }));
+        assert_eq!(a.claim(&d, 0), None, "a suspected nobody, and somebody leads now");
+        assert_eq!(d.current(), Some(Term { term: 1, leader: 1 }), "term 1 is not taken over");
+        assert!(!a.suspects(&d), "a watches the new leader");
     }
 
     #[test]

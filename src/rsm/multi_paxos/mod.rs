@@ -49,6 +49,23 @@
 //! nacks (or leaves a phantom entry its leader never counted, harmless, see
 //! [`acceptor`]). [`broken`] skips phase 1 for a slot and loses a chosen entry.
 //!
+//! **Reads** ([`Reads`]). By default every operation takes a slot. With
+//! [`Reads::Leader`] the leader answers a read-only operation
+//! ([`Spec::read_only`]) from its replica, with no slot, once it has
+//! *confirmed* its ballot: it loads the promise of acceptors until a
+//! majority showed no ballot above its own (a nack: it steps down and the
+//! read goes through the log). This is the shared-memory form of a lease
+//! (or Raft's read index): the acceptors' promises are the lease's fence. A
+//! new leader must promise at a majority before it can choose anything, and
+//! that majority meets the confirming one; so either the confirmation sees
+//! the higher promise, or the new leader chose nothing before the read's
+//! load at the common acceptor, a moment inside the read. The read is
+//! linearized there: after every slot the leader applied (all chosen in its
+//! own term, or recovered by it), before any slot a newer leader will
+//! choose. A confirmed read costs ⌊m/2⌋ + 1 loads and no read-modify-write.
+//! [`broken`] keeps the read without a lease (the leader trusts that it still
+//! leads): a stale read once another leader took over.
+//!
 //! **Progress: blocking.** A client waits for the leader to serve it, and a
 //! crashed or stalled leader is replaced only after the detector's timeout;
 //! with more than f acceptors crashed nothing can be chosen and every client
@@ -81,6 +98,40 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use published::Published;
 use std::sync::Arc;
 
+/// How read-only operations are answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum Reads {
+    /// Every operation, read-only or not, takes a log slot.
+    #[default]
+    Log,
+    /// The leader answers a read-only operation from its replica once a
+    /// majority of acceptors confirmed its ballot (the module docs' reads);
+    /// any other client, or a leader that could not confirm, goes through
+    /// the log.
+    Leader,
+}
+
+/// How a client answers a read-only operation (the broken one included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadPath {
+    /// Through the log.
+    Log,
+    /// From the leader's replica, after confirming its ballot at a majority.
+    Confirmed,
+    /// From the replica of a client that led last it knew, with no check at
+    /// all ([`broken`]).
+    Trusting,
+}
+
+impl ReadPath {
+    pub(crate) fn of(reads: Reads) -> ReadPath {
+        match reads {
+            Reads::Log => ReadPath::Log,
+            Reads::Leader => ReadPath::Confirmed,
+        }
+    }
+}
+
 /// How a new leader recovers the slots it does not know chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Recovery {
@@ -103,6 +154,8 @@ pub struct Config {
     pub timeout: Timeout,
     /// Acceptor crashes (`acceptors`) and leader faults (`leader`).
     pub faults: FaultPlan,
+    /// How read-only operations are answered.
+    pub reads: Reads,
 }
 
 /// An acceptor with its crash point.
@@ -132,6 +185,7 @@ pub(crate) struct Shared<S: Spec, A> {
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) recovery: Recovery,
+    pub(crate) reads: ReadPath,
     /// Counters the clients add when they are dropped (real cores only).
     pub(crate) totals: Totals,
     /// Leader crash → next command committed (real cores only).
@@ -146,6 +200,7 @@ pub(crate) struct Totals {
     pub(crate) accepts: AtomicU64,
     pub(crate) prepares: AtomicU64,
     pub(crate) commands: AtomicU64,
+    pub(crate) leader_reads: AtomicU64,
 }
 
 /// A Multi-Paxos replicated log of `S` over acceptors `A` ([`PackedMulti`] or
@@ -154,7 +209,7 @@ pub(crate) struct Totals {
 /// ```
 /// use consensus_lab::objects::rmw::{WordOp, WordSpec};
 /// use consensus_lab::paxos::FaultPlan;
-/// use consensus_lab::rsm::multi_paxos::{Config, MultiPaxos, PackedMulti, Timeout};
+/// use consensus_lab::rsm::multi_paxos::{Config, MultiPaxos, PackedMulti, Reads, Timeout};
 /// use consensus_lab::rsm::{Client, Replicated};
 /// use std::time::Duration;
 ///
@@ -164,6 +219,7 @@ pub(crate) struct Totals {
 ///     capacity: 8,
 ///     timeout: Timeout::After(Duration::from_millis(1)),
 ///     faults: FaultPlan::none(),
+///     reads: Reads::Log,
 /// };
 /// let counter = WordSpec { add: true, init: 0 };
 /// let mut log = MultiPaxos::<_, PackedMulti>::new(counter, config).unwrap();
@@ -200,6 +256,8 @@ pub struct MultiPaxosTotals {
     pub prepares: u64,
     /// Slots chosen by serving an announced operation (not recovery).
     pub commands: u64,
+    /// Read-only operations a confirmed leader answered with no slot.
+    pub leader_reads: u64,
 }
 
 impl<S: Spec + Send + Sync + 'static, A: MultiAcceptor> MultiPaxos<S, A>
@@ -213,15 +271,17 @@ where
     /// clients or slots for an entry, or a fault plan naming an acceptor that
     /// does not exist.
     pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
-        Self::with_recovery(spec, config, Recovery::Full)
+        let reads = ReadPath::of(config.reads);
+        Self::build(spec, config, Recovery::Full, reads)
     }
 
-    pub(crate) fn with_recovery(
+    pub(crate) fn build(
         spec: S,
         config: Config,
         recovery: Recovery,
+        reads: ReadPath,
     ) -> Result<Self, RsmError> {
-        let Config { acceptors, clients, capacity, timeout, faults } = config;
+        let Config { acceptors, clients, capacity, timeout, faults, reads: _ } = config;
         let bad = |m: String| Err(RsmError::InvalidConfig(m));
         if acceptors == 0 || clients == 0 || capacity == 0 {
             return bad(format!(
@@ -254,6 +314,7 @@ where
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
             recovery,
+            reads,
             totals: Totals::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: liveness::FailoverClock::default(),
@@ -270,6 +331,7 @@ where
             accepts: get(&t.accepts),
             prepares: get(&t.prepares),
             commands: get(&t.commands),
+            leader_reads: get(&t.leader_reads),
         }
     }
 

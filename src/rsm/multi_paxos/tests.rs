@@ -3,7 +3,7 @@
 //! error (not a hang), bad configurations refused.
 
 use super::broken::skipping_phase1;
-use super::{Config, MultiAcceptor, MultiPaxos, MutexMulti, PackedMulti, Timeout};
+use super::{Config, MultiAcceptor, MultiPaxos, MutexMulti, PackedMulti, Reads, Timeout};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::{Crash, FaultPlan};
@@ -19,6 +19,7 @@ fn config(acceptors: usize, clients: usize, capacity: usize, faults: FaultPlan) 
         capacity,
         timeout: Timeout::After(Duration::from_micros(200)),
         faults,
+        reads: Reads::Log,
     }
 }
 

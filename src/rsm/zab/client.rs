@@ -307,9 +307,7 @@ impl<S: Spec> ZabClient<S> {
     /// Recovery: election, discovery, synchronisation.
     fn take_over(&mut self) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
-        let seen = sh.detector.current();
-        let Some(term) = sh.detector.claim(seen, self.me) else {
-            self.watch.reset();
+        let Some(term) = self.watch.claim(&sh.detector, self.me) else {
             return Ok(());
         };
         trace_step!(self.me, Note("claims the next epoch"));

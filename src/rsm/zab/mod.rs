@@ -79,7 +79,7 @@ pub use zxid::{Zxid, ZxidError};
 
 use super::multi_paxos::liveness::Detector;
 use super::multi_paxos::published::Published;
-use super::multi_paxos::{entry, Config};
+use super::multi_paxos::{entry, Config, Reads};
 use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
@@ -210,8 +210,13 @@ where
         election: Election,
         unfenced: bool,
     ) -> Result<Self, RsmError> {
-        let Config { acceptors, clients, capacity, timeout, faults } = config;
+        let Config { acceptors, clients, capacity, timeout, faults, reads } = config;
         let bad = |m: String| Err(RsmError::InvalidConfig(m));
+        if reads != Reads::Log {
+            return bad("Zab orders every operation in its log: confirmed leader reads are \
+                 Multi-Paxos's (reads: Log here)"
+                .to_string());
+        }
         if acceptors == 0 || clients == 0 || capacity == 0 {
             return bad(format!(
                 "Zab needs at least 1 follower, client and slot ({acceptors}, {clients}, \

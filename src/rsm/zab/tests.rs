@@ -8,7 +8,7 @@ use super::{Zab, Zxid};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::{Crash, FaultPlan};
-use crate::rsm::multi_paxos::{Config, Timeout};
+use crate::rsm::multi_paxos::{Config, Reads, Timeout};
 use crate::rsm::{Client, Replicated, RsmError};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ fn config(followers: usize, clients: usize, capacity: usize, faults: FaultPlan) 
         capacity,
         timeout: Timeout::After(Duration::from_micros(200)),
         faults,
+        reads: Reads::Log,
     }
 }
 
