@@ -14,7 +14,8 @@
 //!   client took over and committed a write, the old leader's read misses
 //!   it: a stale read, and a client history that is not linearizable.
 
-use super::{Config, MultiAcceptor, MultiPaxos, ReadPath, Recovery};
+use super::recovery::{highest_ballot, skip_first};
+use super::{Config, MultiAcceptor, MultiPaxos, ReadPath};
 use crate::objects::Spec;
 use crate::rsm::RsmError;
 
@@ -29,7 +30,7 @@ where
     A: MultiAcceptor,
 {
     let reads = ReadPath::of(config.reads);
-    MultiPaxos::build(spec, config, Recovery::SkipFirst, reads)
+    MultiPaxos::build(spec, config, skip_first, reads)
 }
 
 /// A log whose leaders read their replica with no lease (`config.reads` is
@@ -44,5 +45,5 @@ where
     S::Op: Sync,
     A: MultiAcceptor,
 {
-    MultiPaxos::build(spec, config, Recovery::Full, ReadPath::Trusting)
+    MultiPaxos::build(spec, config, highest_ballot, ReadPath::Trusting)
 }

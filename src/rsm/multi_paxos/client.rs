@@ -1,11 +1,12 @@
 //! A Multi-Paxos client: its replica, `submit`, and the leader role it takes
 //! (the module docs' algorithm, step by step).
 
-use super::acceptor::{entry_of, Caller, MAX_BALLOT};
+use super::acceptor::{ballot_of, entry_of, Caller, MAX_BALLOT};
 use super::entry::{self, NOOP};
 use super::liveness::Watch;
 use super::published::{disagreement, entry_val};
-use super::{MultiAcceptor, ReadPath, Recovery, Shared};
+use super::recovery::Report;
+use super::{MultiAcceptor, ReadPath, Shared};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderStep;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
@@ -294,30 +295,25 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
                 majority,
             });
         }
-        // Per slot, the highest-ballot entry (the ballot is the high bits).
-        self.found.sort_unstable();
-        let mut best: Vec<(usize, u64)> = Vec::with_capacity(self.found.len());
-        for &(s, w) in &self.found {
-            match best.last_mut() {
-                Some(b) if b.0 == s => b.1 = b.1.max(w),
-                _ => best.push((s, w)),
-            }
+        // The recovery rule (Paxos's: per slot the highest-ballot entry, a
+        // no-op in a gap) says what to propose at `from`, `from + 1`, ...
+        let reports: Vec<Report> = self
+            .found
+            .iter()
+            .map(|&(slot, w)| Report { slot, ballot: ballot_of(w), entry: entry_of(w) })
+            .collect();
+        let plan = (sh.recovery)(from, &reports);
+        if from + plan.len() > sh.log.capacity() {
+            return Err(RsmError::Full { capacity: sh.log.capacity() });
         }
-        if sh.recovery == Recovery::SkipFirst {
-            best.retain(|&(s, _)| s != from);
-        }
-        let end = best.last().map_or(from, |&(s, _)| s + 1);
         self.lead = Some(Lead { ballot, next: from });
         self.watch.reset();
-        let mut found = best.into_iter().peekable();
-        for slot in from..end {
-            let e = match found.peek() {
-                Some(&(s, w)) if s == slot => {
-                    found.next();
-                    entry_of(w)
-                }
-                _ => NOOP,
-            };
+        for (slot, e) in (from..).zip(plan) {
+            if e != NOOP && entry::unpack(e).is_none() {
+                // A rule's invention: not an entry any client announced.
+                let bad = OpId { client: usize::MAX, seq: e };
+                return Err(RsmError::BadEntry { cell: slot, entry: bad });
+            }
             match self.choose(ballot, slot, e)? {
                 Attempt::Chosen => {
                     self.lead = Some(Lead { ballot, next: slot + 1 });
