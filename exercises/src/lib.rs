@@ -25,8 +25,9 @@
 
 #![warn(missing_docs)]
 
+use consensus_lab::check::byzantine::bound::verify_smallest_n;
 use consensus_lab::check::verify::{
-    verify_helping, verify_ids, verify_smallest_n, verify_values, Plan, Stage, Verdict,
+    verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
 };
 use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::fast::FastRules;

@@ -356,9 +356,10 @@ impl Board {
     /// Real threads: one yield (the real clock decides what happens
     /// meanwhile), every log. Shuttle: nothing but the next poll's loads,
     /// where its scheduler decides who runs, every log. Loom: blocks on
-    /// the [`Doorbell`] until a writer appends for `reader`, or the model's
-    /// clock ticks, which it does only when every live replica waits with
-    /// nothing new; returns the writers that appended since.
+    /// the doorbell (`Doorbell`, loom builds only) until a writer appends
+    /// for `reader`, or the model's clock ticks, which it does only when
+    /// every live replica waits with nothing new; returns the writers that
+    /// appended since.
     pub fn wait(&self, reader: usize) -> u64 {
         #[cfg(loom)]
         return self.bell.wait(reader);

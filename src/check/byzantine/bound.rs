@@ -7,7 +7,7 @@
 //!
 //! * **At n the protocol must hold**: under loom, the lab's model of the
 //!   protocol's equivocating primary at n replicas (every interleaving
-//!   within the suite's bound for that protocol, [`suite::loom_bound`]);
+//!   within the suite's bound for that protocol, `suite::loom_bound`);
 //!   under shuttle, its random-strategy model; on real cores, instances
 //!   with a Byzantine replica and strategy drawn per run. Agreement and
 //!   validity among the honest replicas in every execution, and some
@@ -21,8 +21,6 @@
 //!   shows: with n − 1 replicas two quorums of n − 1 − f meet in fewer
 //!   replicas than the model needs (f + 1 under equivocation, so that one
 //!   is honest; one with single-writer logs, which show everyone the same).
-//!
-//! [`suite::loom_bound`]: super::suite
 
 use super::{Expect, Scenario};
 use crate::byzantine::{Behaviour, Byzantine, Config, Protocol};

@@ -57,7 +57,6 @@ mod helping;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use crate::check::byzantine::bound::verify_smallest_n;
 pub use helping::verify_helping;
 
 /// What an implementation claims, and how hard to check it.
