@@ -14,6 +14,7 @@
 //! | atomics, `fence`, `Ordering` | `std::sync::atomic` | `loom::sync::atomic` | `shuttle::sync::atomic` (sequentially consistent) |
 //! | [`UnsafeCell`] | a wrapper over `std::cell::UnsafeCell` with loom's closure API | `loom::cell::UnsafeCell` | the real world's wrapper (shuttle has no race detector) |
 //! | [`StdMutex`] | `std::sync::Mutex` (poisoning) | `loom::sync::Mutex` (same API) | `shuttle::sync::Mutex` (same API) |
+//! | [`Condvar`] (with [`StdMutex`]) | `std::sync::Condvar` | `loom::sync::Condvar` | `shuttle::sync::Condvar` |
 //! | [`ParkingMutex`] | `parking_lot::Mutex` (no poisoning) | the loom mutex behind parking_lot's API | the shuttle mutex behind it |
 //! | [`Arc`], [`thread`] | std | loom | std's `Arc`, shuttle's threads |
 //! | [`spin_loop`] | `std::hint::spin_loop` | `loom::hint::spin_loop` (a loom yield) | `shuttle::hint::spin_loop` (a shuttle yield) |
@@ -49,7 +50,7 @@ mod imp {
     pub use loom::sync::atomic::{
         fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
-    pub use loom::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use loom::sync::{Arc, Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use loom::thread;
     pub use loom::thread::yield_now;
 
@@ -91,7 +92,7 @@ mod imp {
     pub use shuttle::sync::atomic::{
         fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
-    pub use shuttle::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use shuttle::sync::{Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use shuttle::thread;
     pub use shuttle::thread::yield_now;
     pub use std::sync::Arc;
@@ -132,7 +133,7 @@ mod imp {
     pub use std::sync::atomic::{
         fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
-    pub use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdMutexGuard};
+    pub use std::sync::{Arc, Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use std::thread;
     pub use std::thread::sleep;
     pub use std::thread::yield_now;

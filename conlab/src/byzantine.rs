@@ -32,7 +32,7 @@ pub struct ByzantineArgs {
     /// tolerate exactly this many (f).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub byzantine: u32,
-    /// What the Byzantine replicas do: silent, equivocate, lie, replay,
+    /// What the Byzantine replicas do: silent, equivocate, split, lie, replay,
     /// forge, crash@K, or random (one drawn per run from the seed).
     #[arg(long, default_value = "equivocate")]
     pub strategy: String,

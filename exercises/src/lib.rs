@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+use consensus_lab::check::byzantine::bound::verify_smallest_n;
 use consensus_lab::check::verify::{
     verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
 };
@@ -62,6 +63,8 @@ pub mod ex08_add_or_set;
 pub mod ex09_helping;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex10_fast_quorum;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex11_smallest_n;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -343,6 +346,14 @@ pub static EXERCISES: &[Exercise] = &[
                         })
                         .collect(),
                 )
+            })
+        },
+    },
+    Exercise {
+        info: &catalog::BYZANTINE_SMALLEST_N,
+        check: |t| {
+            target!(t, ex11_smallest_n, {
+                Checked::verdicts(vec![verify_smallest_n("byzantine-smallest-n", ex::smallest_n)])
             })
         },
     },

@@ -32,6 +32,7 @@
 
 use super::record::Signed;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use std::sync::atomic::AtomicUsize as StdAtomicUsize;
 
 /// How replicas see each other's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -47,7 +48,12 @@ pub enum Layout {
 #[derive(Debug)]
 pub struct Writer {
     id: usize,
-    next: Vec<AtomicUsize>,
+    /// Deliberately std's atomics in every world, not the facade's: only this
+    /// writer's thread touches them (a `Writer` is neither `Clone` nor
+    /// shared between replicas), so no model has anything to explore in
+    /// them, and under loom each facade access would be one more scheduling
+    /// point per append.
+    next: Vec<std::sync::atomic::AtomicUsize>,
 }
 
 impl Writer {
@@ -99,6 +105,117 @@ fn latest_len(len: &AtomicUsize) -> usize {
     len.load(Ordering::Acquire)
 }
 
+/// Under loom only: what lets a waiting replica block instead of spinning.
+///
+/// A replica that polled and found nothing new waits on its own condition
+/// variable until (a) some writer appends to a log it reads, or (b) the
+/// model's **clock ticks**: when every live replica thread is waiting with
+/// nothing new, no record can ever arrive without time passing, so one tick
+/// wakes them all and each counts it as one poll without news (the
+/// replicas' patience is a count of those: a timeout fires only in a stuck
+/// view, as with the yields loom used to explore, but a waiter is no longer
+/// runnable, and no longer a scheduling choice, while nothing changes).
+/// A wake reports the writers that appended, so the reader re-reads only
+/// their logs: a log with no new append has nothing to read.
+///
+/// The doorbell is rung after the append's Release store of `len`, so a
+/// reader woken by it reads at least that record (the mutex orders the two).
+/// It adds no behaviour a real run lacks: a real replica may poll at any
+/// moment, and the polls loom no longer makes are the ones that found
+/// nothing (or found a record a later, explored, poll finds as well).
+#[cfg(loom)]
+struct Doorbell {
+    bells: crate::sync::StdMutex<Bells>,
+    wake: Vec<crate::sync::Condvar>,
+}
+
+#[cfg(loom)]
+#[derive(Debug)]
+struct Bells {
+    /// Per reader: the writers that appended for it since it last woke.
+    dirty: Vec<u64>,
+    /// Per reader: blocked in `wait`, nobody has woken it yet.
+    asleep: Vec<bool>,
+    /// Per reader: the clock when it last woke.
+    seen: Vec<u64>,
+    /// Replica threads that have not ended.
+    live: usize,
+    /// The model's clock.
+    clock: u64,
+}
+
+#[cfg(loom)]
+impl Doorbell {
+    fn new(n: usize) -> Self {
+        assert!(n <= 64, "a loom model of at most 64 replicas (a bit per writer)");
+        Doorbell {
+            bells: crate::sync::StdMutex::new(Bells {
+                dirty: vec![0; n],
+                asleep: vec![false; n],
+                seen: vec![0; n],
+                live: n,
+                clock: 0,
+            }),
+            wake: (0..n).map(|_| crate::sync::Condvar::new()).collect(),
+        }
+    }
+
+    fn lock(&self) -> crate::sync::StdMutexGuard<'_, Bells> {
+        self.bells.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes `reader` if it sleeps.
+    fn rouse(&self, g: &mut Bells, reader: usize) {
+        if std::mem::take(&mut g.asleep[reader]) {
+            self.wake[reader].notify_one();
+        }
+    }
+
+    /// Time passes: every sleeper wakes to a tick.
+    fn tick(&self, g: &mut Bells) {
+        g.clock += 1;
+        for r in 0..g.asleep.len() {
+            self.rouse(g, r);
+        }
+    }
+
+    fn ring(&self, writer: usize, readers: std::ops::Range<usize>) {
+        if readers.is_empty() {
+            return;
+        }
+        let mut g = self.lock();
+        for r in readers {
+            g.dirty[r] |= 1 << writer;
+            self.rouse(&mut g, r);
+        }
+    }
+
+    fn wait(&self, reader: usize) -> u64 {
+        let mut g = self.lock();
+        loop {
+            // Awake (woken, or never asleep): not counted among the sleepers.
+            g.asleep[reader] = false;
+            if g.dirty[reader] != 0 || g.seen[reader] != g.clock {
+                g.seen[reader] = g.clock;
+                return std::mem::take(&mut g.dirty[reader]);
+            }
+            if g.asleep.iter().filter(|a| **a).count() + 1 >= g.live {
+                self.tick(&mut g);
+                continue;
+            }
+            g.asleep[reader] = true;
+            g = self.wake[reader].wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+#[cfg(loom)]
+impl std::fmt::Debug for Doorbell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doorbell").finish_non_exhaustive()
+    }
+}
+
 /// The append was refused: the log is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Full;
@@ -109,6 +226,8 @@ pub struct Board {
     layout: Layout,
     n: usize,
     logs: Vec<Log>,
+    #[cfg(loom)]
+    bell: Doorbell,
 }
 
 impl std::fmt::Debug for Log {
@@ -130,9 +249,20 @@ impl Board {
             Layout::Mailboxes => n,
             Layout::SingleWriter => 1,
         };
-        let writers =
-            (0..n).map(|id| Writer { id, next: (0..per).map(|_| AtomicUsize::new(0)).collect() });
-        (Board { layout, n, logs }, writers.collect())
+        let writers = (0..n)
+            .map(|id| Writer { id, next: (0..per).map(|_| StdAtomicUsize::new(0)).collect() });
+        #[cfg(loom)]
+        let bell = Doorbell::new(n);
+        (
+            Board {
+                layout,
+                n,
+                logs,
+                #[cfg(loom)]
+                bell,
+            },
+            writers.collect(),
+        )
     }
 
     /// The layout.
@@ -158,6 +288,18 @@ impl Board {
     /// # Errors
     /// [`Full`]: the log holds `cap` records already.
     pub fn send(&self, w: &Writer, to: usize, record: Signed) -> Result<(), Full> {
+        self.append(w, to, record)?;
+        self.ring(w, to..to + 1);
+        Ok(())
+    }
+
+    /// [`send`](Self::send) without waking the reader: the writer then
+    /// [`ring`](Self::ring)s for every reader it appended for (a broadcast
+    /// rings once, not once per reader, which under loom is fewer steps).
+    ///
+    /// # Errors
+    /// [`Full`]: the log holds `cap` records already.
+    pub fn append(&self, w: &Writer, to: usize, record: Signed) -> Result<(), Full> {
         let (log, k) = match self.layout {
             Layout::Mailboxes => (self.log(w.id, to), to),
             Layout::SingleWriter => (self.log(w.id, to), 0),
@@ -178,14 +320,78 @@ impl Board {
         Ok(())
     }
 
+    /// Wakes the `readers` writer `w` appended for (with single-writer
+    /// logs: every reader), after the appends. Only loom's readers sleep
+    /// ([`wait`](Self::wait)); real and shuttle readers poll, and this does
+    /// nothing.
+    pub fn ring(&self, w: &Writer, readers: std::ops::Range<usize>) {
+        #[cfg(loom)]
+        match self.layout {
+            Layout::Mailboxes => self.bell.ring(w.id, readers),
+            Layout::SingleWriter => self.bell.ring(w.id, 0..self.n),
+        }
+        #[cfg(not(loom))]
+        let _ = (w, readers);
+    }
+
     /// Appends `record` for every reader: n appends (mailboxes) or one.
     ///
     /// # Errors
     /// [`Full`]: some log is full (the earlier appends stay).
     pub fn broadcast(&self, w: &Writer, record: &Signed) -> Result<(), Full> {
         match self.layout {
-            Layout::Mailboxes => (0..self.n).try_for_each(|to| self.send(w, to, record.clone())),
+            Layout::Mailboxes => {
+                let sent = (0..self.n).try_for_each(|to| self.append(w, to, record.clone()));
+                self.ring(w, 0..self.n);
+                sent
+            }
             Layout::SingleWriter => self.send(w, w.id, record.clone()),
+        }
+    }
+
+    /// Waits, as replica `reader` that found nothing new, until something
+    /// may have changed; the writers whose logs for `reader` may hold news
+    /// (a bit per writer; every bit: read them all).
+    ///
+    /// Real threads: one yield (the real clock decides what happens
+    /// meanwhile), every log. Shuttle: nothing but the next poll's loads,
+    /// where its scheduler decides who runs, every log. Loom: blocks on
+    /// the doorbell (`Doorbell`, loom builds only) until a writer appends
+    /// for `reader`, or the model's clock ticks, which it does only when
+    /// every live replica waits with nothing new; returns the writers that
+    /// appended since.
+    pub fn wait(&self, reader: usize) -> u64 {
+        #[cfg(loom)]
+        return self.bell.wait(reader);
+        #[cfg(not(loom))]
+        {
+            let _ = reader;
+            // Shuttle: no yield. Its scheduler may switch at every load of
+            // the next poll anyway, and a yield would make its PCT scheduler
+            // demote the waiter every time, forbidding the schedules where
+            // one replica runs alone through its timeouts (which the
+            // single-writer lower bound needs: see `check::byzantine`).
+            #[cfg(not(shuttle))]
+            crate::sync::yield_now();
+            u64::MAX
+        }
+    }
+
+    /// Under loom: the model expects `threads` replica threads to wait on
+    /// this board (each calls [`leave`](Self::leave) once when it ends).
+    #[cfg(loom)]
+    pub fn expect_threads(&self, threads: usize) {
+        self.bell.lock().live = threads;
+    }
+
+    /// Under loom: a replica thread ends (it will wait no more); if every
+    /// other one is waiting, the clock ticks.
+    #[cfg(loom)]
+    pub fn leave(&self) {
+        let mut g = self.bell.lock();
+        g.live = g.live.saturating_sub(1);
+        if g.live > 0 && g.asleep.iter().filter(|a| **a).count() == g.live {
+            self.bell.tick(&mut g);
         }
     }
 

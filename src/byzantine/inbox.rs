@@ -33,6 +33,9 @@ pub struct Inbox {
     /// Signature operations and rejections so far.
     pub ops: SigOps,
     buf: Vec<Signed>,
+    /// The writers whose logs may hold news (a bit per writer, every bit at
+    /// first; see [`Board::wait`]): under loom, a poll reads only those.
+    unread: u64,
 }
 
 impl Inbox {
@@ -45,6 +48,7 @@ impl Inbox {
             ring,
             ops: SigOps::default(),
             buf: Vec::new(),
+            unread: u64::MAX,
         }
     }
 
@@ -79,7 +83,11 @@ impl Inbox {
     /// The records written for this replica since the last poll, checked, as
     /// `(writer, record)`, oldest first per writer.
     pub fn poll(&mut self, board: &Board, out: &mut Vec<(usize, Signed)>) {
+        let unread = std::mem::replace(&mut self.unread, 0);
         for from in 0..self.cursors.len() {
+            if from < 64 && unread & (1 << from) == 0 {
+                continue;
+            }
             let mut cursor = self.cursors[from];
             let mut buf = std::mem::take(&mut self.buf);
             board.read(self.me, from, &mut cursor, &mut buf);
@@ -95,6 +103,12 @@ impl Inbox {
             }
             self.buf = buf;
         }
+    }
+
+    /// Waits until something may have changed (see [`Board::wait`]); the next
+    /// poll reads the logs that may hold news.
+    pub fn wait(&mut self, board: &Board) {
+        self.unread |= board.wait(self.me);
     }
 
     /// Whether this replica's MAC entry of `s` checks (a record nested in

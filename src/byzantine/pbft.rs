@@ -310,6 +310,6 @@ pub fn run(r: &mut Replica<'_>) -> Result<Outcome, Stop> {
                 r.broadcast(&vc)?;
             }
         }
-        super::replica::pause();
+        r.pause();
     }
 }

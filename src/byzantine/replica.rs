@@ -90,11 +90,34 @@ impl<'a> Replica<'a> {
     /// # Errors
     /// [`Stop`]: the write budget is spent, or the log is full.
     pub fn send(&mut self, to: usize, record: Signed) -> Result<(), Stop> {
+        let sent = self.append(to, record);
+        self.board.ring(self.writer, to..to + 1);
+        sent
+    }
+
+    /// Writes `records[to]` for each reader `to` (a record per reader: an
+    /// equivocation), and wakes them once.
+    ///
+    /// # Errors
+    /// [`Stop`], possibly after writing to some replicas.
+    pub fn send_each(&mut self, records: Vec<Signed>) -> Result<(), Stop> {
+        let mut written = 0;
+        let sent = records.into_iter().enumerate().try_for_each(|(to, record)| {
+            self.append(to, record)?;
+            written = to + 1;
+            Ok(())
+        });
+        self.board.ring(self.writer, 0..written);
+        sent
+    }
+
+    /// Writes `record` for `to` without waking it (the caller rings).
+    fn append(&mut self, to: usize, record: Signed) -> Result<(), Stop> {
         if self.budget.is_some_and(|b| self.writes >= b) {
             crate::trace_step!(self.me(), Note("crashes"));
             return Err(Stop);
         }
-        self.board.send(self.writer, to, record).map_err(|_| Stop)?;
+        self.board.append(self.writer, to, record).map_err(|_| Stop)?;
         self.writes += 1;
         Ok(())
     }
@@ -106,7 +129,16 @@ impl<'a> Replica<'a> {
     pub fn broadcast(&mut self, record: &Signed) -> Result<(), Stop> {
         match self.board.layout() {
             super::board::Layout::Mailboxes => {
-                (0..self.cfg.replicas).try_for_each(|to| self.send(to, record.clone()))
+                // One ring after the appends, for the readers written (a
+                // crash mid-broadcast wakes those it wrote to).
+                let mut written = 0;
+                let sent = (0..self.cfg.replicas).try_for_each(|to| {
+                    self.append(to, record.clone())?;
+                    written = to + 1;
+                    Ok(())
+                });
+                self.board.ring(self.writer, 0..written);
+                sent
             }
             super::board::Layout::SingleWriter => self.send(self.me(), record.clone()),
         }
@@ -118,15 +150,20 @@ impl<'a> Replica<'a> {
     }
 }
 
-/// Between two polls of a waiting replica: a yield, in every world.
-///
-/// Under loom a yield hands the turn to the other threads without costing a
-/// preemption, so a waiting replica's patience runs out only once every
-/// other replica has finished or is waiting too: the timeouts loom explores
-/// are those of a stuck view (a silent primary, an equivocation that left too
-/// few matching records), not those of a slow but live one. Shuttle's random
-/// scheduler runs any thread at any yield, so it explores early timeouts too
-/// (the single-writer lower bound needs one: see `check::byzantine`).
-pub fn pause() {
-    crate::sync::yield_now();
+impl Replica<'_> {
+    /// Between two polls of a waiting replica: waits until something may
+    /// have changed ([`Board::wait`]).
+    ///
+    /// Real threads: one yield. Shuttle: no yield, its schedulers switch at
+    /// the loads of the next poll, and may run one replica alone through
+    /// its timeouts (the single-writer lower bound needs that: see
+    /// `check::byzantine::shuttle`). Loom:
+    /// the replica blocks until a record arrives for it or the model's clock
+    /// ticks (every live replica waiting with nothing new), so the timeouts
+    /// loom explores are those of a stuck view (a silent primary, an
+    /// equivocation that left too few matching records), not those of a
+    /// slow but live one, and a waiting replica is no scheduling choice.
+    pub fn pause(&mut self) {
+        self.inbox.wait(self.board);
+    }
 }

@@ -35,7 +35,11 @@ impl Instance {
         };
         let (board, writers) = Board::new(layout, cfg.replicas, cfg.log_capacity());
         let rings = Keyring::all(cfg.secret, cfg.replicas);
-        let plan = (0..cfg.replicas).map(|i| behaviour(plan, i)).collect();
+        let plan: Vec<Option<Behaviour>> = (0..cfg.replicas).map(|i| behaviour(plan, i)).collect();
+        // Under loom a silent replica gets no thread (`check::byzantine::execute`):
+        // the board's clock counts only the others.
+        #[cfg(loom)]
+        board.expect_threads(plan.iter().filter(|b| **b != Some(Behaviour::Silent)).count());
         Ok(Instance { cfg, board, writers, rings, plan })
     }
 
@@ -49,7 +53,9 @@ impl Instance {
         self.plan[i]
     }
 
-    /// Runs replica `i` to its end: call once per replica, from its own thread.
+    /// Runs replica `i` to its end: call once per replica, from its own thread
+    /// (under loom: once per replica that is not silent, as
+    /// `check::byzantine::execute` does).
     pub fn replica(&self, i: usize) -> Report {
         let budget = match self.plan[i] {
             Some(Behaviour::CrashAfter(k)) => Some(k),
@@ -69,6 +75,10 @@ impl Instance {
             Ok(o) if honest => o,
             _ => Outcome::Stopped,
         };
+        #[cfg(loom)]
+        if self.plan[i] != Some(Behaviour::Silent) {
+            self.board.leave();
+        }
         r.report(honest, outcome)
     }
 
@@ -120,6 +130,7 @@ mod tests {
         let all = [
             Behaviour::Silent,
             Behaviour::Equivocate,
+            Behaviour::Split,
             Behaviour::Lie,
             Behaviour::Replay,
             Behaviour::Forge,

@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | silent | nothing | the view change (a silent primary times out) |
 //! | equivocate | as primary, pre-prepares of two values to alternate readers; prepares and commits of whatever each reader was shown | quorum intersection (PBFT), non-equivocation (single-writer) |
+//! | split | as equivocate, but every reader is shown a different request (n values for n readers): with n = 3f+1 no value gathers 2f+1 prepares | the view change (PBFT), non-equivocation (single-writer) |
 //! | lie | as primary, a value no client requested; as backup, prepares and commits of a value it was not shown, and a view change claiming a prepared certificate of one record | request checks, certificates of q records |
 //! | replay | every record it received from others, again, as its own | the signer is not the writer |
 //! | forge | prepares and commits under every other replica's name; its own decision and view change carrying certificates of them | log ownership (top-level records), MACs (records in certificates) |
@@ -32,11 +33,17 @@ pub fn run(r: &mut Replica<'_>, behaviour: Behaviour) -> Result<Outcome, Stop> {
     let primary = me == cfg.primary(0);
     match behaviour {
         Behaviour::Silent | Behaviour::CrashAfter(_) => {}
-        Behaviour::Equivocate => {
-            // Alternate readers see a and b: with n = 3 and the primary at 0,
-            // replica 1 is shown b and replica 2 a.
+        Behaviour::Equivocate | Behaviour::Split => {
+            // Equivocate: alternate readers see a and b (with n = 3 and the
+            // primary at 0, replica 1 is shown b and replica 2 a). Split:
+            // reader `to` sees request `to + 1`, every reader another one.
             let (a, b) = (cfg.input(me), cfg.input((me + 1) % n));
-            let shown = |to: usize| if (to + n - me) % 2 == 1 { a } else { b };
+            let split = behaviour == Behaviour::Split;
+            let shown = |to: usize| match () {
+                _ if split => cfg.input(to),
+                _ if (to + n - me) % 2 == 1 => a,
+                _ => b,
+            };
             let kinds: [fn(u64) -> Record; 3] = [
                 |value| Record::PrePrepare { view: 0, value },
                 |value| Record::Prepare { view: 0, value },
@@ -46,10 +53,8 @@ pub fn run(r: &mut Replica<'_>, behaviour: Behaviour) -> Result<Outcome, Stop> {
                 if k == 0 && !primary {
                     continue;
                 }
-                for to in 0..n {
-                    let record = r.inbox.sign(make(shown(to)));
-                    r.send(to, record)?;
-                }
+                let records = (0..n).map(|to| r.inbox.sign(make(shown(to)))).collect();
+                r.send_each(records)?;
             }
         }
         Behaviour::Lie => {
@@ -71,7 +76,7 @@ pub fn run(r: &mut Replica<'_>, behaviour: Behaviour) -> Result<Outcome, Stop> {
             let mut got = Vec::new();
             for _ in 0..cfg.patience {
                 r.inbox.poll(r.board, &mut got);
-                super::replica::pause();
+                r.pause();
             }
             for (from, s) in got {
                 if from != me {

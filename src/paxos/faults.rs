@@ -114,8 +114,12 @@ pub struct RandomCrashes {
 pub enum Behaviour {
     /// Writes nothing at all.
     Silent,
-    /// Shows different replicas different records for the same view.
+    /// Shows different replicas different records for the same view (two
+    /// values, to alternate readers).
     Equivocate,
+    /// Equivocates as widely as it can: shows every reader a different
+    /// request, so that no value gathers a quorum and the view must change.
+    Split,
     /// Reports values it did not accept (and, as primary, proposes a value no
     /// client asked for); claims a prepared certificate it does not have.
     Lie,
@@ -131,7 +135,7 @@ pub enum Behaviour {
 impl Behaviour {
     /// Every strategy's name, as [`FromStr`] reads it (`crash` is `crash@k`).
     pub const NAMES: &'static [&'static str] =
-        &["silent", "equivocate", "lie", "replay", "forge", "crash@k"];
+        &["silent", "equivocate", "split", "lie", "replay", "forge", "crash@k"];
 }
 
 impl FromStr for Behaviour {
@@ -143,6 +147,7 @@ impl FromStr for Behaviour {
         Ok(match s.trim() {
             "silent" => Behaviour::Silent,
             "equivocate" => Behaviour::Equivocate,
+            "split" => Behaviour::Split,
             "lie" => Behaviour::Lie,
             "replay" => Behaviour::Replay,
             "forge" => Behaviour::Forge,
@@ -160,6 +165,7 @@ impl fmt::Display for Behaviour {
         match self {
             Behaviour::Silent => f.write_str("silent"),
             Behaviour::Equivocate => f.write_str("equivocate"),
+            Behaviour::Split => f.write_str("split"),
             Behaviour::Lie => f.write_str("lie"),
             Behaviour::Replay => f.write_str("replay"),
             Behaviour::Forge => f.write_str("forge"),
@@ -443,7 +449,7 @@ mod tests {
     fn byzantine_strategies_parse_and_paxos_refuses_them() {
         assert_eq!("equivocate".parse(), Ok(Behaviour::Equivocate));
         assert_eq!("crash@3".parse(), Ok(Behaviour::CrashAfter(3)));
-        for b in ["silent", "equivocate", "lie", "replay", "forge", "crash@2"] {
+        for b in ["silent", "equivocate", "split", "lie", "replay", "forge", "crash@2"] {
             assert_eq!(b.parse::<Behaviour>().unwrap().to_string(), b);
         }
         let e = "sneaky".parse::<Behaviour>().unwrap_err();

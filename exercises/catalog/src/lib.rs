@@ -155,6 +155,21 @@ pub const FAST_QUORUM: Info = Info {
     ],
 };
 
+/// Exercise "byzantine-smallest-n".
+pub const BYZANTINE_SMALLEST_N: Info = Info {
+    name: "byzantine-smallest-n",
+    file: "src/ex11_smallest_n.rs",
+    title: "the smallest n for f = 1: PBFT (equivocation) vs single-writer logs",
+    hints: &[
+        "Quorums are n − f replicas: with f silent, no replica can wait for more.",
+        "Two quorums of n − f among n share at least n − 2f replicas. Who may they be?",
+        "Under equivocation a shared Byzantine replica tells each quorum its own story: the \
+             shared replicas must include an honest one, n − 2f ≥ f + 1.",
+        "With single-writer logs even a Byzantine shared replica shows both quorums the same \
+             log: n − 2f ≥ 1. docs/src/byzantine.md has both arguments.",
+    ],
+};
+
 /// Every exercise, in the order a course takes them.
 pub static CATALOG: &[Info] = &[
     TEST_AND_SET_2,
@@ -167,6 +182,7 @@ pub static CATALOG: &[Info] = &[
     FETCH_AND_ADD_TEST_AND_SET,
     UNIVERSAL_HELPING,
     FAST_QUORUM,
+    BYZANTINE_SMALLEST_N,
 ];
 
 /// The catalog entry named `name`.

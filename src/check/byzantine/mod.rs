@@ -12,6 +12,7 @@
 //! decided, or never changed view when it was meant to, is refused as
 //! INCONCLUSIVE by its runner ([`Judged`] says what it saw).
 
+pub mod bound;
 #[cfg(loom)]
 pub mod model;
 #[cfg(all(shuttle, not(loom)))]
@@ -209,7 +210,7 @@ pub fn scenarios() -> Vec<Scenario> {
         s("pbft/4/lying-backup", pbft, &[(3, Lie)], Holds),
         s("pbft/4/forging-backup", pbft, &[(3, Forge)], Holds),
         s("pbft/4/silent-primary/view-change", pbft, &[(0, Silent)], ViewChange),
-        s("pbft/4/equivocating-primary/view-change", pbft, &[(0, Equivocate)], ViewChange),
+        s("pbft/4/splitting-primary/view-change", pbft, &[(0, Split)], ViewChange),
         s("swmr/3/equivocating-primary", swmr, &[(0, Equivocate)], Holds),
         s("swmr/3/lying-backup", swmr, &[(2, Lie)], Holds),
         s("swmr/3/forging-backup", swmr, &[(2, Forge)], Holds),

@@ -82,6 +82,7 @@ fn draw(rng: &mut fastrand::Rng, cfg: &Config) -> FaultPlan {
     let all = [
         Behaviour::Silent,
         Behaviour::Equivocate,
+        Behaviour::Split,
         Behaviour::Lie,
         Behaviour::Replay,
         Behaviour::Forge,
