@@ -69,6 +69,7 @@
 pub mod broken;
 mod client;
 pub mod follower;
+pub mod ghost;
 pub mod zxid;
 
 #[cfg(all(test, not(loom), not(shuttle)))]
@@ -95,6 +96,26 @@ pub(crate) enum Election {
     /// The lowest among them (broken: a leader elected without the highest
     /// zxid).
     Lowest,
+}
+
+/// How a log is built: the correct protocol, or one broken on purpose
+/// ([`broken`]), and whether it records the ghost state ([`ghost`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Build {
+    pub(crate) election: Election,
+    /// Followers skip the epoch fence (broken).
+    pub(crate) unfenced: bool,
+    /// The leader commits a proposal after fewer than a majority acked it
+    /// (broken: one acknowledgement fewer than a majority).
+    pub(crate) early_commit: bool,
+    /// Record the ghost state the property checks read.
+    pub(crate) audited: bool,
+}
+
+impl Build {
+    /// The correct protocol.
+    pub(crate) const CORRECT: Build =
+        Build { election: Election::Highest, unfenced: false, early_commit: false, audited: false };
 }
 
 /// A follower region with its crash point.
@@ -126,6 +147,9 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) election: Election,
+    pub(crate) early_commit: bool,
+    /// The ghost record (audited logs only).
+    pub(crate) ghost: Option<ghost::Recorder>,
     pub(crate) totals: Totals,
     #[cfg(not(any(loom, shuttle)))]
     pub(crate) failover: super::multi_paxos::liveness::FailoverClock,
@@ -201,15 +225,21 @@ where
     /// clients or slots for an entry, or a fault plan naming a follower that
     /// does not exist.
     pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
-        Self::build(spec, config, Election::Highest, false)
+        Self::build(spec, config, Build::CORRECT)
     }
 
-    pub(crate) fn build(
-        spec: S,
-        config: Config,
-        election: Election,
-        unfenced: bool,
-    ) -> Result<Self, RsmError> {
+    /// A log for `config` that also records what every process delivered
+    /// and every primary broadcast ([`ghost`]; read with [`Zab::ghost`]),
+    /// for checking Zab's properties directly. The models and the stress
+    /// runs use it; it costs one uncontended lock per submit per client.
+    ///
+    /// # Errors
+    /// As [`Zab::new`].
+    pub fn audited(spec: S, config: Config) -> Result<Self, RsmError> {
+        Self::build(spec, config, Build { audited: true, ..Build::CORRECT })
+    }
+
+    pub(crate) fn build(spec: S, config: Config, build: Build) -> Result<Self, RsmError> {
         let Config { acceptors, clients, capacity, timeout, faults } = config;
         let bad = |m: String| Err(RsmError::InvalidConfig(m));
         if acceptors == 0 || clients == 0 || capacity == 0 {
@@ -230,7 +260,7 @@ where
         }
         let followers = (0..acceptors)
             .map(|i| Member {
-                region: Region::new(unfenced),
+                region: Region::new(build.unfenced),
                 crash_after: faults.acceptor(i),
                 ops: AtomicUsize::new(0),
             })
@@ -243,7 +273,9 @@ where
             commit_index: AtomicU64::new(0),
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
-            election,
+            election: build.election,
+            early_commit: build.early_commit,
+            ghost: build.audited.then(|| ghost::Recorder::new(clients, capacity)),
             totals: Totals::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: super::multi_paxos::liveness::FailoverClock::default(),
@@ -265,6 +297,12 @@ where
         return self.shared.failover.times();
         #[cfg(any(loom, shuttle))]
         return Vec::new();
+    }
+
+    /// What every process delivered and every primary broadcast, read after
+    /// the run (`None` unless the log is [`audited`](Zab::audited)).
+    pub fn ghost(&self) -> Option<ghost::ZabGhost> {
+        self.shared.ghost.as_ref().map(ghost::Recorder::snapshot)
     }
 
     /// Follower `i`'s region state (tests and reports).
