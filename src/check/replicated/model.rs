@@ -47,6 +47,12 @@ pub struct RsmModel<Op> {
     pub preemption_bound: Option<usize>,
     /// Shuttle: schedules to try (loom ignores it).
     pub iterations: usize,
+    /// Shuttle: abandon a schedule after this many steps and go on to the
+    /// next (`None`: shuttle's default, a failure at 1,000,000 steps). For
+    /// broken variants only, whose leaders can churn without end once the
+    /// protocol is broken: such a schedule shows nothing, and the search
+    /// continues (loom ignores it).
+    pub patience: Option<usize>,
 }
 
 /// A model that held in every explored execution.
@@ -487,6 +493,9 @@ where
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
+    if let Some(steps) = m.patience {
+        config.max_steps = shuttle::MaxSteps::ContinueAfter(steps);
+    }
     let ops = m.ops.clone();
     let scheduler = shuttle::scheduler::PctScheduler::new_from_seed(seed, depth, m.iterations);
     let start = Instant::now();

@@ -26,10 +26,17 @@
 //! **Shuttle.** 8 clients × 2 operations, 3 followers, each iteration's two
 //! leader crashes drawn at a random slot and step from the iteration number
 //! (5,000 iterations: 1.3 s); PCT of depth 3, a fixed seed. The broken
-//! variants have loom models only: under shuttle's 8 clients their leaders
-//! (adopting a history shorter than what others delivered, or overwritten
-//! by an old one) step down and take over without end, and shuttle's step
-//! limit stops the run before the violation.
+//! variants: once broken, their leaders (adopting a history shorter than
+//! what others delivered, or overwritten by an old one) can step down and
+//! take over without end, and shuttle's step limit (1,000,000 steps, a
+//! failure) used to stop the run before any violation. Their models abandon
+//! a schedule after 20,000 steps and go on to the next
+//! ([`RsmModel::patience`]), and use shapes where the violation needs few
+//! steps: 3 clients × 1 increment for the lowest history and the unfenced
+//! followers (with 8 clients × 2, the lowest-history leaders churned in
+//! each of 1,000 schedules, and the unfenced followers held in the 999
+//! judged), 8 × 2 for the early commit. Each model's execution of the
+//! counterexample is next to it.
 
 use super::model::{RsmCounterexample, RsmModel, RsmReport};
 #[cfg_attr(all(shuttle, not(loom)), allow(unused_imports))]
@@ -116,7 +123,6 @@ fn holds(name: &str, plan: Plan, polls: u32, spare: usize, m: RsmModel<WordOp>) 
 
 /// A broken Zab: some execution must be caught violating Zab's property
 /// `property` (the first the checkers name, in the paper's order).
-#[cfg_attr(all(shuttle, not(loom)), allow(dead_code))]
 fn caught(
     name: &str,
     build: Build,
@@ -192,11 +198,43 @@ pub fn models() -> Vec<SuiteModel> {
 #[cfg(all(shuttle, not(loom)))]
 pub fn models(scale: usize) -> Vec<SuiteModel> {
     let eight = || vec![vec![INC, WordOp::Read]; 8];
-    vec![holds(
-        "zab/8x2-counter-leader-crashes/pct-3",
-        two_random_crashes,
-        2,
-        8,
-        model(eight(), Some(3), 5_000 * scale),
-    )]
+    let three = || vec![vec![INC]; 3];
+    // A broken variant's schedule is abandoned after 20,000 steps (its
+    // leaders may churn without end once the protocol is broken).
+    let patient =
+        |ops, iterations| RsmModel { patience: Some(20_000), ..model(ops, Some(3), iterations) };
+    vec![
+        holds(
+            "zab/8x2-counter-leader-crashes/pct-3",
+            two_random_crashes,
+            2,
+            8,
+            model(eight(), Some(3), 5_000 * scale),
+        ),
+        // Found in execution 1.
+        caught(
+            "zab-lowest-history/3x1-leader-crash/counterexample",
+            Build::LowestHistory,
+            crash_before_publish,
+            "agreement",
+            patient(three(), 1_000 * scale),
+        ),
+        // Found in execution 51 (without the patience, execution 20 churns
+        // into shuttle's step limit first).
+        caught(
+            "zab-accepting-old-epochs/3x1/counterexample",
+            Build::Unfenced,
+            no_fault,
+            "agreement",
+            patient(three(), 1_000 * scale),
+        ),
+        // Found in execution 1.
+        caught(
+            "zab-committing-before-quorum/8x2-leader-crash/counterexample",
+            Build::EarlyCommit,
+            crash_before_publish,
+            "agreement",
+            patient(eight(), 1_000 * scale),
+        ),
+    ]
 }
