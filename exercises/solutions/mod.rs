@@ -11,3 +11,4 @@ pub mod ex07_acceptor;
 pub mod ex08_add_or_set;
 pub mod ex09_helping;
 pub mod ex10_fast_quorum;
+pub mod ex12_zab_recovery;

@@ -26,7 +26,7 @@
 #![warn(missing_docs)]
 
 use consensus_lab::check::verify::{
-    verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
+    verify_helping, verify_ids, verify_values, verify_zab_recovery, Plan, Stage, Verdict,
 };
 use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::fast::FastRules;
@@ -62,6 +62,8 @@ pub mod ex08_add_or_set;
 pub mod ex09_helping;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex10_fast_quorum;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
+pub mod ex12_zab_recovery;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -343,6 +345,14 @@ pub static EXERCISES: &[Exercise] = &[
                         })
                         .collect(),
                 )
+            })
+        },
+    },
+    Exercise {
+        info: &catalog::ZAB_RECOVERY,
+        check: |t| {
+            target!(t, ex12_zab_recovery, {
+                Checked::verdicts(vec![verify_zab_recovery("zab-recovery", ex::pick)])
             })
         },
     },

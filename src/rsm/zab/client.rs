@@ -372,6 +372,16 @@ impl<S: Spec> ZabClient<S> {
             Election::Lowest => {
                 answers.into_iter().min_by_key(|s| (s.current_epoch, s.last_zxid())).map(|s| s.log)
             }
+            Election::Rule(rule) => {
+                let (i, n) = (rule(&answers), answers.len());
+                let Some(s) = answers.into_iter().nth(i) else {
+                    return Err(RsmError::InvalidConfig(format!(
+                        "the recovery rule picked answer {i} of {n} (indices 0 to {})",
+                        n.saturating_sub(1)
+                    )));
+                };
+                Some(s.log)
+            }
         }
         .unwrap_or_default();
         self.counters.epochs += 1;

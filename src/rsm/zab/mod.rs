@@ -88,19 +88,36 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use follower::Region;
 use std::sync::Arc;
 
+/// A recovery rule: which of the discovery majority's answers (follower
+/// states, in the order they answered) a new leader adopts the log of; an
+/// index into the answers.
+pub type RecoveryRule = fn(&[follower::RegionState]) -> usize;
+
+/// Zab's rule: the answer with the highest `(current epoch, last zxid)`
+/// (the last of equals).
+pub fn highest_history(answers: &[follower::RegionState]) -> usize {
+    answers
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, s)| (s.current_epoch, s.last_zxid()))
+        .map_or(0, |(i, _)| i)
+}
+
 /// How a new leader picks its history in discovery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Election {
     /// The highest `(current epoch, last zxid)` among the majority (correct).
     Highest,
     /// The lowest among them (broken: a leader elected without the highest
     /// zxid).
     Lowest,
+    /// A rule given by the caller (the exercise "zab-recovery").
+    Rule(RecoveryRule),
 }
 
 /// How a log is built: the correct protocol, or one broken on purpose
 /// ([`broken`]), and whether it records the ghost state ([`ghost`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Build {
     pub(crate) election: Election,
     /// Followers skip the epoch fence (broken).
@@ -237,6 +254,26 @@ where
     /// As [`Zab::new`].
     pub fn audited(spec: S, config: Config) -> Result<Self, RsmError> {
         Self::build(spec, config, Build { audited: true, ..Build::CORRECT })
+    }
+
+    /// An audited log whose new leaders adopt the history `rule` picks
+    /// (correct only if it picks as [`highest_history`] does; the exercise
+    /// "zab-recovery" plugs the student's rule in here). A rule that picks
+    /// an answer that does not exist makes the leader's submit fail with
+    /// [`RsmError::InvalidConfig`].
+    ///
+    /// # Errors
+    /// As [`Zab::new`].
+    pub fn with_recovery_rule(
+        spec: S,
+        config: Config,
+        rule: RecoveryRule,
+    ) -> Result<Self, RsmError> {
+        Self::build(
+            spec,
+            config,
+            Build { election: Election::Rule(rule), audited: true, ..Build::CORRECT },
+        )
     }
 
     pub(crate) fn build(spec: S, config: Config, build: Build) -> Result<Self, RsmError> {
