@@ -54,8 +54,11 @@
 //! prefix of its current epoch's leader's history, and that leader's
 //! history extended the highest one it found). So the new leader's history
 //! keeps every committed transaction in its place; its own proposals follow
-//! (primary order). [`broken`] keeps two violations: a leader elected
-//! without the highest history, and followers that accept old epochs.
+//! (primary order). [`broken`] keeps three violations: a leader elected
+//! without the highest history, followers that accept old epochs, and a
+//! leader that commits before a majority acknowledged. An audited log
+//! ([`Zab::audited`]) records the [`ghost`] state that the checks of Zab's
+//! six properties read (`check::replicated::zab_properties`).
 //!
 //! **Progress: blocking.** A client waits for the leader; a crashed or
 //! stalled leader is replaced after the detector's timeout; with more than
