@@ -174,6 +174,9 @@ struct Output {
     linearizable: Found,
     log_agreement: Found,
     step_bound: Found,
+    /// The protocol's own properties and what their checks found (Zab's six;
+    /// empty for the others).
+    properties: Vec<(&'static str, Found)>,
     /// The claimed guarantee (absent after a violation).
     progress: Option<RsmProgress>,
     /// The bound on cells per operation, if wait-free.
@@ -431,6 +434,7 @@ fn output(
         linearizable: Found::Yes,
         log_agreement: Found::Yes,
         step_bound: Found::Yes,
+        properties: Vec::new(),
         progress: None,
         bound_cells_per_op: None,
         inconclusive: None,
@@ -442,6 +446,30 @@ fn output(
         multi_paxos: None,
         zab: None,
     };
+    let (held, failed): (&[&'static str], Vec<&'static str>) = match &outcome {
+        Ok(r) => (&r.properties, Vec::new()),
+        Err(f) => match &f.violation {
+            RsmViolation::Property { property, also, .. } => {
+                (&f.properties, std::iter::once(*property).chain(also.iter().copied()).collect())
+            }
+            _ => (&f.properties, Vec::new()),
+        },
+    };
+    if !held.is_empty() || !failed.is_empty() {
+        o.properties = consensus_lab::check::replicated::zab_properties::PROPERTIES
+            .iter()
+            .map(|&p| {
+                let found = if failed.contains(&p) {
+                    Found::No
+                } else if held.contains(&p) || !failed.is_empty() {
+                    Found::Yes
+                } else {
+                    Found::NotChecked
+                };
+                (p, found)
+            })
+            .collect();
+    }
     match outcome {
         Ok(r) => {
             o.progress = Some(r.progress);
@@ -477,6 +505,9 @@ fn output(
                     (Found::Undecided, Found::NotChecked, Found::NotChecked)
                 }
                 RsmViolation::Log(_) => (Found::Yes, Found::No, Found::NotChecked),
+                RsmViolation::Property { .. } => {
+                    (Found::NotChecked, Found::NotChecked, Found::NotChecked)
+                }
                 RsmViolation::StepBound { bound, .. } => {
                     o.bound_cells_per_op = Some(*bound);
                     (Found::Yes, Found::Yes, Found::No)
@@ -543,6 +574,11 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         check_ms
             .map_or(String::new(), |ms| format!(" (checked in {} ms)", super::thousands(ms, 1)))
     )?;
+    if !o.properties.is_empty() {
+        let each: Vec<String> =
+            o.properties.iter().map(|(p, found)| format!("{p}: {}", found.text())).collect();
+        writeln!(out, "Zab's properties (DSN 2011, on the ghost record): {}", each.join("; "))?;
+    }
     if let (Some(r), Some(ops_s), Some(ns)) = (&o.report, o.ops_per_second, o.ns_per_op) {
         writeln!(
             out,
@@ -627,7 +663,8 @@ mod tests {
     #[test]
     fn a_violation_fails_and_an_undecided_history_is_inconclusive() {
         let a = args(&["--threads", "2", "--ops", "10"]);
-        let failure = |violation| StressFailure { violation, ops: 10, log_len: 10 };
+        let failure =
+            |violation| StressFailure { violation, ops: 10, log_len: 10, properties: Vec::new() };
         let o = |v| {
             output(
                 &a,

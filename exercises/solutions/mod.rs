@@ -12,3 +12,4 @@ pub mod ex08_add_or_set;
 pub mod ex09_helping;
 pub mod ex10_fast_quorum;
 pub mod ex11_smallest_n;
+pub mod ex12_zab_recovery;

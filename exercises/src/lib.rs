@@ -27,7 +27,7 @@
 
 use consensus_lab::check::byzantine::bound::verify_smallest_n;
 use consensus_lab::check::verify::{
-    verify_helping, verify_ids, verify_values, Plan, Stage, Verdict,
+    verify_helping, verify_ids, verify_values, verify_zab_recovery, Plan, Stage, Verdict,
 };
 use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::fast::FastRules;
@@ -65,6 +65,7 @@ pub mod ex09_helping;
 pub mod ex10_fast_quorum;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex11_smallest_n;
+pub mod ex12_zab_recovery;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -354,6 +355,14 @@ pub static EXERCISES: &[Exercise] = &[
         check: |t| {
             target!(t, ex11_smallest_n, {
                 Checked::verdicts(vec![verify_smallest_n("byzantine-smallest-n", ex::smallest_n)])
+            })
+        },
+    },
+    Exercise {
+        info: &catalog::ZAB_RECOVERY,
+        check: |t| {
+            target!(t, ex12_zab_recovery, {
+                Checked::verdicts(vec![verify_zab_recovery("zab-recovery", ex::pick)])
             })
         },
     },

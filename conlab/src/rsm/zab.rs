@@ -147,6 +147,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["linearizable"], "yes", "{out}");
         assert_eq!(v["zab"]["failover_ms"].as_array().unwrap().len(), 1, "{out}");
+        let props = v["properties"].as_array().unwrap();
+        assert_eq!(props.len(), 6, "Zab's six properties: {out}");
+        assert!(props.iter().all(|p| p[1] == "yes"), "{out}");
+        assert_eq!(props[5][0], "primary integrity", "{out}");
     }
 
     #[test]

@@ -170,6 +170,21 @@ pub const BYZANTINE_SMALLEST_N: Info = Info {
     ],
 };
 
+/// Exercise "zab-recovery".
+pub const ZAB_RECOVERY: Info = Info {
+    name: "zab-recovery",
+    file: "src/ex12_zab_recovery.rs",
+    title: "the history a new Zab leader adopts in discovery",
+    hints: &[
+        "A committed transaction sits in a majority's logs; your discovery majority meets it, \
+             so some answer holds it. Which one?",
+        "A longer log is not always newer: a follower may keep a log of an old epoch whose \
+             uncommitted tail a later leader discarded elsewhere.",
+        "Compare (current epoch, last zxid), current epoch first: RegionState::current_epoch \
+             and RegionState::last_zxid(). The accepted epoch is only a promise.",
+    ],
+};
+
 /// Every exercise, in the order a course takes them.
 pub static CATALOG: &[Info] = &[
     TEST_AND_SET_2,
@@ -183,6 +198,7 @@ pub static CATALOG: &[Info] = &[
     UNIVERSAL_HELPING,
     FAST_QUORUM,
     BYZANTINE_SMALLEST_N,
+    ZAB_RECOVERY,
 ];
 
 /// The catalog entry named `name`.

@@ -1,11 +1,46 @@
 //! Zab's loom models, from the library's table
 //! (`consensus_lab::check::replicated::zab`, where each model's bound
-//! and cost are written).
+//! and cost are written), and the recovery rules of the exercise
+//! "zab-recovery" that its check must refuse, each with its trace.
 
+use consensus_lab::check::verify::verify_zab_recovery;
+use consensus_lab::rsm::zab::follower::RegionState;
+use consensus_lab::rsm::zab::RecoveryRule;
 use libtest_mimic::{Failed, Trial};
 
+/// The first answer of the majority, whatever it holds.
+fn first_answer(_: &[RegionState]) -> usize {
+    0
+}
+
+/// The longest log.
+fn longest_log(answers: &[RegionState]) -> usize {
+    answers.iter().enumerate().max_by_key(|(_, s)| s.log.len()).map_or(0, |(i, _)| i)
+}
+
+/// The highest accepted epoch (a promise), then the last zxid.
+fn highest_accepted(answers: &[RegionState]) -> usize {
+    answers
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, s)| (s.accepted_epoch, s.last_zxid()))
+        .map_or(0, |(i, _)| i)
+}
+
+fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
+    Trial::test(format!("zab-recovery/{name}/counterexample"), move || {
+        let v = verify_zab_recovery(name, rule);
+        println!("{v}");
+        match v.failure() {
+            Some(_) if v.to_string().contains("the protocol's steps") => Ok(()),
+            Some(_) => Err(Failed::from(format!("refused, but without a trace:\n{v}"))),
+            None => Err(Failed::from(format!("the wrong rule {name} passed:\n{v}"))),
+        }
+    })
+}
+
 pub(crate) fn trials() -> Vec<Trial> {
-    consensus_lab::check::replicated::zab::models()
+    let mut trials: Vec<Trial> = consensus_lab::check::replicated::zab::models()
         .into_iter()
         .map(|m| {
             let run = m.run;
@@ -13,5 +48,9 @@ pub(crate) fn trials() -> Vec<Trial> {
                 run().map(|report| println!("{report}")).map_err(Failed::from)
             })
         })
-        .collect()
+        .collect();
+    trials.push(refused("first-answer", first_answer));
+    trials.push(refused("longest-log", longest_log));
+    trials.push(refused("highest-accepted-epoch", highest_accepted));
+    trials
 }

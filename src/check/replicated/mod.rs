@@ -40,12 +40,18 @@ pub mod suite;
 pub mod workload;
 #[cfg(any(loom, shuttle))]
 pub mod zab;
+pub mod zab_properties;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;
 use crate::rsm::{replay, ClientStats, LogEntry, OpId, RsmError, RsmProgress};
 use std::collections::HashMap;
 use std::fmt;
+
+/// A check of a run's object after every client returned (the protocol's
+/// own properties, on its ghost record; Zab's are [`zab_properties`]): the
+/// properties that held, or the first violated.
+pub type Audit<R> = fn(&R) -> Result<Vec<&'static str>, RsmViolation>;
 
 /// One submit as a runner recorded it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +83,16 @@ pub enum RsmViolation {
     Undecided(String),
     /// The log and the clients disagree.
     Log(String),
+    /// A property of the protocol itself (Zab's, checked on its ghost
+    /// record by [`zab_properties`]) was violated.
+    Property {
+        /// The first property violated (in the checker's order).
+        property: &'static str,
+        /// How.
+        detail: String,
+        /// The other properties the execution violated.
+        also: Vec<&'static str>,
+    },
     /// An operation took part in more cells than the wait-free bound.
     StepBound {
         /// The client.
@@ -95,6 +111,13 @@ impl fmt::Display for RsmViolation {
             RsmViolation::NotLinearizable(why) => write!(f, "not linearizable: {why}"),
             RsmViolation::Undecided(why) => write!(f, "linearizability undecided: {why}"),
             RsmViolation::Log(why) => write!(f, "log agreement violated: {why}"),
+            RsmViolation::Property { property, detail, also } => {
+                write!(f, "{property}: {detail}")?;
+                if !also.is_empty() {
+                    write!(f, " (also violated: {})", also.join(", "))?;
+                }
+                Ok(())
+            }
             RsmViolation::StepBound { client, cells, bound } => write!(
                 f,
                 "not wait-free as claimed: an operation of t{client} took part in {cells} cells, \

@@ -24,7 +24,7 @@
 //! happens-before). The object is shared through a `std::sync::Arc` for the
 //! same reason (see `check::model`).
 
-use super::{describe, describe_log, judge, merge_logs, Call, RsmViolation};
+use super::{describe, describe_log, judge, merge_logs, Audit, Call, RsmViolation};
 #[cfg(loom)]
 use crate::check::model::{self, Cause};
 use crate::objects::Spec;
@@ -47,6 +47,12 @@ pub struct RsmModel<Op> {
     pub preemption_bound: Option<usize>,
     /// Shuttle: schedules to try (loom ignores it).
     pub iterations: usize,
+    /// Shuttle: abandon a schedule after this many steps and go on to the
+    /// next (`None`: shuttle's default, a failure at 1,000,000 steps). For
+    /// broken variants only, whose leaders can churn without end once the
+    /// protocol is broken: such a schedule shows nothing, and the search
+    /// continues (loom ignores it).
+    pub patience: Option<usize>,
 }
 
 /// A model that held in every explored execution.
@@ -167,6 +173,11 @@ fn tick() -> u64 {
     })
 }
 
+/// No protocol properties to check.
+fn no_audit<R>(_: &R) -> Result<Vec<&'static str>, RsmViolation> {
+    Ok(Vec::new())
+}
+
 /// The panic payload of a violated property.
 struct Violated;
 
@@ -214,6 +225,7 @@ type Returned<S> = (Calls<S>, ClientStats, Vec<LogEntry<<S as Spec>::Op>>);
 /// scheduling point.
 struct Execution<R: Replicated> {
     object: R,
+    audit: Audit<R>,
     results: Mutex<Vec<Option<Returned<R::Spec>>>>,
 }
 
@@ -224,7 +236,7 @@ struct Execution<R: Replicated> {
 /// `check::model`, measured it: `assignment-3/3` 4,197,913 executions with
 /// joins, 924,205 without). A violation is stored and raised as the
 /// [`Violated`] panic, in whichever thread judges.
-fn execution<R, F>(build: &F, ops: &[Vec<<R::Spec as Spec>::Op>])
+fn execution<R, F>(build: &F, audit: Audit<R>, ops: &[Vec<<R::Spec as Spec>::Op>])
 where
     R: Replicated + 'static,
     <R::Spec as Spec>::Op: Sync,
@@ -239,7 +251,8 @@ where
     }
     let mut clients = object.clients().expect("a fresh object hands out its clients");
     let n = clients.len();
-    let run = Arc::new(Execution { object, results: Mutex::new((0..n).map(|_| None).collect()) });
+    let run =
+        Arc::new(Execution { object, audit, results: Mutex::new((0..n).map(|_| None).collect()) });
     let mut mine = clients.remove(0);
     // Every client's thread exists before any step of the object.
     for (t, (mut c, o)) in clients.into_iter().zip(ops.iter().skip(1).cloned()).enumerate() {
@@ -276,7 +289,9 @@ fn finish<R: Replicated>(run: &Execution<R>, t: usize, returned: Returned<R::Spe
     // The replicas' logs, not `object.log()`: this thread has no
     // happens-before edge from the others' last cells (no join), and reading
     // the shared log here would race them in loom's eyes.
-    let judged = merge_logs(&logs).and_then(|log| {
+    // The protocol's own properties first (the object's ghost record, read
+    // outside the checkers' view), then the judge's.
+    let judged = (run.audit)(object).and_then(|_| merge_logs(&logs)).and_then(|log| {
         judge(object.spec(), &calls, &log, &stats, object.progress()).map(|j| (j, log))
     });
     let log = judged.as_ref().map_or_else(
@@ -386,6 +401,25 @@ where
     <R::Spec as Spec>::Op: Sync,
     F: Fn() -> R + Send + Sync + 'static,
 {
+    check_audited(build, no_audit, m)
+}
+
+/// As [`check`], and `audit` checks each execution's object (its protocol's
+/// own properties, on a ghost record) before the judge does.
+///
+/// # Errors
+/// The first counterexample loom finds.
+#[cfg(loom)]
+pub fn check_audited<R, F>(
+    build: F,
+    audit: Audit<R>,
+    m: &RsmModel<<R::Spec as Spec>::Op>,
+) -> Result<RsmReport, Box<RsmCounterexample>>
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R + Send + Sync + 'static,
+{
     let n = m.ops.len();
     assert!((1..=5).contains(&n), "loom models 1 to 5 clients, {n} requested");
     reset(n);
@@ -401,7 +435,7 @@ where
     let ops = m.ops.clone();
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        builder.check(move || execution(&build, &ops));
+        builder.check(move || execution(&build, audit, &ops));
     }));
     match outcome {
         Ok(()) => report(start.elapsed(), bound_in_force),
@@ -432,6 +466,26 @@ where
     <R::Spec as Spec>::Op: Sync,
     F: Fn() -> R + Send + Sync + 'static,
 {
+    check_shuttle_audited(build, no_audit, m, seed)
+}
+
+/// As [`check_shuttle`], and `audit` checks each iteration's object before
+/// the judge does.
+///
+/// # Errors
+/// The first failing iteration, with its history and trace.
+#[cfg(all(shuttle, not(loom)))]
+pub fn check_shuttle_audited<R, F>(
+    build: F,
+    audit: Audit<R>,
+    m: &RsmModel<<R::Spec as Spec>::Op>,
+    seed: u64,
+) -> Result<RsmReport, Box<RsmCounterexample>>
+where
+    R: Replicated + 'static,
+    <R::Spec as Spec>::Op: Sync,
+    F: Fn() -> R + Send + Sync + 'static,
+{
     let n = m.ops.len();
     assert!(n >= 1, "a model needs a client");
     reset(n);
@@ -439,11 +493,14 @@ where
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
+    if let Some(steps) = m.patience {
+        config.max_steps = shuttle::MaxSteps::ContinueAfter(steps);
+    }
     let ops = m.ops.clone();
     let scheduler = shuttle::scheduler::PctScheduler::new_from_seed(seed, depth, m.iterations);
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        shuttle::Runner::new(scheduler, config).run(move || execution(&build, &ops));
+        shuttle::Runner::new(scheduler, config).run(move || execution(&build, audit, &ops));
     }));
     match outcome {
         Ok(()) => report(start.elapsed(), Some(depth)),

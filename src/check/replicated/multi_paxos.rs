@@ -170,7 +170,7 @@ pub(super) fn model(
     bound: Option<usize>,
     iterations: usize,
 ) -> RsmModel<WordOp> {
-    RsmModel { ops, preemption_bound: bound, iterations }
+    RsmModel { ops, preemption_bound: bound, iterations, patience: None }
 }
 
 /// The loom suite's Multi-Paxos models.

@@ -10,7 +10,7 @@
 //! The clock's fetch&adds are the same for every object, so the time per
 //! operation includes them; the benches (`bench::universal`) time without it.
 
-use super::{judge, merge_logs, Call, Judged, RsmViolation};
+use super::{judge, merge_logs, Audit, Call, Judged, RsmViolation};
 use crate::objects::Spec;
 use crate::rsm::{Client, OpId, Replicated, RsmProgress};
 use crate::sync::{AtomicU64, Ordering};
@@ -49,6 +49,9 @@ pub struct StressReport {
     pub searched: bool,
     /// Each submit's wall time, call to return (the clock stamps included).
     pub latency: Latency,
+    /// The protocol's own properties checked on the run and held (Zab's:
+    /// [`zab_properties`](super::zab_properties)); empty for the others.
+    pub properties: Vec<&'static str>,
 }
 
 /// Percentiles of the submits' wall times: every submit timed into an
@@ -126,6 +129,9 @@ pub struct StressFailure {
     pub ops: usize,
     /// The log's length.
     pub log_len: usize,
+    /// The protocol's own properties checked and held (empty if none were
+    /// checked, or one of them is the violation).
+    pub properties: Vec<&'static str>,
 }
 
 impl std::fmt::Display for StressFailure {
@@ -160,6 +166,24 @@ pub fn run<R, F>(
     object: &mut R,
     ops_per_client: usize,
     op: F,
+) -> Result<Result<StressReport, StressFailure>, StressError>
+where
+    R: Replicated,
+    F: Fn(usize, usize) -> <R::Spec as Spec>::Op + Sync,
+{
+    run_audited(object, ops_per_client, op, |_| Ok(Vec::new()))
+}
+
+/// As [`run`], and `audit` checks the object after the run (its protocol's
+/// own properties, on a ghost record), before the judge.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_audited<R, F>(
+    object: &mut R,
+    ops_per_client: usize,
+    op: F,
+    audit: Audit<R>,
 ) -> Result<Result<StressReport, StressFailure>, StressError>
 where
     R: Replicated,
@@ -233,7 +257,10 @@ where
     // Every replica's log agrees with the others' and with the shared log
     // (read after the threads were joined).
     logs.push(log.clone());
-    let judged = merge_logs(&logs)
+    let audited = audit(object);
+    let properties = audited.as_ref().map_or_else(|_| Vec::new(), Clone::clone);
+    let judged = audited
+        .and_then(|_| merge_logs(&logs))
         .and_then(|_| judge(object.spec(), &calls, &log, &stats, object.progress()));
     let check = checking.elapsed();
     Ok(match judged {
@@ -250,7 +277,10 @@ where
             duplicates,
             searched,
             latency: Latency::of_histogram(&times),
+            properties,
         }),
-        Err(violation) => Err(StressFailure { violation, ops: calls.len(), log_len: log.len() }),
+        Err(violation) => {
+            Err(StressFailure { violation, ops: calls.len(), log_len: log.len(), properties })
+        }
     })
 }

@@ -168,7 +168,7 @@ fn model<Op>(
     preemption_bound: Option<usize>,
     iterations: usize,
 ) -> RsmModel<Op> {
-    RsmModel { ops, preemption_bound, iterations }
+    RsmModel { ops, preemption_bound, iterations, patience: None }
 }
 
 #[cfg(loom)]

@@ -402,8 +402,13 @@ where
     let per = ops / clients;
     let mix = operations::<S>(clients, per, seed);
     config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
-    let mut object = crate::rsm::zab::Zab::<S>::new(S::fresh(), config)?;
-    let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
+    let mut object = crate::rsm::zab::Zab::<S>::audited(S::fresh(), config)?;
+    let outcome = replicated_stress::run_audited(
+        &mut object,
+        per,
+        |t, k| mix[t][k].clone(),
+        super::zab_properties::audit::<S>,
+    )?;
     Ok(ZabRun { outcome, totals: object.totals(), failovers: object.failover_times() })
 }
 

@@ -90,6 +90,7 @@ fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
         ops: vec![vec![inc, inc], vec![inc, inc]],
         preemption_bound: Some(3),
         iterations: 0,
+        patience: None,
     };
     let first = judge(check(move || object::<_, R>(COUNTER, 2, 4), &two), true);
     if first.is_err() {
@@ -99,6 +100,7 @@ fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
         ops: vec![vec![QueueOp::Enq(1)], vec![QueueOp::Enq(2)], vec![QueueOp::Deq]],
         preemption_bound: Some(3),
         iterations: 0,
+        patience: None,
     };
     vec![
         (2, first),

@@ -56,8 +56,10 @@ use self::cores as stage;
 mod helping;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod zab_recovery;
 
 pub use helping::verify_helping;
+pub use zab_recovery::verify_zab_recovery;
 
 /// What an implementation claims, and how hard to check it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! takes (broadcast and recovery, the module docs' algorithm step by step).
 
 use super::follower::{RegionState, Slot};
+use super::ghost::{ClientGhost, Delivery, Primary};
 use super::zxid::{Zxid, ZxidError};
 use super::{Election, Shared};
 use crate::objects::Spec;
@@ -47,6 +48,8 @@ pub struct ZabClient<S: Spec> {
     crashed: bool,
     rr: usize,
     counters: Counters,
+    /// Ghost records not handed to the shared record yet (audited logs).
+    ghost: ClientGhost,
 }
 
 impl<S: Spec> std::fmt::Debug for ZabClient<S> {
@@ -85,6 +88,7 @@ impl<S: Spec> ZabClient<S> {
             crashed: false,
             rr: me,
             counters: Counters::default(),
+            ghost: ClientGhost::default(),
         }
     }
 
@@ -132,6 +136,9 @@ impl<S: Spec> ZabClient<S> {
             let id = entry::unpack(e).ok_or_else(|| bad.clone())?;
             let last = *self.applied.get(id.client).ok_or_else(|| bad.clone())?;
             self.delivered.push((k, e));
+            if sh.ghost.is_some() {
+                self.ghost.delivered.push((k, e));
+            }
             if id.seq <= last {
                 continue; // a duplicate: proposed again by a later leader
             }
@@ -178,9 +185,12 @@ impl<S: Spec> ZabClient<S> {
     ) -> Result<Quorum, RsmError> {
         let sh = Arc::clone(&self.shared);
         let majority = self.majority();
+        // Broken on purpose (`broken::committing_before_quorum`): a proposal
+        // counts as committed one acknowledgement short of a majority.
+        let needed = if sh.early_commit && slot.is_some() { majority - 1 } else { majority };
         let mut acked = 0;
         for (i, m) in Self::order(&sh, self.me) {
-            if acked == majority {
+            if acked == needed {
                 break;
             }
             if !m.answers() {
@@ -199,14 +209,14 @@ impl<S: Spec> ZabClient<S> {
                 }
             }
         }
-        if acked < majority {
+        if acked < needed {
             return Err(self.no_quorum(acked));
         }
         Ok(Quorum::Acked)
     }
 
-    /// Publishes slot `k`'s committed transaction `e`.
-    fn publish(&mut self, k: usize, e: u64) -> Result<(), RsmError> {
+    /// Publishes slot `k`'s committed transaction `e` (zxid `z`).
+    fn publish(&mut self, k: usize, z: Zxid, e: u64) -> Result<(), RsmError> {
         self.shared.log.ghost(k, e)?;
         self.fault(k, LeaderStep::BeforePublish)?;
         let sh = &*self.shared;
@@ -216,15 +226,20 @@ impl<S: Spec> ZabClient<S> {
             return Err(RsmError::Full { capacity: sh.log.capacity() });
         };
         match cell.compare_exchange(0, e, Ordering::Release, Ordering::Acquire) {
-            Ok(_) => trace_step!(
-                self.me,
-                Cas {
-                    loc: Loc::at("committed", k),
-                    expected: Val::Bot,
-                    new: entry_val(e),
-                    found: Val::Bot
+            Ok(_) => {
+                trace_step!(
+                    self.me,
+                    Cas {
+                        loc: Loc::at("committed", k),
+                        expected: Val::Bot,
+                        new: entry_val(e),
+                        found: Val::Bot
+                    }
+                );
+                if let Some(g) = &sh.ghost {
+                    g.published(k, z);
                 }
-            ),
+            }
             Err(first) if first == e => {}
             Err(first) => return Err(disagreement(k, first, e)),
         }
@@ -290,12 +305,19 @@ impl<S: Spec> ZabClient<S> {
         l.last = z;
         trace_step!(self.me, Note("proposes the next transaction"));
         let epoch = l.epoch;
+        if let Some(p) = self.primary(epoch) {
+            p.broadcast.push((z, e));
+        }
         let quorum = self.replicate(epoch, &l.history, Some(k))?;
         if let Quorum::Fenced = quorum {
             self.step_down();
             return Ok(());
         }
-        self.publish(k, e)?;
+        // Committed: the primary delivers it (the ghost's record).
+        if let Some(p) = self.primary(epoch) {
+            p.delivered.push(Delivery { slot: k, zxid: z, txn: e });
+        }
+        self.publish(k, z, e)?;
         self.lead = Some(l);
         self.counters.commands += 1;
         self.shared.detector.beat();
@@ -348,6 +370,16 @@ impl<S: Spec> ZabClient<S> {
             Election::Lowest => {
                 answers.into_iter().min_by_key(|s| (s.current_epoch, s.last_zxid())).map(|s| s.log)
             }
+            Election::Rule(rule) => {
+                let (i, n) = (rule(&answers), answers.len());
+                let Some(s) = answers.into_iter().nth(i) else {
+                    return Err(RsmError::InvalidConfig(format!(
+                        "the recovery rule picked answer {i} of {n} (indices 0 to {})",
+                        n.saturating_sub(1)
+                    )));
+                };
+                Some(s.log)
+            }
         }
         .unwrap_or_default();
         self.counters.epochs += 1;
@@ -358,13 +390,38 @@ impl<S: Spec> ZabClient<S> {
             return Ok(());
         }
         trace_step!(self.me, Note("synchronised a majority: commits the history"));
-        for (k, &(_, e)) in history.iter().enumerate().skip(self.cursor) {
-            self.publish(k, e)?;
+        if self.shared.ghost.is_some() {
+            let me = self.me;
+            self.ghost.led.push(Primary {
+                epoch,
+                leader: me,
+                initial: history.clone(),
+                broadcast: Vec::new(),
+                delivered: history
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, &(zxid, txn))| Delivery { slot, zxid, txn })
+                    .collect(),
+            });
+        }
+        for (k, &(z, e)) in history.iter().enumerate().skip(self.cursor) {
+            self.publish(k, z, e)?;
         }
         self.lead = Some(Lead { epoch, history, last: start });
         self.deliver()?;
         sh.detector.beat();
         Ok(())
+    }
+
+    /// The ghost record of the epoch this client leads (audited logs only).
+    fn primary(&mut self, epoch: u64) -> Option<&mut Primary> {
+        self.shared.ghost.as_ref()?;
+        if self.ghost.led.last().is_none_or(|p| p.epoch != epoch) {
+            // Its earlier part was handed over already (or it is new).
+            let leader = self.me;
+            self.ghost.led.push(Primary { epoch, leader, ..Primary::default() });
+        }
+        self.ghost.led.last_mut()
     }
 
     fn submit_inner(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
@@ -411,7 +468,11 @@ impl<S: Spec> Client<S> for ZabClient<S> {
     }
 
     fn submit(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
-        self.submit_inner(op)
+        let r = self.submit_inner(op);
+        if let Some(g) = &self.shared.ghost {
+            g.flush(self.me, &mut self.ghost);
+        }
+        r
     }
 
     fn stats(&self) -> ClientStats {

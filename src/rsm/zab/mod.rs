@@ -54,8 +54,11 @@
 //! prefix of its current epoch's leader's history, and that leader's
 //! history extended the highest one it found). So the new leader's history
 //! keeps every committed transaction in its place; its own proposals follow
-//! (primary order). [`broken`] keeps two violations: a leader elected
-//! without the highest history, and followers that accept old epochs.
+//! (primary order). [`broken`] keeps three violations: a leader elected
+//! without the highest history, followers that accept old epochs, and a
+//! leader that commits before a majority acknowledged. An audited log
+//! ([`Zab::audited`]) records the [`ghost`] state that the checks of Zab's
+//! six properties read (`check::replicated::zab_properties`).
 //!
 //! **Progress: blocking.** A client waits for the leader; a crashed or
 //! stalled leader is replaced after the detector's timeout; with more than
@@ -69,6 +72,7 @@
 pub mod broken;
 mod client;
 pub mod follower;
+pub mod ghost;
 pub mod zxid;
 
 #[cfg(all(test, not(loom), not(shuttle)))]
@@ -87,14 +91,51 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use follower::Region;
 use std::sync::Arc;
 
+/// A recovery rule: which of the discovery majority's answers (follower
+/// states, in the order they answered) a new leader adopts the log of; an
+/// index into the answers.
+pub type RecoveryRule = fn(&[follower::RegionState]) -> usize;
+
+/// Zab's rule: the answer with the highest `(current epoch, last zxid)`
+/// (the last of equals).
+pub fn highest_history(answers: &[follower::RegionState]) -> usize {
+    answers
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, s)| (s.current_epoch, s.last_zxid()))
+        .map_or(0, |(i, _)| i)
+}
+
 /// How a new leader picks its history in discovery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Election {
     /// The highest `(current epoch, last zxid)` among the majority (correct).
     Highest,
     /// The lowest among them (broken: a leader elected without the highest
     /// zxid).
     Lowest,
+    /// A rule given by the caller (the exercise "zab-recovery").
+    Rule(RecoveryRule),
+}
+
+/// How a log is built: the correct protocol, or one broken on purpose
+/// ([`broken`]), and whether it records the ghost state ([`ghost`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Build {
+    pub(crate) election: Election,
+    /// Followers skip the epoch fence (broken).
+    pub(crate) unfenced: bool,
+    /// The leader commits a proposal after fewer than a majority acked it
+    /// (broken: one acknowledgement fewer than a majority).
+    pub(crate) early_commit: bool,
+    /// Record the ghost state the property checks read.
+    pub(crate) audited: bool,
+}
+
+impl Build {
+    /// The correct protocol.
+    pub(crate) const CORRECT: Build =
+        Build { election: Election::Highest, unfenced: false, early_commit: false, audited: false };
 }
 
 /// A follower region with its crash point.
@@ -126,6 +167,9 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) election: Election,
+    pub(crate) early_commit: bool,
+    /// The ghost record (audited logs only).
+    pub(crate) ghost: Option<ghost::Recorder>,
     pub(crate) totals: Totals,
     #[cfg(not(any(loom, shuttle)))]
     pub(crate) failover: super::multi_paxos::liveness::FailoverClock,
@@ -201,15 +245,41 @@ where
     /// clients or slots for an entry, or a fault plan naming a follower that
     /// does not exist.
     pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
-        Self::build(spec, config, Election::Highest, false)
+        Self::build(spec, config, Build::CORRECT)
     }
 
-    pub(crate) fn build(
+    /// A log for `config` that also records what every process delivered
+    /// and every primary broadcast ([`ghost`]; read with [`Zab::ghost`]),
+    /// for checking Zab's properties directly. The models and the stress
+    /// runs use it; it costs one uncontended lock per submit per client.
+    ///
+    /// # Errors
+    /// As [`Zab::new`].
+    pub fn audited(spec: S, config: Config) -> Result<Self, RsmError> {
+        Self::build(spec, config, Build { audited: true, ..Build::CORRECT })
+    }
+
+    /// An audited log whose new leaders adopt the history `rule` picks
+    /// (correct only if it picks as [`highest_history`] does; the exercise
+    /// "zab-recovery" plugs the student's rule in here). A rule that picks
+    /// an answer that does not exist makes the leader's submit fail with
+    /// [`RsmError::InvalidConfig`].
+    ///
+    /// # Errors
+    /// As [`Zab::new`].
+    pub fn with_recovery_rule(
         spec: S,
         config: Config,
-        election: Election,
-        unfenced: bool,
+        rule: RecoveryRule,
     ) -> Result<Self, RsmError> {
+        Self::build(
+            spec,
+            config,
+            Build { election: Election::Rule(rule), audited: true, ..Build::CORRECT },
+        )
+    }
+
+    pub(crate) fn build(spec: S, config: Config, build: Build) -> Result<Self, RsmError> {
         let Config { acceptors, clients, capacity, timeout, faults, reads } = config;
         let bad = |m: String| Err(RsmError::InvalidConfig(m));
         if reads != Reads::Log {
@@ -235,7 +305,7 @@ where
         }
         let followers = (0..acceptors)
             .map(|i| Member {
-                region: Region::new(unfenced),
+                region: Region::new(build.unfenced),
                 crash_after: faults.acceptor(i),
                 ops: AtomicUsize::new(0),
             })
@@ -248,7 +318,9 @@ where
             commit_index: AtomicU64::new(0),
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
-            election,
+            election: build.election,
+            early_commit: build.early_commit,
+            ghost: build.audited.then(|| ghost::Recorder::new(clients, capacity)),
             totals: Totals::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: super::multi_paxos::liveness::FailoverClock::default(),
@@ -270,6 +342,12 @@ where
         return self.shared.failover.times();
         #[cfg(any(loom, shuttle))]
         return Vec::new();
+    }
+
+    /// What every process delivered and every primary broadcast, read after
+    /// the run (`None` unless the log is [`audited`](Zab::audited)).
+    pub fn ghost(&self) -> Option<ghost::ZabGhost> {
+        self.shared.ghost.as_ref().map(ghost::Recorder::snapshot)
     }
 
     /// Follower `i`'s region state (tests and reports).

@@ -88,6 +88,11 @@ impl Zxid {
     pub const fn to_u64(self) -> u64 {
         self.0
     }
+
+    /// The zxid a packed word holds.
+    pub const fn from_u64(word: u64) -> Zxid {
+        Zxid(word)
+    }
 }
 
 impl fmt::Display for Zxid {
