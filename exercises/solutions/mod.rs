@@ -13,3 +13,4 @@ pub mod ex09_helping;
 pub mod ex10_fast_quorum;
 pub mod ex11_smallest_n;
 pub mod ex12_zab_recovery;
+pub mod ex13_mp_recovery;

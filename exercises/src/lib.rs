@@ -27,7 +27,8 @@
 
 use consensus_lab::check::byzantine::bound::verify_smallest_n;
 use consensus_lab::check::verify::{
-    verify_helping, verify_ids, verify_values, verify_zab_recovery, Plan, Stage, Verdict,
+    verify_helping, verify_ids, verify_mp_recovery, verify_values, verify_zab_recovery, Plan,
+    Stage, Verdict,
 };
 use consensus_lab::consensus::rounds::RoundLimit;
 use consensus_lab::paxos::fast::FastRules;
@@ -65,7 +66,17 @@ pub mod ex09_helping;
 pub mod ex10_fast_quorum;
 #[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex11_smallest_n;
+#[allow(unused_variables, unreachable_code, dead_code, clippy::diverging_sub_expression)]
 pub mod ex12_zab_recovery;
+// The stub names NOOP for the student to use.
+#[allow(
+    unused_variables,
+    unused_imports,
+    unreachable_code,
+    dead_code,
+    clippy::diverging_sub_expression
+)]
+pub mod ex13_mp_recovery;
 
 /// The reference solutions, one module per exercise, same names.
 #[path = "../solutions/mod.rs"]
@@ -363,6 +374,14 @@ pub static EXERCISES: &[Exercise] = &[
         check: |t| {
             target!(t, ex12_zab_recovery, {
                 Checked::verdicts(vec![verify_zab_recovery("zab-recovery", ex::pick)])
+            })
+        },
+    },
+    Exercise {
+        info: &catalog::MULTI_PAXOS_RECOVERY,
+        check: |t| {
+            target!(t, ex13_mp_recovery, {
+                Checked::verdicts(vec![verify_mp_recovery("multi-paxos-recovery", ex::recover)])
             })
         },
     },

@@ -185,6 +185,21 @@ pub const ZAB_RECOVERY: Info = Info {
     ],
 };
 
+/// Exercise "multi-paxos-recovery".
+pub const MULTI_PAXOS_RECOVERY: Info = Info {
+    name: "multi-paxos-recovery",
+    file: "src/ex13_mp_recovery.rs",
+    title: "what a new Multi-Paxos leader re-proposes after phase 1",
+    hints: &[
+        "A chosen entry was accepted by a majority; your promising majority meets it, so some \
+             report for that slot carries it. Which of the slot's reports?",
+        "Ballots only grow, and a later leader re-proposes what it found: the report with the \
+             highest ballot at a slot holds the only entry that may have been chosen there.",
+        "A slot below the last reported one with no report at all: nothing was chosen there. \
+             Fill it with NOOP so the log has no hole; stop after the last reported slot.",
+    ],
+};
+
 /// Every exercise, in the order a course takes them.
 pub static CATALOG: &[Info] = &[
     TEST_AND_SET_2,
@@ -199,6 +214,7 @@ pub static CATALOG: &[Info] = &[
     FAST_QUORUM,
     BYZANTINE_SMALLEST_N,
     ZAB_RECOVERY,
+    MULTI_PAXOS_RECOVERY,
 ];
 
 /// The catalog entry named `name`.

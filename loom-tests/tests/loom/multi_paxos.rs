@@ -1,11 +1,40 @@
 //! Multi-Paxos's loom models, from the library's table
-//! (`consensus_lab::check::replicated::multi_paxos`, where each model's bound
-//! and cost are written).
+//! (`consensus_lab::check::replicated::multi_paxos`, where each model's
+//! bound and cost are written), and the recovery rules of the exercise
+//! "multi-paxos-recovery" that its check must refuse, each with its trace.
+//! (A rule that ignores ballots, the first or the lowest-ballot report per
+//! slot, is not refused: see `check::verify::verify_mp_recovery`.)
 
+use consensus_lab::check::verify::verify_mp_recovery;
+use consensus_lab::rsm::multi_paxos::entry::NOOP;
+use consensus_lab::rsm::multi_paxos::{RecoveryRule, Report};
 use libtest_mimic::{Failed, Trial};
 
+/// A no-op at every reported slot: what phase 1 said is ignored.
+fn forget(from: usize, reports: &[Report]) -> Vec<u64> {
+    let last = reports.iter().map(|r| r.slot + 1).max().unwrap_or(from);
+    vec![NOOP; last.saturating_sub(from)]
+}
+
+/// Nothing re-proposed: the leader starts serving at once.
+fn nothing(_: usize, _: &[Report]) -> Vec<u64> {
+    Vec::new()
+}
+
+fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
+    Trial::test(format!("multi-paxos-recovery/{name}/counterexample"), move || {
+        let v = verify_mp_recovery(name, rule);
+        println!("{v}");
+        match v.failure() {
+            Some(_) if v.to_string().contains("the protocol's steps") => Ok(()),
+            Some(_) => Err(Failed::from(format!("refused, but without a trace:\n{v}"))),
+            None => Err(Failed::from(format!("the wrong rule {name} passed:\n{v}"))),
+        }
+    })
+}
+
 pub(crate) fn trials() -> Vec<Trial> {
-    consensus_lab::check::replicated::multi_paxos::models()
+    let mut trials: Vec<Trial> = consensus_lab::check::replicated::multi_paxos::models()
         .into_iter()
         .map(|m| {
             let run = m.run;
@@ -13,5 +42,8 @@ pub(crate) fn trials() -> Vec<Trial> {
                 run().map(|report| println!("{report}")).map_err(Failed::from)
             })
         })
-        .collect()
+        .collect();
+    trials.push(refused("forget", forget));
+    trials.push(refused("nothing", nothing));
+    trials
 }

@@ -54,11 +54,13 @@ mod cores;
 use self::cores as stage;
 
 mod helping;
+mod mp_recovery;
 #[cfg(all(test, not(loom)))]
 mod tests;
 mod zab_recovery;
 
 pub use helping::verify_helping;
+pub use mp_recovery::verify_mp_recovery;
 pub use zab_recovery::verify_zab_recovery;
 
 /// What an implementation claims, and how hard to check it.

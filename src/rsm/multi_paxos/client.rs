@@ -309,7 +309,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
         self.lead = Some(Lead { ballot, next: from });
         self.watch.reset();
         for (slot, e) in (from..).zip(plan) {
-            if e != NOOP && entry::unpack(e).is_none() {
+            if e != NOOP && (e >> super::entry::ENTRY_BITS != 0 || entry::unpack(e).is_none()) {
                 // A rule's invention: not an entry any client announced.
                 let bad = OpId { client: usize::MAX, seq: e };
                 return Err(RsmError::BadEntry { cell: slot, entry: bad });
