@@ -188,7 +188,7 @@ pub(crate) struct Totals {
 /// ```
 /// use consensus_lab::objects::rmw::{WordOp, WordSpec};
 /// use consensus_lab::paxos::FaultPlan;
-/// use consensus_lab::rsm::multi_paxos::{Config, Timeout};
+/// use consensus_lab::rsm::multi_paxos::{Config, Reads, Timeout};
 /// use consensus_lab::rsm::zab::Zab;
 /// use consensus_lab::rsm::{Client, Replicated};
 /// use std::time::Duration;
@@ -199,6 +199,7 @@ pub(crate) struct Totals {
 ///     capacity: 8,
 ///     timeout: Timeout::After(Duration::from_millis(1)),
 ///     faults: FaultPlan::none(),
+///     reads: Reads::Log, // Zab orders every operation in its log
 /// };
 /// let mut log = Zab::new(WordSpec { add: true, init: 0 }, config).unwrap();
 /// let [mut a, mut b]: [_; 2] = log.clients().unwrap().try_into().ok().unwrap();
