@@ -226,15 +226,12 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
             "agreement",
             patient(three(), 1_000 * scale),
         ),
-        // Found in execution 51 (without the patience, execution 20 churns
-        // into shuttle's step limit first).
-        caught(
-            "zab-accepting-old-epochs/3x1/counterexample",
-            Build::Unfenced,
-            no_fault,
-            "agreement",
-            patient(three(), 1_000 * scale),
-        ),
+        // No shuttle model of the followers accepting old epochs: with the
+        // helper's patience it was found at execution 51 of 3 clients × 1
+        // operation, but once `Watch::claim` claimed against the word the
+        // suspicion saw, 20,000 PCT iterations found nothing (every one
+        // judged, or abandoned by the patience). Loom finds it (the loom
+        // table above).
         // Found in execution 1.
         caught(
             "zab-committing-before-quorum/8x2-leader-crash/counterexample",
