@@ -101,6 +101,42 @@ pub trait Spec {
     fn read_only(&self, _op: &Self::Op) -> bool {
         false
     }
+
+    /// What `op` touches: one key, read or written. Two operations
+    /// [`conflict`](Spec::conflicts) when they touch one key and at least
+    /// one writes; operations that do not conflict must *commute*: run in
+    /// either order from any state they leave the same state and return the
+    /// same values (a replicated object may then order only conflicting
+    /// operations, as EPaxos does). The default is one key for the whole
+    /// object, written by every operation that is not
+    /// [`read_only`](Spec::read_only): only reads commute, which is true of
+    /// every spec. A spec with independent parts (the key-value map's keys)
+    /// says so here.
+    fn footprint(&self, op: &Self::Op) -> Footprint {
+        Footprint { key: 0, writes: !self.read_only(op) }
+    }
+
+    /// Whether `a` and `b` conflict (see [`Spec::footprint`]): they touch
+    /// one key and at least one of them writes it.
+    fn conflicts(&self, a: &Self::Op, b: &Self::Op) -> bool {
+        self.footprint(a).conflicts(self.footprint(b))
+    }
+}
+
+/// What one operation touches ([`Spec::footprint`]): conflicts as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Footprint {
+    /// The key (part of the state) it reads or writes.
+    pub key: u64,
+    /// Whether it may change that part.
+    pub writes: bool,
+}
+
+impl Footprint {
+    /// Whether two footprints conflict: one key, at least one write.
+    pub fn conflicts(self, other: Footprint) -> bool {
+        self.key == other.key && (self.writes || other.writes)
+    }
 }
 
 /// What the hierarchy table says about an object.

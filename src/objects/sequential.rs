@@ -2,7 +2,7 @@
 //! and a small key-value map. They are not in Herlihy's table; the
 //! replicated-state-machine layer (`rsm`) makes them concurrent objects.
 
-use super::Spec;
+use super::{Footprint, Spec};
 use std::collections::BTreeMap;
 
 /// The stack's operations.
@@ -101,6 +101,11 @@ impl Spec for KvSpec {
     fn read_only(&self, op: &KvOp) -> bool {
         !op.writes()
     }
+
+    /// Keys are independent: operations on different keys commute.
+    fn footprint(&self, op: &KvOp) -> Footprint {
+        Footprint { key: op.key() as u64, writes: op.writes() }
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +152,55 @@ mod tests {
         let ops = [CasOp::Read, CasOp::Cas { expected: 0, new: 1 }];
         reads_are_exactly_the_read_only(&cas, &[0, 1], &ops);
         assert!(!StackSpec.read_only(&StackOp::Pop), "the default orders every operation");
+    }
+
+    /// Every two operations a spec says do not conflict commute from every
+    /// state given: the same state and the same returns in either order (the
+    /// promise EPaxos's ordering relies on).
+    fn non_conflicting_operations_commute<S: Spec>(spec: &S, states: &[S::State], ops: &[S::Op]) {
+        let mut pairs = 0;
+        for a in ops {
+            for b in ops {
+                if spec.conflicts(a, b) {
+                    continue;
+                }
+                pairs += 1;
+                for s in states {
+                    let (sa, ra) = spec.apply(s, a);
+                    let (sab, rb_after_a) = spec.apply(&sa, b);
+                    let (sb, rb) = spec.apply(s, b);
+                    let (sba, ra_after_b) = spec.apply(&sb, a);
+                    assert_eq!(sab, sba, "{a:?} and {b:?} leave different states");
+                    assert_eq!((ra, rb), (ra_after_b, rb_after_a), "{a:?}, {b:?} from {s:?}");
+                }
+            }
+        }
+        assert!(pairs > 0, "no pair tested");
+    }
+
+    #[test]
+    fn operations_that_do_not_conflict_commute() {
+        use crate::objects::rmw::{WordOp, WordSpec};
+        let kv = KvSpec;
+        let one = kv.apply(&kv.init(), &KvOp::Put(1, 10)).0;
+        let both = kv.apply(&one, &KvOp::Put(2, 20)).0;
+        let ops = [
+            KvOp::Get(1),
+            KvOp::Put(1, 11),
+            KvOp::Remove(1),
+            KvOp::Get(2),
+            KvOp::Put(2, 21),
+            KvOp::Remove(2),
+        ];
+        non_conflicting_operations_commute(&kv, &[kv.init(), one, both], &ops);
+        assert!(kv.conflicts(&KvOp::Get(1), &KvOp::Put(1, 3)));
+        assert!(!kv.conflicts(&KvOp::Get(1), &KvOp::Get(1)));
+        assert!(!kv.conflicts(&KvOp::Put(1, 3), &KvOp::Put(2, 3)));
+        // The default: one key, only reads commute.
+        let counter = WordSpec { add: true, init: 0 };
+        non_conflicting_operations_commute(&counter, &[0, 5], &[WordOp::Read, WordOp::Rmw(1)]);
+        assert!(counter.conflicts(&WordOp::Rmw(1), &WordOp::Rmw(2)));
+        assert!(StackSpec.conflicts(&StackOp::Pop, &StackOp::Pop));
     }
 
     #[test]

@@ -275,8 +275,31 @@ pub trait Replicated: Send + Sync {
     fn clients(&mut self) -> Result<Vec<Self::Client>, RsmError>;
 
     /// The decided prefix of the log, oldest cell first (may be read while
-    /// clients run: a snapshot of what is decided so far).
+    /// clients run: a snapshot of what is decided so far). For a
+    /// [`LogOrder::Conflicts`] object: one replica's execution of every
+    /// operation executable so far.
     fn log(&self) -> Vec<LogEntry<<Self::Spec as Spec>::Op>>;
+
+    /// What the logs' order means: one total order (the default), or only
+    /// conflicting operations ordered (EPaxos).
+    fn order(&self) -> LogOrder {
+        LogOrder::Total
+    }
+}
+
+/// How a replicated object orders its operations: what log agreement means
+/// for it (`check::replicated`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogOrder {
+    /// One total order: every replica's log is a prefix of the longest, and
+    /// the log's order respects real time (universal construction,
+    /// Multi-Paxos, Zab).
+    Total,
+    /// Only conflicting operations ([`Spec::conflicts`]) are ordered:
+    /// replicas may execute commuting operations in different orders, and
+    /// agree on the order of every conflicting pair (EPaxos).
+    Conflicts,
 }
 
 /// Replays `log` against `spec` as every replica does: in cell order, an

@@ -32,6 +32,7 @@
 pub mod model;
 #[cfg(any(loom, shuttle))]
 pub mod multi_paxos;
+pub mod partial;
 #[cfg(not(loom))]
 pub mod stress;
 #[cfg(any(loom, shuttle))]
@@ -44,7 +45,7 @@ pub mod zab_properties;
 
 use crate::check::linearizability::{self, History, Operation, Verdict};
 use crate::objects::Spec;
-use crate::rsm::{replay, ClientStats, LogEntry, OpId, RsmError, RsmProgress};
+use crate::rsm::{replay, ClientStats, LogEntry, LogOrder, OpId, RsmError, RsmProgress};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -177,6 +178,7 @@ pub fn judge<S: Spec>(
     log: &[LogEntry<S::Op>],
     stats: &[ClientStats],
     progress: RsmProgress,
+    order: LogOrder,
 ) -> Result<Judged, RsmViolation> {
     for c in calls {
         if let Some((_, Err(e))) = &c.ret {
@@ -222,7 +224,10 @@ pub fn judge<S: Spec>(
             Verdict::Unknown(_) => return Err(RsmViolation::Undecided(verdict.to_string())),
         }
     }
-    check_log(spec, calls, log)?;
+    match order {
+        LogOrder::Total => check_log(spec, calls, log)?,
+        LogOrder::Conflicts => partial::certify(spec, calls, log)?,
+    }
     if let RsmProgress::WaitFree { cells: bound } = progress {
         if let Some((client, s)) =
             stats.iter().enumerate().find(|(_, s)| s.max_cells_entered > bound)
@@ -244,12 +249,28 @@ fn crashed<Op, Ret>(c: &Call<Op, Ret>) -> bool {
     matches!(&c.ret, Some((_, Err(e))) if e.is_crash())
 }
 
-/// Agreement of the replicas' logs: each is a prefix of the longest, which
-/// is returned (the log the clients agreed on).
+/// Agreement of the replicas' logs, and the log they agree on. For a
+/// [`LogOrder::Total`] object each log is a prefix of the longest, which is
+/// returned; for [`LogOrder::Conflicts`] one order of every operation
+/// executed somewhere agrees with each replica's on every conflicting pair
+/// ([`partial::merge`]), and is returned.
 ///
 /// # Errors
-/// The first cell two replicas disagree on.
-pub fn merge_logs<Op: Clone + fmt::Debug>(
+/// The first cell two replicas disagree on; for `Conflicts`, conflicting
+/// operations the replicas order differently.
+pub fn merge_logs<S: Spec>(
+    spec: &S,
+    logs: &[Vec<LogEntry<S::Op>>],
+    order: LogOrder,
+) -> Result<Vec<LogEntry<S::Op>>, RsmViolation> {
+    match order {
+        LogOrder::Total => merge_prefixes(logs),
+        LogOrder::Conflicts => partial::merge(spec, logs),
+    }
+}
+
+/// Each log a prefix of the longest, which is returned.
+fn merge_prefixes<Op: Clone + fmt::Debug>(
     logs: &[Vec<LogEntry<Op>>],
 ) -> Result<Vec<LogEntry<Op>>, RsmViolation> {
     let Some((longest, full)) = logs.iter().enumerate().max_by_key(|(_, l)| l.len()) else {

@@ -291,9 +291,11 @@ fn finish<R: Replicated>(run: &Execution<R>, t: usize, returned: Returned<R::Spe
     // the shared log here would race them in loom's eyes.
     // The protocol's own properties first (the object's ghost record, read
     // outside the checkers' view), then the judge's.
-    let judged = (run.audit)(object).and_then(|_| merge_logs(&logs)).and_then(|log| {
-        judge(object.spec(), &calls, &log, &stats, object.progress()).map(|j| (j, log))
-    });
+    let order = object.order();
+    let judged =
+        (run.audit)(object).and_then(|_| merge_logs(object.spec(), &logs, order)).and_then(|log| {
+            judge(object.spec(), &calls, &log, &stats, object.progress(), order).map(|j| (j, log))
+        });
     let log = judged.as_ref().map_or_else(
         |_| logs.iter().max_by_key(|l| l.len()).cloned().unwrap_or_default(),
         |(_, l)| l.clone(),

@@ -259,9 +259,10 @@ where
     logs.push(log.clone());
     let audited = audit(object);
     let properties = audited.as_ref().map_or_else(|_| Vec::new(), Clone::clone);
-    let judged = audited
-        .and_then(|_| merge_logs(&logs))
-        .and_then(|_| judge(object.spec(), &calls, &log, &stats, object.progress()));
+    let judged =
+        audited.and_then(|_| merge_logs(object.spec(), &logs, object.order())).and_then(|_| {
+            judge(object.spec(), &calls, &log, &stats, object.progress(), object.order())
+        });
     let check = checking.elapsed();
     Ok(match judged {
         Ok(Judged { overlapping, helped, max_cells, duplicates, searched }) => Ok(StressReport {

@@ -130,9 +130,11 @@ fn the_judge_catches_a_wrong_return_value_and_a_missing_entry() {
     };
     let progress = crate::rsm::RsmProgress::LockFree;
     let stats = [ClientStats::default(); 2];
-    assert!(judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &stats, progress).is_ok());
+    assert!(judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &stats, progress, LogOrder::Total)
+        .is_ok());
     // Both told 0, sequentially: not linearizable.
-    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 0)], &log, &stats, progress).unwrap_err();
+    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 0)], &log, &stats, progress, LogOrder::Total)
+        .unwrap_err();
     assert!(matches!(v, RsmViolation::NotLinearizable(_)), "{v}");
     // Linearizable (t1 first), but the log put t0 first.
     let v = check_log(&spec, &[call(1, 0, 0), call(0, 0, 1)], &log).unwrap_err();
@@ -142,7 +144,8 @@ fn the_judge_catches_a_wrong_return_value_and_a_missing_entry() {
     let mut too_many = stats;
     too_many[1].max_cells_entered = 4;
     let wf = crate::rsm::RsmProgress::WaitFree { cells: 3 };
-    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &too_many, wf).unwrap_err();
+    let v = judge(&spec, &[call(0, 0, 0), call(1, 2, 1)], &log, &too_many, wf, LogOrder::Total)
+        .unwrap_err();
     assert_eq!(v, RsmViolation::StepBound { client: 1, cells: 4, bound: 3 });
 }
 
