@@ -90,6 +90,17 @@ pub enum Val {
         /// The accepted value, a thread id.
         value: Option<usize>,
     },
+    /// An EPaxos instance's attributes: its sequence number and, per client
+    /// row (the first 4), the highest instance it depends on (0: none);
+    /// `rows` is how many rows there are.
+    Attrs {
+        /// The sequence number.
+        seq: u64,
+        /// Per row, the highest instance depended on.
+        deps: [u32; 4],
+        /// Rows in all (more than 4 are elided).
+        rows: u8,
+    },
     /// A signed record of the Byzantine protocols: its kind, view, value
     /// and the replica whose name it carries.
     Record {
@@ -129,6 +140,20 @@ impl fmt::Display for Val {
             Val::Bool(b) => write!(f, "{b}"),
             Val::Proposal(t) => write!(f, "proposal of t{t}"),
             Val::Op { client, seq } => write!(f, "t{client}#{seq}"),
+            Val::Attrs { seq, deps, rows } => {
+                write!(f, "(seq {seq}, deps {{")?;
+                let mut first = true;
+                for (q, &d) in deps.iter().enumerate().take(usize::from(*rows)) {
+                    if d > 0 {
+                        write!(f, "{}t{q}#{d}", if first { "" } else { ", " })?;
+                        first = false;
+                    }
+                }
+                if *rows > 4 {
+                    write!(f, "{}…", if first { "" } else { ", " })?;
+                }
+                f.write_str("})")
+            }
             Val::Versioned(v, x) => write!(f, "(v{v}, {})", Val::from_option(*x)),
             Val::Ballots { promised, accepted, value } => {
                 write!(f, "(promised {promised}, accepted {accepted}:{})", Val::from_option(*value))

@@ -28,7 +28,9 @@
 //! | [`universal`] with [`universal::NoHelping`] | lock-free | the same log, every thread proposes only its own operation |
 //! | [`multi_paxos`] | blocking (a leader; a failure detector with a timeout) | Multi-Paxos over multi-slot acceptor registers: phase 1 once per leader, one accept per acceptor per command |
 //! | [`zab`] | blocking (a leader; the same failure detector) | Zab over follower regions: zxid = epoch ‖ counter, epochs fence old leaders, recovery adopts the highest history of a majority |
+//! | [`epaxos`] | blocking (a replica waits for its dependencies' commits) | EPaxos over replica regions: leaderless, every client leads its own instances, only conflicting commands ordered (dependencies, fast path at F + ⌊(F + 1)/2⌋) |
 
+pub mod epaxos;
 pub mod multi_paxos;
 pub mod universal;
 pub mod zab;
@@ -132,6 +134,17 @@ pub enum RsmError {
         first: OpId,
         /// The one this client was told.
         second: OpId,
+    },
+    /// One instance was committed twice with different commands or
+    /// attributes (EPaxos): the protocol violated agreement.
+    #[error("instance {instance} was committed twice differently ({first}, then {second}): the protocol broke agreement")]
+    Conflicting {
+        /// The instance.
+        instance: OpId,
+        /// What was committed first.
+        first: String,
+        /// What the second commit held.
+        second: String,
     },
     /// The client crashed (a fault plan's leader crash struck it while it
     /// led): it takes no further step. Its pending operation may or may not

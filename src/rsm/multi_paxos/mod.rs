@@ -151,7 +151,8 @@ pub struct Config {
     pub reads: Reads,
 }
 
-/// An acceptor with its crash point.
+/// An acceptor (or any shared-memory process: a Zab follower region, an
+/// EPaxos replica) with its crash point.
 #[derive(Debug)]
 pub(crate) struct Member<A> {
     pub(crate) acceptor: A,
@@ -160,6 +161,11 @@ pub(crate) struct Member<A> {
 }
 
 impl<A> Member<A> {
+    /// `acceptor`, crashed after its `crash_after`-th operation if given.
+    pub(crate) fn new(acceptor: A, crash_after: Option<usize>) -> Self {
+        Member { acceptor, crash_after, ops: AtomicUsize::new(0) }
+    }
+
     /// Whether it answers one more operation (a crashed one answers none).
     pub(crate) fn answers(&self) -> bool {
         // Relaxed: a count of this acceptor's operations, nothing published.
@@ -307,13 +313,8 @@ where
         if let Some(f) = faults.leader.iter().find(|f| f.slot >= capacity) {
             return bad(format!("a leader fault at slot {}, beyond the {capacity} slots", f.slot));
         }
-        let members = (0..acceptors)
-            .map(|i| Member {
-                acceptor: A::new(capacity),
-                crash_after: faults.acceptor(i),
-                ops: AtomicUsize::new(0),
-            })
-            .collect();
+        let members =
+            (0..acceptors).map(|i| Member::new(A::new(capacity), faults.acceptor(i))).collect();
         let shared = Shared {
             spec,
             acceptors: members,

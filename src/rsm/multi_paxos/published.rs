@@ -2,7 +2,7 @@
 //! which uses it from here): the clients' announced operations and the
 //! published log of entry codes ([`entry`]).
 //!
-//! * **Announce.** Client `t` writes its `s`-th operation into its own cell
+//! * **Announce** ([`Announced`], which EPaxos uses too). Client `t` writes its `s`-th operation into its own cell
 //!   `ops[t][s - 1]` (once), then stores `announce[t] := s` with Release. A
 //!   leader that Acquire-loads `announce[t] = s` may read the operation.
 //! * **Publish.** A leader stores an entry's code into cell `k` of the
@@ -24,46 +24,31 @@ use crate::trace_step;
 /// One client's operations, `row[s - 1]` its `s`-th, each written once.
 type OpRow<Op> = Box<[UnsafeCell<Option<Op>>]>;
 
-/// The announce registers, the operations they publish, and the published log.
-pub(crate) struct Published<Op> {
+/// The announce registers and the operations they publish (also EPaxos's,
+/// whose instances name operations as the log's entries do).
+pub(crate) struct Announced<Op> {
     announce: Box<[CachePadded<AtomicU64>]>,
     ops: Box<[OpRow<Op>]>,
-    /// The published entries (codes; 0: nothing published yet).
-    cells: Box<[AtomicU64]>,
-    #[cfg(any(loom, shuttle))]
-    ghost: std::sync::Mutex<Vec<u64>>,
-}
-
-impl<Op> std::fmt::Debug for Published<Op> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Published")
-            .field("clients", &self.announce.len())
-            .field("capacity", &self.cells.len())
-            .finish_non_exhaustive()
-    }
 }
 
 // SAFETY: `ops` cells are written once by their owner before the Release
 // announce that publishes them, and read only by threads that acquired that
 // store (directly, or through whatever the protocol orders after it: an
-// acceptor's slot word, a follower region's mutex, a published entry); no cell
-// is written twice. The operations cross threads, hence `Op: Send + Sync`.
-unsafe impl<Op: Send + Sync> Sync for Published<Op> {}
-// SAFETY: the log owns its operations; nothing is tied to a thread.
-unsafe impl<Op: Send> Send for Published<Op> {}
+// acceptor's slot word, a follower region's mutex, a published entry, an
+// EPaxos replica's mutex or commit cell); no cell is written twice. The
+// operations cross threads, hence `Op: Send + Sync`.
+unsafe impl<Op: Send + Sync> Sync for Announced<Op> {}
+// SAFETY: the table owns its operations; nothing is tied to a thread.
+unsafe impl<Op: Send> Send for Announced<Op> {}
 
-impl<Op: Clone> Published<Op> {
-    /// Nothing announced or published, for `clients` clients and `capacity`
-    /// slots (and operations per client).
+impl<Op: Clone> Announced<Op> {
+    /// Nothing announced, for `clients` clients of `capacity` operations each.
     pub(crate) fn new(clients: usize, capacity: usize) -> Self {
-        Published {
+        Announced {
             announce: (0..clients).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             ops: (0..clients)
                 .map(|_| (0..capacity).map(|_| UnsafeCell::new(None)).collect())
                 .collect(),
-            cells: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
-            #[cfg(any(loom, shuttle))]
-            ghost: std::sync::Mutex::new(vec![0; capacity]),
         }
     }
 
@@ -71,18 +56,13 @@ impl<Op: Clone> Published<Op> {
         self.announce.len()
     }
 
-    /// Slots of the log.
-    pub(crate) fn capacity(&self) -> usize {
-        self.cells.len()
-    }
-
-    /// Published cell `k`.
-    pub(crate) fn cell(&self, k: usize) -> Option<&AtomicU64> {
-        self.cells.get(k)
+    /// Operations each client can announce.
+    pub(crate) fn per_client(&self) -> usize {
+        self.ops.first().map_or(0, |row| row.len())
     }
 
     /// Client `me` announces its `seq`-th operation (only `me`'s one handle
-    /// calls it, once per `seq`).
+    /// calls it, once per `seq`, `1 ≤ seq ≤ per_client()`).
     pub(crate) fn announce(&self, me: usize, seq: u64, op: Op) {
         // SAFETY: only client `me` writes row `me`, and cell `seq − 1` is
         // fresh: nobody reads it before acquiring `announce[me] = seq`.
@@ -107,6 +87,66 @@ impl<Op: Clone> Published<Op> {
         // caller's knowledge of `id` descends from (module docs); never
         // written again.
         cell.with(|p| unsafe { (*p).clone() })
+    }
+}
+
+/// The announce registers, the operations they publish, and the published log.
+pub(crate) struct Published<Op> {
+    table: Announced<Op>,
+    /// The published entries (codes; 0: nothing published yet).
+    cells: Box<[AtomicU64]>,
+    #[cfg(any(loom, shuttle))]
+    ghost: std::sync::Mutex<Vec<u64>>,
+}
+
+impl<Op> std::fmt::Debug for Published<Op> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Published")
+            .field("clients", &self.table.announce.len())
+            .field("capacity", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Op: Clone> Published<Op> {
+    /// Nothing announced or published, for `clients` clients and `capacity`
+    /// slots (and operations per client).
+    pub(crate) fn new(clients: usize, capacity: usize) -> Self {
+        Published {
+            table: Announced::new(clients, capacity),
+            cells: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            #[cfg(any(loom, shuttle))]
+            ghost: std::sync::Mutex::new(vec![0; capacity]),
+        }
+    }
+
+    pub(crate) fn clients(&self) -> usize {
+        self.table.clients()
+    }
+
+    /// Slots of the log.
+    pub(crate) fn capacity(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Published cell `k`.
+    pub(crate) fn cell(&self, k: usize) -> Option<&AtomicU64> {
+        self.cells.get(k)
+    }
+
+    /// Client `me` announces its `seq`-th operation ([`Announced::announce`]).
+    pub(crate) fn announce(&self, me: usize, seq: u64, op: Op) {
+        self.table.announce(me, seq, op);
+    }
+
+    /// Client `t`'s latest announced sequence number (0: none).
+    pub(crate) fn announced(&self, t: usize) -> u64 {
+        self.table.announced(t)
+    }
+
+    /// Operation `id` ([`Announced::op`]).
+    pub(crate) fn op(&self, id: OpId) -> Option<Op> {
+        self.table.op(id)
     }
 
     /// The published prefix, cell by cell (no-ops skipped).

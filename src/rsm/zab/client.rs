@@ -99,7 +99,10 @@ impl<S: Spec> ZabClient<S> {
     /// The followers in the order this client tries them: from its own
     /// index round (the first majority that answers is the quorum, as the
     /// first acknowledgements to arrive would be; spreads the load).
-    fn order(sh: &Shared<S>, me: usize) -> impl Iterator<Item = (usize, &super::Member)> {
+    fn order(
+        sh: &Shared<S>,
+        me: usize,
+    ) -> impl Iterator<Item = (usize, &super::Member<super::follower::Region>)> {
         let m = sh.followers.len();
         (0..m).map(move |i| ((me + i) % m, &sh.followers[(me + i) % m]))
     }
@@ -196,7 +199,7 @@ impl<S: Spec> ZabClient<S> {
             if !m.answers() {
                 continue;
             }
-            let Ok(ack) = m.region.write(epoch, history) else {
+            let Ok(ack) = m.acceptor.write(epoch, history) else {
                 trace_step!(self.me, Note("a follower refuses the write: a newer epoch"));
                 return Ok(Quorum::Fenced);
             };
@@ -345,7 +348,7 @@ impl<S: Spec> ZabClient<S> {
             if !m.answers() {
                 continue;
             }
-            match m.region.new_epoch(epoch) {
+            match m.acceptor.new_epoch(epoch) {
                 Ok(s) => {
                     trace_step!(
                         self.me,

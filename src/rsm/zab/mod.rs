@@ -83,11 +83,11 @@ pub use zxid::{Zxid, ZxidError};
 
 use super::multi_paxos::liveness::Detector;
 use super::multi_paxos::published::Published;
-use super::multi_paxos::{entry, Config, Reads};
+use super::multi_paxos::{entry, Config, Member, Reads};
 use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use follower::Region;
 use std::sync::Arc;
 
@@ -138,26 +138,10 @@ impl Build {
         Build { election: Election::Highest, unfenced: false, early_commit: false, audited: false };
 }
 
-/// A follower region with its crash point.
-#[derive(Debug)]
-pub(crate) struct Member {
-    pub(crate) region: Region,
-    crash_after: Option<usize>,
-    ops: AtomicUsize,
-}
-
-impl Member {
-    /// Whether it answers one more operation (a crashed one answers none).
-    pub(crate) fn answers(&self) -> bool {
-        // Relaxed: a count of this follower's operations, nothing published.
-        self.crash_after.is_none_or(|k| self.ops.fetch_add(1, Ordering::Relaxed) < k)
-    }
-}
-
 /// What every client shares.
 pub(crate) struct Shared<S: Spec> {
     pub(crate) spec: S,
-    pub(crate) followers: Box<[Member]>,
+    pub(crate) followers: Box<[Member<Region>]>,
     pub(crate) detector: Detector,
     /// The announced operations and the published commits (entry codes,
     /// 0: not published).
@@ -305,11 +289,7 @@ where
             return bad(format!("a leader fault at slot {}, beyond the {capacity} slots", f.slot));
         }
         let followers = (0..acceptors)
-            .map(|i| Member {
-                region: Region::new(build.unfenced),
-                crash_after: faults.acceptor(i),
-                ops: AtomicUsize::new(0),
-            })
+            .map(|i| Member::new(Region::new(build.unfenced), faults.acceptor(i)))
             .collect();
         let shared = Shared {
             spec,
@@ -353,7 +333,7 @@ where
 
     /// Follower `i`'s region state (tests and reports).
     pub fn follower(&self, i: usize) -> Option<follower::RegionState> {
-        self.shared.followers.get(i).map(|m| m.region.snapshot())
+        self.shared.followers.get(i).map(|m| m.acceptor.snapshot())
     }
 }
 
