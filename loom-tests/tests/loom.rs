@@ -37,6 +37,10 @@ mod zab;
 mod byzantine;
 
 #[cfg(loom)]
+#[path = "loom/epaxos.rs"]
+mod epaxos;
+
+#[cfg(loom)]
 mod suite {
     use consensus_lab::check::model::{
         check, check_invisible_winner, check_same_id, find_counterexample, ModelConfig,
@@ -115,6 +119,7 @@ mod suite {
         trials.extend(super::multi_paxos::trials());
         trials.extend(super::zab::trials());
         trials.extend(super::byzantine::trials());
+        trials.extend(super::epaxos::trials());
         refuse_shared_checkpoint(&args, &trials);
         libtest_mimic::run(&args, trials).exit();
     }

@@ -76,10 +76,12 @@ mod suite {
         // The universal construction's models (replay is for the registry's).
         let multi_paxos = consensus_lab::check::replicated::multi_paxos::models(scale);
         let zab = consensus_lab::check::replicated::zab::models(scale);
+        let epaxos = consensus_lab::check::replicated::epaxos::models(scale);
         for m in consensus_lab::check::replicated::suite::models(scale)
             .into_iter()
             .chain(multi_paxos)
             .chain(zab)
+            .chain(epaxos)
         {
             let run = m.run;
             trials.push(Trial::test(m.name, move || {

@@ -29,6 +29,8 @@
 //! and slot protocol.
 
 #[cfg(any(loom, shuttle))]
+pub mod epaxos;
+#[cfg(any(loom, shuttle))]
 pub mod model;
 #[cfg(any(loom, shuttle))]
 pub mod multi_paxos;

@@ -7,7 +7,8 @@ use super::replica::{Attrs, Command};
 use super::{Committed, Shared};
 use crate::objects::Spec;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
-use crate::sync::{yield_now, Ordering};
+#[cfg(not(any(loom, shuttle)))]
+use crate::sync::Ordering;
 use crate::trace_step;
 use std::sync::Arc;
 
@@ -177,12 +178,9 @@ impl<S: Spec> EpaxosClient<S> {
                 Ok(Some(ret)) => return Ok(ret),
                 Ok(None) => return Err(RsmError::Undecided { cell: id.seq as usize }),
                 Err(Blocked(w)) => {
-                    trace_step!(
-                        self.me,
-                        Load { loc: Loc::at("commit", w.client), value: Val::Bot }
-                    );
+                    trace_step!(self.me, Note("waits for a dependency's commit"));
                     self.counters.waits += 1;
-                    yield_now();
+                    sh.commits.wait(w);
                 }
             }
         }

@@ -45,6 +45,11 @@ pub(crate) struct Commits {
     rows: Box<[Box<[Cell]>]>,
     #[cfg(any(loom, shuttle))]
     ghost: std::sync::Mutex<std::collections::HashMap<OpId, Committed>>,
+    /// Model worlds: a waiter for a commit blocks here instead of spinning
+    /// (two spinning waiters could take turns forever in loom's eyes, and
+    /// loom gives up on such a model); every commit rings it.
+    #[cfg(any(loom, shuttle))]
+    bell: (crate::sync::StdMutex<()>, crate::sync::Condvar),
 }
 
 // SAFETY: a cell's value is written only by the thread whose compare&swap
@@ -74,8 +79,40 @@ impl Commits {
                 .collect(),
             #[cfg(any(loom, shuttle))]
             ghost: std::sync::Mutex::new(std::collections::HashMap::new()),
+            #[cfg(any(loom, shuttle))]
+            bell: (crate::sync::StdMutex::new(()), crate::sync::Condvar::new()),
         }
     }
+
+    /// Waits for instance `id`'s commit, or a little (real cores: yields
+    /// once and returns; the caller looks again).
+    pub(crate) fn wait(&self, id: OpId) {
+        #[cfg(any(loom, shuttle))]
+        {
+            let guard = self.bell.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Checked under the bell's lock: a commit that lands after this
+            // check rings only after this thread waits (it takes the lock to
+            // ring), so no wake-up is lost.
+            if self.get(id).is_none() {
+                drop(self.bell.1.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner));
+            }
+        }
+        #[cfg(not(any(loom, shuttle)))]
+        {
+            let _ = id;
+            crate::sync::yield_now();
+        }
+    }
+
+    #[cfg(any(loom, shuttle))]
+    fn ring(&self) {
+        let _guard = self.bell.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.bell.1.notify_all();
+    }
+
+    #[cfg(not(any(loom, shuttle)))]
+    #[inline(always)]
+    fn ring(&self) {}
 
     fn cell(&self, id: OpId) -> Option<&Cell> {
         self.rows.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)
@@ -106,6 +143,7 @@ impl Commits {
                 // Release: pairs with the Acquire loads in `get` and in a
                 // losing committer's claim, publishing the value.
                 cell.state.store(READY, Ordering::Release);
+                self.ring();
                 Ok(())
             }
             Err(READY) => {
