@@ -25,6 +25,10 @@ fn main() {
 mod universal;
 
 #[cfg(loom)]
+#[path = "loom/refused.rs"]
+mod refused;
+
+#[cfg(loom)]
 #[path = "loom/multi_paxos.rs"]
 mod multi_paxos;
 

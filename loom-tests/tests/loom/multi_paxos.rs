@@ -21,16 +21,9 @@ fn nothing(_: usize, _: &[Report]) -> Vec<u64> {
     Vec::new()
 }
 
+/// The trial that `rule` is refused with a trace.
 fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
-    Trial::test(format!("multi-paxos-recovery/{name}/counterexample"), move || {
-        let v = verify_mp_recovery(name, rule);
-        println!("{v}");
-        match v.failure() {
-            Some(_) if v.to_string().contains("the protocol's steps") => Ok(()),
-            Some(_) => Err(Failed::from(format!("refused, but without a trace:\n{v}"))),
-            None => Err(Failed::from(format!("the wrong rule {name} passed:\n{v}"))),
-        }
-    })
+    crate::refused::refused("multi-paxos-recovery", verify_mp_recovery, name, rule)
 }
 
 pub(crate) fn trials() -> Vec<Trial> {

@@ -27,16 +27,9 @@ fn highest_accepted(answers: &[RegionState]) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
+/// The trial that `rule` is refused with a trace.
 fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
-    Trial::test(format!("zab-recovery/{name}/counterexample"), move || {
-        let v = verify_zab_recovery(name, rule);
-        println!("{v}");
-        match v.failure() {
-            Some(_) if v.to_string().contains("the protocol's steps") => Ok(()),
-            Some(_) => Err(Failed::from(format!("refused, but without a trace:\n{v}"))),
-            None => Err(Failed::from(format!("the wrong rule {name} passed:\n{v}"))),
-        }
-    })
+    crate::refused::refused("zab-recovery", verify_zab_recovery, name, rule)
 }
 
 pub(crate) fn trials() -> Vec<Trial> {

@@ -24,7 +24,7 @@
 
 use super::{Expect, Scenario};
 use crate::byzantine::{Behaviour, Byzantine, Config, Protocol};
-use crate::check::verify::{Failure, Outcome, Stage, Verdict};
+use crate::check::verify::{Counts, Failure, Verdict};
 use crate::paxos::FaultPlan;
 
 /// The largest claim checked (loom explores small models only; f = 1 needs
@@ -152,20 +152,14 @@ fn check(protocol: Protocol, n: usize) -> Result<String, Failure> {
 
 /// Checks `smallest_n` (the fewest replicas that tolerate `f` Byzantine ones
 /// under a protocol) at f = 1 for both protocols, by running them at the
-/// claim and one below; one outcome per protocol, its `threads` the claim.
+/// claim and one below; one outcome per protocol, its count the claim (replicas).
 pub fn verify_smallest_n(name: &str, smallest_n: fn(Protocol, usize) -> usize) -> Verdict {
-    let mut outcomes = Vec::new();
-    for protocol in [Protocol::Pbft, Protocol::Swmr] {
-        let claim = std::panic::catch_unwind(|| smallest_n(protocol, 1));
-        let (threads, result) = match claim {
-            Err(p) => (0, Err(Failure::from_panic(p.as_ref()))),
-            Ok(n) => (n, check(protocol, n)),
-        };
-        let failed = result.is_err();
-        outcomes.push(Outcome { threads, result });
-        if failed {
-            break;
-        }
-    }
-    Verdict { name: name.to_string(), stage: Stage::current(), outcomes }
+    let runs =
+        [Protocol::Pbft, Protocol::Swmr].into_iter().map(
+            |protocol| match std::panic::catch_unwind(|| smallest_n(protocol, 1)) {
+                Err(p) => (0, Err(Failure::from_panic(p.as_ref()))),
+                Ok(n) => (n, check(protocol, n)),
+            },
+        );
+    Verdict::from_runs(name, Counts::Replicas, runs)
 }

@@ -3,6 +3,7 @@
 
 use super::{panic_failure, Expect, Failure, Plan};
 use crate::check::panic;
+use crate::check::replicated::stress as replicated;
 use crate::check::stress::{self, StressConfig, StressReport};
 use crate::consensus::{Consensus, ConsensusError, IdConsensus, Proposals};
 use crate::sync::{Arc, AtomicBool, Ordering, StdMutex as Mutex};
@@ -142,5 +143,36 @@ fn judge(r: &StressReport, plan: &Plan) -> Result<String, Failure> {
             "{summary}: no violation on real cores this time; loom's verdict is the one \
              that counts"
         )),
+    }
+}
+
+/// A replicated object's stress run ([`replicated::stress`]) as the result of
+/// the part `what` ("counter") of a check of its own (`verify_helping`,
+/// `verify_zab_recovery`, `verify_mp_recovery`): a run that could not be made
+/// or that violated a property is a [`Failure::Violation`]; a judged run's
+/// report goes to `summary`, whose `Err` is a violation of `what` too and
+/// whose text is said of `what`, marked INCONCLUSIVE when no two operations
+/// overlapped.
+pub(super) fn stress_result(
+    what: &str,
+    run: Result<
+        Result<replicated::StressReport, replicated::StressFailure>,
+        replicated::StressError,
+    >,
+    summary: impl FnOnce(&replicated::StressReport) -> Result<String, String>,
+) -> Result<String, Failure> {
+    let violation = |message: String| Failure::Violation { message, trace: None };
+    match run {
+        Err(e) => Err(violation(e.to_string())),
+        Ok(Err(f)) => Err(violation(format!("{what}: {f}"))),
+        Ok(Ok(report)) => {
+            let text = summary(&report).map_err(|m| violation(format!("{what}: {m}")))?;
+            let inconclusive = if report.inconclusive() {
+                " — no two operations overlapped: INCONCLUSIVE"
+            } else {
+                ""
+            };
+            Ok(format!("{what}: {text}{inconclusive}"))
+        }
     }
 }

@@ -12,9 +12,7 @@
 //! is already applied (a duplicate wastes a cell: check that the helped
 //! operation is still pending).
 
-#[cfg(loom)]
-use super::panic_failure;
-use super::{Failure, Outcome, Stage, Verdict};
+use super::{stage, Counts, Failure, Verdict};
 use crate::consensus::cas::CasConsensus;
 use crate::objects::queue::{QueueOp, QueueSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
@@ -37,20 +35,12 @@ where
 
 /// Checks proposal rule `R` (see the module docs), in this build's stage.
 pub fn verify_helping<R: Rules>(name: &str) -> Verdict {
-    let stage = Stage::current();
-    let mut outcomes = Vec::new();
-    for (clients, result) in run::<R>() {
-        let failed = result.is_err();
-        outcomes.push(Outcome { threads: clients, result });
-        if failed {
-            break;
-        }
-    }
-    Verdict { name: name.to_string(), stage, outcomes }
+    Verdict::from_runs(name, Counts::Threads, run::<R>())
 }
 
+/// The runs, one per client count, lazily (the verdict stops at a failure).
 #[cfg(loom)]
-fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
+fn run<R: Rules>() -> impl Iterator<Item = (usize, Result<String, Failure>)> {
     use crate::check::replicated::model::{check, RsmCounterexample, RsmModel, RsmReport};
     let judge = |r: Result<RsmReport, Box<RsmCounterexample>>, tight: bool| match r {
         Ok(report) => {
@@ -77,13 +67,7 @@ fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
             }
             Ok(report.to_string())
         }
-        Err(cx) => match (&cx.violation, cx.message.strip_prefix("panicked: ")) {
-            (None, Some(m)) => Err(panic_failure(m.to_string())),
-            _ => Err(Failure::Violation {
-                message: format!("{}\n{}", cx.message, cx.history),
-                trace: Some(cx.trace),
-            }),
-        },
+        Err(cx) => Err(stage::model_failure(None, *cx)),
     };
     let inc = WordOp::Rmw(1);
     let two = RsmModel {
@@ -92,25 +76,24 @@ fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
         iterations: 0,
         patience: None,
     };
-    let first = judge(check(move || object::<_, R>(COUNTER, 2, 4), &two), true);
-    if first.is_err() {
-        return vec![(2, first)];
-    }
     let three = RsmModel {
         ops: vec![vec![QueueOp::Enq(1)], vec![QueueOp::Enq(2)], vec![QueueOp::Deq]],
         preemption_bound: Some(3),
         iterations: 0,
         patience: None,
     };
-    vec![
-        (2, first),
-        (3, judge(check(move || object::<_, R>(QueueSpec::default(), 3, 3), &three), false)),
-    ]
+    std::iter::once_with(move || {
+        (2, judge(check(move || object::<_, R>(COUNTER, 2, 4), &two), true))
+    })
+    .chain(std::iter::once_with(move || {
+        (3, judge(check(move || object::<_, R>(QueueSpec::default(), 3, 3), &three), false))
+    }))
 }
 
+/// The runs, one per client count, lazily (the verdict stops at a failure).
 #[cfg(not(loom))]
-fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
-    use crate::check::replicated::stress;
+fn run<R: Rules>() -> impl Iterator<Item = (usize, Result<String, Failure>)> {
+    use crate::check::replicated::stress::{self, StressReport};
     use std::panic::{catch_unwind, AssertUnwindSafe};
     const OPS: usize = 3_000;
     let one = |clients: usize| -> Result<String, Failure> {
@@ -134,43 +117,27 @@ fn run<R: Rules>() -> Vec<(usize, Result<String, Failure>)> {
             (c, q)
         }));
         let (c, q) = outcome.map_err(|p| Failure::from_panic(p.as_ref()))?;
-        let mut lines = Vec::new();
-        for (what, r) in [("counter", c), ("queue", q)] {
-            match r {
-                Err(e) => return Err(Failure::Violation { message: e.to_string(), trace: None }),
-                Ok(Err(f)) => {
-                    return Err(Failure::Violation { message: format!("{what}: {f}"), trace: None })
-                }
-                Ok(Ok(report)) if report.duplicates > 0 => {
-                    return Err(Failure::Violation {
-                        message: format!(
-                            "{what}: {} log entries repeat an operation already applied (wasted \
-                             cells): help only an operation that is still pending",
-                            report.duplicates
-                        ),
-                        trace: None,
-                    })
-                }
-                Ok(Ok(report)) => lines.push(format!(
-                    "{what}: {} operations linearizable, {} helped, most cells per operation {:?} \
-                     (bound {}){}",
-                    report.ops,
-                    report.helped,
-                    report.max_cells,
-                    clients + 1,
-                    if report.inconclusive() {
-                        " — no two operations overlapped: INCONCLUSIVE"
-                    } else {
-                        ""
-                    }
-                )),
+        let summary = |report: &StressReport| {
+            if report.duplicates > 0 {
+                return Err(format!(
+                    "{} log entries repeat an operation already applied (wasted cells): help \
+                     only an operation that is still pending",
+                    report.duplicates
+                ));
             }
-        }
+            Ok(format!(
+                "{} operations linearizable, {} helped, most cells per operation {:?} (bound {})",
+                report.ops,
+                report.helped,
+                report.max_cells,
+                clients + 1,
+            ))
+        };
+        let lines = [("counter", c), ("queue", q)]
+            .into_iter()
+            .map(|(what, r)| stage::stress_result(what, r, summary))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(lines.join("; "))
     };
-    let mut out = vec![(2, one(2))];
-    if out[0].1.is_ok() {
-        out.push((4, one(4)));
-    }
-    out
+    [2, 4].into_iter().map(move |clients| (clients, one(clients)))
 }

@@ -6,6 +6,7 @@ use super::{panic_failure, Expect, Failure, Plan};
 use crate::check::model::{self, Cause, Counterexample, ModelConfig, ModelReport};
 use crate::check::panic;
 use crate::check::properties::Violation;
+use crate::check::replicated::model::RsmCounterexample;
 use crate::consensus::{Consensus, ConsensusError, IdConsensus};
 use std::fmt;
 
@@ -123,5 +124,25 @@ fn counterexample_failure(cx: Counterexample) -> Failure {
             message: format!("{message} (in execution {executions})"),
             trace: Some(cx.trace),
         },
+    }
+}
+
+/// A counterexample of a replicated object's loom model
+/// ([`check::replicated::model`](crate::check::replicated::model)) as a
+/// failure of a check of its own (`verify_helping`, `verify_zab_recovery`,
+/// `verify_mp_recovery`): a panic of the code under test (a `todo!()`, say)
+/// as [`panic_failure`] has it, any other stop as the violation with the
+/// clients' history and the trace, said of `what` ("leader crash before
+/// publishing") if given.
+pub(super) fn model_failure(what: Option<&str>, cx: RsmCounterexample) -> Failure {
+    match (&cx.violation, cx.message.strip_prefix("panicked: ")) {
+        (None, Some(m)) => panic_failure(m.to_string()),
+        _ => {
+            let what = what.map_or_else(String::new, |w| format!("{w}: "));
+            Failure::Violation {
+                message: format!("{what}{}\n{}", cx.message, cx.history),
+                trace: Some(cx.trace),
+            }
+        }
     }
 }

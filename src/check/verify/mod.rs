@@ -36,7 +36,11 @@
 //! This file holds what both stages share: the plan, the failures and the
 //! verdict, and the two entry points. Each stage is in a file of its own,
 //! compiled in its build only: `loom.rs` (`--cfg loom`) and `cores.rs` (every
-//! other build); both provide `probe`, `ids` and `values`.
+//! other build); both provide `probe`, `ids` and `values`. The checks of their
+//! own (`helping.rs`, `zab_recovery.rs`, `mp_recovery.rs`, each a replicated
+//! object's model under loom and its stress run on real cores) take their
+//! failures from the stage too (`model_failure` in `loom.rs`, `stress_result`
+//! in `cores.rs`) and their verdict from [`Verdict::from_runs`].
 
 use crate::check::panic;
 use crate::consensus::{Consensus, ConsensusError, IdConsensus};
@@ -226,13 +230,35 @@ impl Failure {
     }
 }
 
-/// The result at one thread count.
+/// The result at one thread count (or client or replica count: the
+/// verdict's [`Counts`] says which).
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// Threads taking part.
+    /// Threads taking part (clients, replicas: what the verdict counts).
     pub threads: usize,
     /// What was seen (loom's figures, the stress run's summary), or the failure.
     pub result: Result<String, Failure>,
+}
+
+/// What an [`Outcome`]'s count counts, as the verdict prints it ("2 threads:").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counts {
+    /// Threads racing on one object (the hierarchy's checks).
+    Threads,
+    /// Clients of a replicated log (its threads are more than its clients).
+    Clients,
+    /// Replicas of a replicated protocol.
+    Replicas,
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Counts::Threads => "threads",
+            Counts::Clients => "clients",
+            Counts::Replicas => "replicas",
+        })
+    }
 }
 
 /// The harness's answer: one [`Outcome`] per thread count, in order; checking
@@ -243,11 +269,33 @@ pub struct Verdict {
     pub name: String,
     /// What this build checked.
     pub stage: Stage,
+    /// What the outcomes' counts count.
+    pub counts: Counts,
     /// Per thread count.
     pub outcomes: Vec<Outcome>,
 }
 
 impl Verdict {
+    /// The verdict of the check `name`, in this build's stage, from its runs
+    /// in order, each `(count, result)`: taken up to the first failure, so a
+    /// lazy iterator runs no check after it. The one way a check of its own
+    /// (`verify_helping`, say) turns its runs into a verdict.
+    pub fn from_runs(
+        name: &str,
+        counts: Counts,
+        runs: impl IntoIterator<Item = (usize, Result<String, Failure>)>,
+    ) -> Verdict {
+        let mut outcomes = Vec::new();
+        for (threads, result) in runs {
+            let failed = result.is_err();
+            outcomes.push(Outcome { threads, result });
+            if failed {
+                break;
+            }
+        }
+        Verdict { name: name.to_string(), stage: Stage::current(), counts, outcomes }
+    }
+
     /// Whether every thread count passed.
     pub fn passed(&self) -> bool {
         self.outcomes.iter().all(|o| o.result.is_ok())
@@ -263,15 +311,18 @@ impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failure() {
             None => writeln!(f, "{} ({}): passed", self.name, self.stage)?,
-            Some((n, _)) => writeln!(f, "{} ({}): FAILED at {n} threads", self.name, self.stage)?,
+            Some((n, _)) => {
+                writeln!(f, "{} ({}): FAILED at {n} {}", self.name, self.stage, self.counts)?
+            }
         }
         for o in &self.outcomes {
             match &o.result {
-                Ok(s) => writeln!(f, "  {} threads: {s}", o.threads)?,
+                Ok(s) => writeln!(f, "  {} {}: {s}", o.threads, self.counts)?,
                 Err(e) => {
                     let text = e.to_string();
                     let mut lines = text.lines();
-                    writeln!(f, "  {} threads: {}", o.threads, lines.next().unwrap_or_default())?;
+                    let first = lines.next().unwrap_or_default();
+                    writeln!(f, "  {} {}: {first}", o.threads, self.counts)?;
                     for l in lines {
                         writeln!(f, "    {l}")?;
                     }
@@ -323,12 +374,9 @@ where
 }
 
 fn run(name: &str, plan: &Plan, mut at: impl FnMut(usize) -> Result<String, Failure>) -> Verdict {
-    let verdict = |outcomes| Verdict { name: name.to_string(), stage: Stage::current(), outcomes };
     let bad = |threads: usize, why: String| {
-        verdict(vec![Outcome {
-            threads,
-            result: Err(Failure::Build(ConsensusError::InvalidConfig(why))),
-        }])
+        let refused = Err(Failure::Build(ConsensusError::InvalidConfig(why)));
+        Verdict::from_runs(name, Counts::Threads, [(threads, refused)])
     };
     if plan.threads.is_empty() {
         return bad(0, "the plan names no thread count: nothing would be checked".into());
@@ -344,16 +392,7 @@ fn run(name: &str, plan: &Plan, mut at: impl FnMut(usize) -> Result<String, Fail
                 .into(),
         );
     }
-    let mut outcomes = Vec::new();
-    for &n in &plan.threads {
-        let result = at(n);
-        let failed = result.is_err();
-        outcomes.push(Outcome { threads: n, result });
-        if failed {
-            break;
-        }
-    }
-    verdict(outcomes)
+    Verdict::from_runs(name, Counts::Threads, plan.threads.iter().map(|&n| (n, at(n))))
 }
 
 /// Runs `f`, turning a panic (a `todo!()` in a constructor, say) into a failure

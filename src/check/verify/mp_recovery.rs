@@ -23,9 +23,7 @@
 //! did not finish in 8 minutes). The hints steer to the highest ballot, and
 //! the solution explains why only it is safe.
 
-#[cfg(loom)]
-use super::panic_failure;
-use super::{Failure, Outcome, Stage, Verdict};
+use super::{stage, Counts, Failure, Verdict};
 use crate::objects::rmw::WordSpec;
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::FaultPlan;
@@ -34,16 +32,7 @@ use crate::rsm::RsmError;
 
 /// Checks recovery rule `rule` (see the module docs), in this build's stage.
 pub fn verify_mp_recovery(name: &str, rule: RecoveryRule) -> Verdict {
-    let outcomes = run(rule).into_iter().map(|(threads, result)| Outcome { threads, result });
-    let mut kept = Vec::new();
-    for o in outcomes {
-        let failed = o.result.is_err();
-        kept.push(o);
-        if failed {
-            break;
-        }
-    }
-    Verdict { name: name.to_string(), stage: Stage::current(), outcomes: kept }
+    Verdict::from_runs(name, Counts::Clients, run(rule))
 }
 
 /// The log the check runs: `clients` clients, a crash of slot `crash`'s
@@ -66,15 +55,15 @@ fn log(
     MultiPaxos::with_recovery_rule(WordSpec { add: true, init: 0 }, config, rule)
 }
 
+/// The runs, one per model, lazily (the verdict stops at a failure).
 #[cfg(loom)]
-fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
+fn run(rule: RecoveryRule) -> impl Iterator<Item = (usize, Result<String, Failure>)> {
     use crate::check::replicated::model::{check, RsmModel};
     use crate::objects::rmw::WordOp;
     let inc = WordOp::Rmw(1);
     // (clients, a crash of slot 0's leader, the preemption bound)
     let models = [(2, Some(0), 6), (2, None, 6)];
-    let mut out = Vec::new();
-    for (clients, crash, bound) in models {
+    models.into_iter().map(move |(clients, crash, bound)| {
         let model = RsmModel {
             ops: vec![vec![inc]; clients],
             preemption_bound: Some(bound),
@@ -89,60 +78,45 @@ fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
             if crash.is_some() { "leader crash before publishing" } else { "false suspicions" };
         let result = match check(object, &model) {
             Ok(report) => Ok(format!("{what}: {report}")),
-            Err(cx) => match (&cx.violation, cx.message.strip_prefix("panicked: ")) {
-                (None, Some(m)) => Err(panic_failure(m.to_string())),
-                _ => Err(Failure::Violation {
-                    message: format!("{what}: {}\n{}", cx.message, cx.history),
-                    trace: Some(cx.trace),
-                }),
-            },
+            Err(cx) => Err(stage::model_failure(Some(what), *cx)),
         };
-        let failed = result.is_err();
-        out.push((clients, result));
-        if failed {
-            break;
-        }
-    }
-    out
+        (clients, result)
+    })
 }
 
+/// The one run, lazily.
 #[cfg(not(loom))]
-fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
+fn run(rule: RecoveryRule) -> impl Iterator<Item = (usize, Result<String, Failure>)> {
     use crate::check::replicated::stress;
     use crate::objects::rmw::WordOp;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::time::Duration;
     const OPS: usize = 2_000;
     const CLIENTS: usize = 3;
-    let violation = |message: String| Failure::Violation { message, trace: None };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let timeout = Timeout::After(Duration::from_millis(1));
-        let mut log = log(rule, CLIENTS, CLIENTS * OPS + 64, timeout, Some(100))
-            .map_err(|e| violation(e.to_string()))?;
-        let r = stress::run(
-            &mut log,
-            OPS,
-            |_, k| if k % 4 == 3 { WordOp::Read } else { WordOp::Rmw(1) },
-        );
-        let takeovers = log.totals().takeovers;
-        Ok::<_, Failure>((r, takeovers))
-    }));
-    let result =
-        match outcome {
-            Err(p) => Err(Failure::from_panic(p.as_ref())),
-            Ok(Err(f)) => Err(f),
-            Ok(Ok((Err(e), _))) => Err(violation(e.to_string())),
-            Ok(Ok((Ok(Err(f)), _))) => Err(violation(format!("counter: {f}"))),
-            Ok(Ok((Ok(Ok(report)), takeovers))) => {
-                Ok(format!(
-            "counter: {} operations linearizable, the log agrees, {takeovers} terms claimed \
-             after a leader crash{}",
-            report.ops,
-            if report.inconclusive() { " — no two operations overlapped: INCONCLUSIVE" } else { "" }
-        ))
-            }
-        };
-    vec![(CLIENTS, result)]
+    let one = move || -> Result<String, Failure> {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let timeout = Timeout::After(Duration::from_millis(1));
+            let mut log = log(rule, CLIENTS, CLIENTS * OPS + 64, timeout, Some(100))
+                .map_err(|e| Failure::Violation { message: e.to_string(), trace: None })?;
+            let r =
+                stress::run(
+                    &mut log,
+                    OPS,
+                    |_, k| if k % 4 == 3 { WordOp::Read } else { WordOp::Rmw(1) },
+                );
+            let takeovers = log.totals().takeovers;
+            Ok::<_, Failure>((r, takeovers))
+        }));
+        let (r, takeovers) = outcome.map_err(|p| Failure::from_panic(p.as_ref()))??;
+        stage::stress_result("counter", r, |report| {
+            Ok(format!(
+                "{} operations linearizable, the log agrees, {takeovers} terms claimed after a \
+                 leader crash",
+                report.ops,
+            ))
+        })
+    };
+    std::iter::once_with(move || (CLIENTS, one()))
 }
 
 #[cfg(all(test, not(loom)))]
@@ -154,6 +128,7 @@ mod tests {
     fn paxos_s_rule_passes_on_real_cores() {
         let v = verify_mp_recovery("multi-paxos-recovery", highest_ballot);
         assert!(v.passed(), "{v}");
+        assert!(v.to_string().contains("\n  3 clients: counter: "), "{v}");
     }
 
     #[test]

@@ -105,4 +105,22 @@ fn verify_helping_passes_herlihys_rule_on_real_cores() {
     let good = super::verify_helping::<crate::rsm::universal::Helping>("helping");
     assert!(good.passed(), "{good}");
     assert_eq!(good.outcomes.iter().map(|o| o.threads).collect::<Vec<_>>(), [2, 4]);
+    assert!(good.to_string().contains("\n  4 threads: counter: "), "{good}");
+}
+
+#[test]
+fn from_runs_stops_at_the_first_failure_and_says_what_it_counts() {
+    let mut ran = Vec::new();
+    let runs = [3, 4, 5].into_iter().map(|n| {
+        ran.push(n);
+        let result =
+            if n == 4 { Err(Failure::Unimplemented("x".into())) } else { Ok("held".into()) };
+        (n, result)
+    });
+    let v = Verdict::from_runs("pbft", Counts::Replicas, runs);
+    assert_eq!(ran, [3, 4], "no run after the first failure");
+    assert_eq!(v.outcomes.len(), 2);
+    let text = v.to_string();
+    assert!(text.starts_with("pbft (stress on real cores): FAILED at 4 replicas\n"), "{text}");
+    assert!(text.contains("\n  3 replicas: held\n  4 replicas: not implemented yet"), "{text}");
 }

@@ -13,27 +13,17 @@
 //! operations on a counter, 3 followers, the leader of slot 100 crashing
 //! before it publishes, judged the same way.
 
-#[cfg(loom)]
-use super::panic_failure;
-use super::{Failure, Outcome, Stage, Verdict};
+use super::{stage, Counts, Failure, Verdict};
 use crate::rsm::zab::RecoveryRule;
 
 /// Checks recovery rule `rule` (see the module docs), in this build's stage.
 pub fn verify_zab_recovery(name: &str, rule: RecoveryRule) -> Verdict {
-    let stage = Stage::current();
-    let mut outcomes = Vec::new();
-    for (clients, result) in run(rule) {
-        let failed = result.is_err();
-        outcomes.push(Outcome { threads: clients, result });
-        if failed {
-            break;
-        }
-    }
-    Verdict { name: name.to_string(), stage, outcomes }
+    Verdict::from_runs(name, Counts::Clients, run(rule))
 }
 
+/// The runs, one per model, lazily (the verdict stops at a failure).
 #[cfg(loom)]
-fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
+fn run(rule: RecoveryRule) -> impl Iterator<Item = (usize, Result<String, Failure>)> {
     use crate::check::replicated::model::{check_audited, RsmModel};
     use crate::check::replicated::zab_properties::audit;
     use crate::objects::rmw::{WordOp, WordSpec};
@@ -48,7 +38,7 @@ fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
         iterations: 0,
         patience: None,
     };
-    let one = |crash: bool| -> Result<String, Failure> {
+    let one = move |crash: bool| -> Result<String, Failure> {
         let object = move || {
             let faults = if crash {
                 FaultPlan {
@@ -76,24 +66,15 @@ fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
         let what = if crash { "leader crash before publishing" } else { "false suspicions" };
         match check_audited(object, audit, &model) {
             Ok(report) => Ok(format!("{what}: {report}")),
-            Err(cx) => match (&cx.violation, cx.message.strip_prefix("panicked: ")) {
-                (None, Some(m)) => Err(panic_failure(m.to_string())),
-                _ => Err(Failure::Violation {
-                    message: format!("{what}: {}\n{}", cx.message, cx.history),
-                    trace: Some(cx.trace),
-                }),
-            },
+            Err(cx) => Err(stage::model_failure(Some(what), *cx)),
         }
     };
-    let first = one(true);
-    if first.is_err() {
-        return vec![(2, first)];
-    }
-    vec![(2, first), (2, one(false))]
+    [true, false].into_iter().map(move |crash| (2, one(crash)))
 }
 
+/// The one run, lazily.
 #[cfg(not(loom))]
-fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
+fn run(rule: RecoveryRule) -> impl Iterator<Item = (usize, Result<String, Failure>)> {
     use crate::check::replicated::stress;
     use crate::check::replicated::zab_properties::audit;
     use crate::objects::rmw::{WordOp, WordSpec};
@@ -105,48 +86,45 @@ fn run(rule: RecoveryRule) -> Vec<(usize, Result<String, Failure>)> {
     use std::time::Duration;
     const OPS: usize = 2_000;
     const CLIENTS: usize = 3;
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let faults = FaultPlan {
-            leader: vec![LeaderFault { slot: 100, step: LeaderStep::BeforePublish, stall: None }],
-            ..FaultPlan::default()
-        };
-        let config = Config {
-            acceptors: 3,
-            clients: CLIENTS,
-            capacity: CLIENTS * OPS + 64,
-            timeout: Timeout::After(Duration::from_millis(1)),
-            faults,
-            reads: crate::rsm::multi_paxos::Reads::Log,
-        };
-        let mut log = Zab::with_recovery_rule(WordSpec { add: true, init: 0 }, config, rule)
-            .map_err(|e| Failure::Violation { message: e.to_string(), trace: None })?;
-        let r = stress::run_audited(
-            &mut log,
-            OPS,
-            |_, k| if k % 4 == 3 { WordOp::Read } else { WordOp::Rmw(1) },
-            audit,
-        );
-        Ok::<_, Failure>((r, log.totals().epochs))
-    }));
-    let result =
-        match outcome {
-            Err(p) => Err(Failure::from_panic(p.as_ref())),
-            Ok(Err(f)) => Err(f),
-            Ok(Ok((Err(e), _))) => Err(Failure::Violation { message: e.to_string(), trace: None }),
-            Ok(Ok((Ok(Err(f)), _))) => {
-                Err(Failure::Violation { message: format!("counter: {f}"), trace: None })
-            }
-            Ok(Ok((Ok(Ok(report)), epochs))) => {
-                Ok(format!(
-            "counter: {} operations linearizable, Zab's properties held ({}), {epochs} epochs \
-             after a leader crash{}",
-            report.ops,
-            report.properties.join(", "),
-            if report.inconclusive() { " — no two operations overlapped: INCONCLUSIVE" } else { "" }
-        ))
-            }
-        };
-    vec![(CLIENTS, result)]
+    let one = move || -> Result<String, Failure> {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let faults = FaultPlan {
+                leader: vec![LeaderFault {
+                    slot: 100,
+                    step: LeaderStep::BeforePublish,
+                    stall: None,
+                }],
+                ..FaultPlan::default()
+            };
+            let config = Config {
+                acceptors: 3,
+                clients: CLIENTS,
+                capacity: CLIENTS * OPS + 64,
+                timeout: Timeout::After(Duration::from_millis(1)),
+                faults,
+                reads: crate::rsm::multi_paxos::Reads::Log,
+            };
+            let mut log = Zab::with_recovery_rule(WordSpec { add: true, init: 0 }, config, rule)
+                .map_err(|e| Failure::Violation { message: e.to_string(), trace: None })?;
+            let r = stress::run_audited(
+                &mut log,
+                OPS,
+                |_, k| if k % 4 == 3 { WordOp::Read } else { WordOp::Rmw(1) },
+                audit,
+            );
+            Ok::<_, Failure>((r, log.totals().epochs))
+        }));
+        let (r, epochs) = outcome.map_err(|p| Failure::from_panic(p.as_ref()))??;
+        stage::stress_result("counter", r, |report| {
+            Ok(format!(
+                "{} operations linearizable, Zab's properties held ({}), {epochs} epochs after a \
+                 leader crash",
+                report.ops,
+                report.properties.join(", "),
+            ))
+        })
+    };
+    std::iter::once_with(move || (CLIENTS, one()))
 }
 
 #[cfg(all(test, not(loom)))]
@@ -159,6 +137,7 @@ mod tests {
     fn zab_s_rule_passes_on_real_cores() {
         let v = verify_zab_recovery("zab-recovery", highest_history);
         assert!(v.passed(), "{v}");
+        assert!(v.to_string().contains("\n  3 clients: counter: "), "{v}");
     }
 
     #[test]
