@@ -7,9 +7,9 @@
 
 mod check;
 mod export;
-mod measure;
 #[cfg(test)]
-mod multi_paxos_tests;
+mod log_tests;
+mod measure;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -21,6 +21,7 @@ use report::{rfc3339, write_text, Meta, Output};
 
 use super::Machine;
 use consensus_lab::bench::calibrate::calibrate;
+use consensus_lab::bench::log::Log;
 use consensus_lab::threads;
 use std::io::Write;
 use std::path::PathBuf;
@@ -98,6 +99,22 @@ pub enum Suite {
     /// clients, and the failover time (leader crash → next command
     /// committed) at --detect-timeout-ms.
     MultiPaxos,
+    /// The Zab log over 3 follower regions: the same figures as
+    /// multi-paxos (follower region writes per command in place of the
+    /// acceptors' read-modify-writes), through the same workload.
+    Zab,
+}
+
+impl Suite {
+    /// The replicated log a log suite measures (`bench multi-paxos`,
+    /// `bench zab`); `None` for the others.
+    pub(crate) fn log(self) -> Option<Log> {
+        match self {
+            Suite::MultiPaxos => Some(Log::MultiPaxos),
+            Suite::Zab => Some(Log::Zab),
+            _ => None,
+        }
+    }
 }
 
 /// Arguments of `conlab bench`.
@@ -154,8 +171,8 @@ pub struct BenchArgs {
     /// line per protocol, as SVG (a path ending in .svg).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// bench multi-paxos: the failure detector's timeout of the failover
-    /// run, milliseconds (1 to 10,000).
+    /// bench multi-paxos and bench zab: the failure detector's timeout of
+    /// the failover run, milliseconds (1 to 10,000).
     #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub detect_timeout_ms: u64,
     /// The text table as wide as its content (else at most 80 columns).
@@ -219,7 +236,7 @@ fn measure_all(
             r.unreliable = true;
         }
     }
-    let paxos_ops = if matches!(args.suite, Suite::Universal | Suite::MultiPaxos) {
+    let paxos_ops = if args.suite == Suite::Universal || args.suite.log().is_some() {
         Vec::new()
     } else {
         paxos_ops(args)?
@@ -242,10 +259,10 @@ fn measure_all(
         instances: args.instances,
         ops: match args.suite {
             Suite::Universal => measure::universal_ops(args)? as u64,
-            Suite::MultiPaxos => measure::multi_paxos_ops(args)? as u64,
+            _ if args.suite.log().is_some() => measure::log_ops(args)? as u64,
             _ => args.ops,
         },
-        detect_timeout_ms: (args.suite == Suite::MultiPaxos).then_some(args.detect_timeout_ms),
+        detect_timeout_ms: args.suite.log().map(|_| args.detect_timeout_ms),
         repeat: args.repeat,
         batch: args.batch,
         rows: &rows,

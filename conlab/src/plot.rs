@@ -94,9 +94,9 @@ fn style(g: Group, name: &str, colour_of_family: RGBColor) -> (RGBColor, Dash, b
         Group::Primitive(Layout::Shared) => {
             (colour_of_family, Dash::Solid, true, format!("{name} (one line)"))
         }
-        // Never drawn (no chart keeps them: `bench universal` and `bench
-        // multi-paxos` refuse --plot).
-        Group::Protocol(Path::Decide) | Group::Universal | Group::MultiPaxos => {
+        // Never drawn (no chart keeps them: `bench universal`, `bench
+        // multi-paxos` and `bench zab` refuse --plot).
+        Group::Protocol(Path::Decide) | Group::Universal | Group::Log(_) => {
             (colour_of_family, Dash::Solid, true, name.to_string())
         }
     }

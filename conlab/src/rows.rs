@@ -44,14 +44,15 @@ pub(crate) struct Row {
     pub raw: Option<String>,
     /// Median over that raw sequence's, same run, same threads: the target ratio.
     pub raw_ratio: Option<f64>,
-    /// `bench multi-paxos`: each command's latency (submit call to return),
+    /// `bench multi-paxos` and `bench zab`: each command's latency (submit call to return),
     /// median and 99th percentile over every command of every run,
     /// nanoseconds (HdrHistogram, 3 significant digits).
     pub p50_ns: Option<f64>,
     /// See `p50_ns`.
     pub p99_ns: Option<f64>,
-    /// `bench multi-paxos`: acceptor read-modify-writes (successful
-    /// accepts) per command, counted by the log over every run.
+    /// `bench multi-paxos` and `bench zab`: replica writes per command
+    /// (Multi-Paxos's successful accepts, Zab's broadcast writes at
+    /// follower regions), counted by the log over every run.
     pub rmws_per_command: Option<f64>,
 }
 

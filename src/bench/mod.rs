@@ -18,7 +18,7 @@
 pub mod baselines;
 pub mod calibrate;
 pub mod cores;
-pub mod multi_paxos;
+pub mod log;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
@@ -187,9 +187,9 @@ pub enum Group {
     /// A concurrent object: the universal construction or what a user would
     /// pick instead ([`universal`]): `universal`.
     Universal,
-    /// The Multi-Paxos log's stable-leader commands and failover
-    /// ([`multi_paxos`]): `multi-paxos`.
-    MultiPaxos,
+    /// A replicated log's stable-leader commands and failover ([`log`]):
+    /// the log's name, `multi-paxos` or `zab`.
+    Log(log::Log),
 }
 
 impl Group {
@@ -202,7 +202,7 @@ impl Group {
             Group::Primitive(Layout::Shared) => "primitive/shared",
             Group::Primitive(Layout::Padded) => "primitive/padded",
             Group::Universal => "universal",
-            Group::MultiPaxos => "multi-paxos",
+            Group::Log(l) => l.name(),
         }
     }
 }
@@ -301,7 +301,8 @@ mod tests {
             .into_iter()
             .chain([Group::Baseline])
             .chain(Layout::ALL.map(Group::Primitive))
-            .chain([Group::Universal, Group::MultiPaxos])
+            .chain([Group::Universal])
+            .chain(log::Log::ALL.map(Group::Log))
             .map(Group::name)
             .collect();
         assert_eq!(
@@ -313,7 +314,8 @@ mod tests {
                 "primitive/shared",
                 "primitive/padded",
                 "universal",
-                "multi-paxos"
+                "multi-paxos",
+                "zab"
             ]
         );
         assert_eq!(Group::Primitive(Layout::Padded).to_string(), "primitive/padded");

@@ -46,17 +46,20 @@ pub(super) fn check(args: &BenchArgs) -> Result<Destinations, String> {
              it draws no chart)",
             "--threads, --ops, --repeat, --batch, --pin, --seed and the outputs",
         )?,
-        Suite::MultiPaxos => {
+        Suite::MultiPaxos | Suite::Zab => {
+            let suite = format!("`bench {}`", args.suite.log().map_or("", |l| l.name()));
             crate::refuse_flags(
                 &args.given,
                 &["instances", "batch", "plot"],
-                "to `bench multi-paxos` (it measures commands on one log, not fresh instances; \
-                 it draws no chart)",
+                &format!(
+                    "to {suite} (it measures commands on one log, not fresh instances; it draws \
+                     no chart)"
+                ),
                 "--threads, --ops, --repeat, --detect-timeout-ms, --pin, --seed and the outputs",
             )?;
-            let ops = super::measure::multi_paxos_ops(args).map_err(|e| e.to_string())?;
+            let ops = super::measure::log_ops(args).map_err(|e| e.to_string())?;
             for &t in &args.threads {
-                consensus_lab::bench::multi_paxos::check(t as usize, ops)
+                consensus_lab::bench::log::check(t as usize, ops)
                     .map_err(|e| format!("--threads {t} --ops {ops}: {e}"))?;
             }
         }
@@ -67,11 +70,11 @@ pub(super) fn check(args: &BenchArgs) -> Result<Destinations, String> {
             "--samples, --iterations and the outputs",
         )?,
     }
-    if args.suite != Suite::MultiPaxos {
+    if args.suite.log().is_none() {
         crate::refuse_flags(
             &args.given,
             &["detect_timeout_ms"],
-            "to this suite (it is for `bench multi-paxos`)",
+            "to this suite (it is for `bench multi-paxos` and `bench zab`)",
             "--threads, --instances, --ops, --repeat, --batch, --pin and the outputs",
         )?;
     }

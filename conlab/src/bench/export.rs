@@ -2,8 +2,8 @@
 //! with a header row and the metadata on every row, and Markdown.
 
 use super::report::{
-    describe_calibration, describe_multi_paxos, describe_paxos, describe_universal, is_multi_paxos,
-    is_universal, multi_paxos_cells, shown_name, threads_cell, Output,
+    describe_calibration, describe_log, describe_paxos, describe_universal, is_universal,
+    log_cells, log_of, shown_name, threads_cell, Output,
 };
 use std::io::Write;
 
@@ -139,12 +139,12 @@ pub(super) fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Re
         }
         return Ok(());
     }
-    if is_multi_paxos(o) {
-        writeln!(out, "- {}\n", md(&describe_multi_paxos(o)))?;
+    if let Some(l) = log_of(o) {
+        writeln!(out, "- {}\n", md(&describe_log(o, l)))?;
         writeln!(out, "| figure | threads | ns/cmd (median) | [min–max] | cmds per second | p50 ns | p99 ns | RMW/cmd |")?;
         writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
         for r in o.rows {
-            let [median, spread, per_second, p50, p99, rmws] = multi_paxos_cells(r);
+            let [median, spread, per_second, p50, p99, rmws] = log_cells(r);
             writeln!(
                 out,
                 "| {} | {} | {median} | {spread} | {per_second} | {p50} | {p99} | {rmws} |",

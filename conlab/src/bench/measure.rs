@@ -5,7 +5,7 @@
 use super::{pin_for, BenchArgs, Suite};
 use crate::rows::{row, Row};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
-use consensus_lab::bench::multi_paxos;
+use consensus_lab::bench::log::{self, Log};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
 use consensus_lab::bench::universal::{Workload, MUTEX_VECDEQUE, SEGQUEUE};
@@ -38,9 +38,9 @@ pub(crate) fn measure(
         let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
             threads::pinned(pin.clone(), || {
                 let mut at = Vec::new();
-                if args.suite == Suite::MultiPaxos {
-                    progress.show("multi-paxos stable leader", t);
-                    at.push(stable_leader_row(t, multi_paxos_ops(args)?, repeat, cores)?);
+                if let Some(l) = args.suite.log() {
+                    progress.show(&format!("{l} stable leader"), t);
+                    at.push(stable_leader_row(l, t, log_ops(args)?, repeat, cores)?);
                     return Ok(at);
                 }
                 if args.suite == Suite::Universal {
@@ -115,12 +115,12 @@ pub(crate) fn measure(
             rows.push(r);
         }
     }
-    if args.suite == Suite::MultiPaxos {
-        progress.show("multi-paxos failover", 2);
+    if let Some(l) = args.suite.log() {
+        progress.show(&format!("{l} failover"), 2);
         let pin = pin_for(args.pin, 2);
         let timeout = std::time::Duration::from_millis(args.detect_timeout_ms);
-        let ops = multi_paxos_ops(args)?;
-        let mut r = threads::pinned(pin.clone(), || failover_row(ops, timeout, repeat, cores))?;
+        let ops = log_ops(args)?;
+        let mut r = threads::pinned(pin.clone(), || failover_row(l, ops, timeout, repeat, cores))?;
         r.pinned = pin.is_some();
         rows.push(r);
     }
@@ -183,52 +183,56 @@ pub(super) fn universal_ops(args: &BenchArgs) -> Result<usize, std::num::TryFrom
 /// `bench universal`'s operations per thread per object unless `--ops` is given.
 pub(super) const UNIVERSAL_OPS: usize = 20_000;
 
-/// Commands per client of `bench multi-paxos`: `--ops`, or
-/// [`MULTI_PAXOS_OPS`] when it was not given.
-pub(super) fn multi_paxos_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntError> {
+/// Commands per client of `bench multi-paxos` and `bench zab`: `--ops`, or
+/// [`LOG_OPS`] when it was not given.
+pub(super) fn log_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntError> {
     if args.given.iter().any(|g| g == "ops") {
         usize::try_from(args.ops)
     } else {
-        Ok(MULTI_PAXOS_OPS)
+        Ok(LOG_OPS)
     }
 }
 
-/// `bench multi-paxos`'s commands per client unless `--ops` is given.
-pub(super) const MULTI_PAXOS_OPS: usize = 20_000;
+/// `bench multi-paxos`'s and `bench zab`'s commands per client unless
+/// `--ops` is given.
+pub(super) const LOG_OPS: usize = 20_000;
 
-/// The stable-leader row at `t` clients: ns per command (wall time over all
-/// commands), commands per second, the latency percentiles over every
-/// command of every run, acceptor RMWs per command.
+/// The stable-leader row of log `l` at `t` clients: ns per command (wall
+/// time over all commands), commands per second, the latency percentiles
+/// over every command of every run, replica writes (acceptor RMWs, follower
+/// region writes) per command.
 fn stable_leader_row(
+    l: Log,
     t: usize,
     ops: usize,
     repeat: usize,
     cores: usize,
 ) -> Result<Row, Box<dyn std::error::Error>> {
     let mut latency = Latency::histogram();
-    let (mut accepts, mut commands) = (0u64, 0u64);
+    let (mut writes, mut commands) = (0u64, 0u64);
     let mut samples = Vec::with_capacity(repeat);
     for _ in 0..repeat.max(1) {
-        let run = multi_paxos::stable_leader(t, ops)?;
+        let run = log::stable_leader(l, t, ops)?;
         latency.add(&run.latency)?;
-        accepts += run.totals.accepts;
+        writes += run.totals.writes;
         commands += run.totals.commands;
         // Scaled to `ops × t` commands at the run's rate (fillers included).
         samples.push(run.elapsed.mul_f64((ops * t) as f64 / run.commands.max(1) as f64));
     }
     let mut taken = samples.into_iter();
     let s = repeated(repeat, || Ok(taken.next().unwrap_or_default()))?;
-    let mut r = row(Group::MultiPaxos, STABLE_LEADER, t, cores, ops * t, (ops * t) as f64, s);
-    r.acceptors = Some(multi_paxos::ACCEPTORS);
+    let mut r = row(Group::Log(l), STABLE_LEADER, t, cores, ops * t, (ops * t) as f64, s);
+    r.acceptors = Some(log::ACCEPTORS);
     r.p50_ns = Some(latency.value_at_quantile(0.5) as f64);
     r.p99_ns = Some(latency.value_at_quantile(0.99) as f64);
-    r.rmws_per_command = (commands > 0).then(|| accepts as f64 / commands as f64);
+    r.rmws_per_command = (commands > 0).then(|| writes as f64 / commands as f64);
     Ok(r)
 }
 
-/// The failover row (2 clients): leader crash → next command committed,
-/// one failover per run.
+/// The failover row of log `l` (2 clients): leader crash → next command
+/// committed, one failover per run.
 fn failover_row(
+    l: Log,
     ops: usize,
     timeout: std::time::Duration,
     repeat: usize,
@@ -236,16 +240,16 @@ fn failover_row(
 ) -> Result<Row, Box<dyn std::error::Error>> {
     let mut samples = Vec::with_capacity(repeat);
     for _ in 0..repeat.max(1) {
-        samples.push(multi_paxos::failover(ops, timeout)?);
+        samples.push(log::failover(l, ops, timeout)?);
     }
     let mut taken = samples.into_iter();
     let s = repeated(repeat, || Ok(taken.next().unwrap_or_default()))?;
-    let mut r = row(Group::MultiPaxos, FAILOVER, 2, cores, 1, 1.0, s);
-    r.acceptors = Some(multi_paxos::ACCEPTORS);
+    let mut r = row(Group::Log(l), FAILOVER, 2, cores, 1, 1.0, s);
+    r.acceptors = Some(log::ACCEPTORS);
     Ok(r)
 }
 
-/// The names of `bench multi-paxos`'s rows.
+/// The names of `bench multi-paxos`'s and `bench zab`'s rows.
 pub(crate) const STABLE_LEADER: &str = "stable-leader";
 /// See [`STABLE_LEADER`].
 pub(crate) const FAILOVER: &str = "failover";
@@ -258,7 +262,7 @@ pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
     match group {
         Group::Universal => (group, MUTEX_VECDEQUE),
         // No reference row: `ratio` stays empty.
-        Group::MultiPaxos => (group, ""),
+        Group::Log(_) => (group, ""),
         Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
         Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
     }
@@ -310,9 +314,9 @@ impl Progress {
             Suite::Primitives => primitives,
             Suite::All => protocols(t) + primitives,
             Suite::Cores => 0,
-            Suite::MultiPaxos => 1,
+            Suite::MultiPaxos | Suite::Zab => 1,
         };
-        let failover = usize::from(args.suite == Suite::MultiPaxos);
+        let failover = usize::from(args.suite.log().is_some());
         let total: usize =
             args.threads.iter().map(|&t| per_thread(t as usize)).sum::<usize>() + failover;
         Progress { bar: crate::progress::bar(total as u64) }

@@ -4,6 +4,7 @@
 use crate::rows::Row;
 use crate::Machine;
 use consensus_lab::bench::calibrate::Calibration;
+use consensus_lab::bench::log::Log;
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::universal::{workload_cell_bytes, Object, Rule, Slots, Workload};
 use consensus_lab::bench::Group;
@@ -45,7 +46,8 @@ pub(super) struct Output<'a> {
     pub(super) rows: &'a [Row],
     /// Paxos: atomic operations per decision, per thread count.
     pub(super) paxos_ops: Vec<PaxosOps>,
-    /// `bench multi-paxos`: the failover run's detection timeout.
+    /// `bench multi-paxos` and `bench zab`: the failover run's detection
+    /// timeout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) detect_timeout_ms: Option<u64>,
 }
@@ -131,8 +133,8 @@ pub(super) fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std
     if is_universal(o) {
         return write_universal(o, wide, out);
     }
-    if is_multi_paxos(o) {
-        return write_multi_paxos(o, wide, out);
+    if let Some(l) = log_of(o) {
+        return write_log(o, l, wide, out);
     }
     writeln!(
         out,
@@ -296,23 +298,42 @@ pub(super) fn describe_paxos(p: &PaxosOps) -> String {
     )
 }
 
-/// Whether `o` is a `bench multi-paxos` report (every row in group multi-paxos).
-pub(super) fn is_multi_paxos(o: &Output<'_>) -> bool {
-    !o.rows.is_empty() && o.rows.iter().all(|r| r.group == Group::MultiPaxos)
+/// The log of a `bench multi-paxos` or `bench zab` report (every row in
+/// that log's group); `None` for the other suites.
+pub(super) fn log_of(o: &Output<'_>) -> Option<Log> {
+    let Group::Log(l) = o.rows.first()?.group else { return None };
+    o.rows.iter().all(|r| r.group == Group::Log(l)).then_some(l)
 }
 
-/// What a `bench multi-paxos` figure is, in one paragraph (text and Markdown).
-pub(super) fn describe_multi_paxos(o: &Output<'_>) -> String {
+/// What a `bench multi-paxos` or `bench zab` figure is, in one paragraph
+/// (text and Markdown).
+pub(super) fn describe_log(o: &Output<'_>, l: Log) -> String {
+    let (what, warm_up, writes, quorum) = match l {
+        Log::MultiPaxos => (
+            "Multi-Paxos over 3 packed acceptors",
+            "one warm-up command claims term 1 and runs phase 1 before the clock",
+            "the acceptors' successful accepts (slot compare&swaps) per command served, besides \
+             the leader's publishing compare&swap",
+            "accepted",
+        ),
+        Log::Zab => (
+            "Zab over 3 follower regions",
+            "one warm-up command begins epoch 1 (discovery, synchronisation) before the clock",
+            "the follower region writes of broadcast (each a lock, the proposal's append and the \
+             ack index's store) per command served, besides the leader's publishing \
+             compare&swap and the commit index's fetch_max; synchronisation's writes are not \
+             counted",
+            "acknowledged",
+        ),
+    };
     format!(
-        "Multi-Paxos over 3 packed acceptors, counter increments. stable-leader (threads = \
-         clients): ns/cmd is the wall time of all clients over all their commands ({} per \
-         client, fresh log per run, built before the clock; detector timeout 1 s so the leader \
-         stays), p50 / p99 each submit's own time, call to return, over every command of every \
-         run (HdrHistogram, 3 significant digits); RMW/cmd: the acceptors' successful accepts \
-         (slot compare&swaps) per command served, besides the leader's publishing \
-         compare&swap. failover (2 clients): the leader crashes at slot {} after a majority \
-         accepted, before publishing; time from the crash to the next command committed, \
-         detection timeout {} ms. Median of {} runs",
+        "{what}, counter increments. stable-leader (threads = clients): ns/cmd is the wall time \
+         of all clients over all their commands ({} per client, fresh log per run, built before \
+         the clock; {warm_up}; detector timeout 1 s so the leader stays), p50 / p99 each \
+         submit's own time, call to return, over every command of every run (HdrHistogram, 3 \
+         significant digits); RMW/cmd: {writes}. failover (2 clients): the leader crashes at \
+         slot {} after a majority {quorum}, before publishing; time from the crash to the next \
+         command committed, detection timeout {} ms. Median of {} runs",
         crate::thousands(o.ops as f64, 0),
         crate::thousands((o.ops / 2) as f64, 0),
         o.detect_timeout_ms.unwrap_or(0),
@@ -320,9 +341,10 @@ pub(super) fn describe_multi_paxos(o: &Output<'_>) -> String {
     )
 }
 
-/// A `bench multi-paxos` row's cells: ns (median), [min–max], per second,
-/// p50, p99, RMW per command (`—` where a figure does not apply).
-pub(super) fn multi_paxos_cells(r: &Row) -> [String; 6] {
+/// A `bench multi-paxos` or `bench zab` row's cells: ns (median),
+/// [min–max], per second, p50, p99, RMW per command (`—` where a figure
+/// does not apply).
+pub(super) fn log_cells(r: &Row) -> [String; 6] {
     let ns = |x: f64| crate::thousands(x, 1);
     let opt = |x: Option<f64>| x.map_or("—".to_string(), ns);
     let failover = r.name == super::measure::FAILOVER;
@@ -352,9 +374,9 @@ pub(super) fn multi_paxos_cells(r: &Row) -> [String; 6] {
     ]
 }
 
-/// The text table of `bench multi-paxos`.
-fn write_multi_paxos(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", crate::wrap(&describe_multi_paxos(o), 0, wide))?;
+/// The text table of `bench multi-paxos` or `bench zab`.
+fn write_log(o: &Output<'_>, l: Log, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::wrap(&describe_log(o, l), 0, wide))?;
     let mut t = crate::table(wide);
     t.set_header(if wide {
         &[
@@ -371,7 +393,7 @@ fn write_multi_paxos(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io
         &["figure", "threads", "ns/cmd", "cmds/s", "p50 ns", "p99 ns", "RMW/cmd"][..]
     });
     for r in o.rows {
-        let [median, spread, per_second, p50, p99, rmws] = multi_paxos_cells(r);
+        let [median, spread, per_second, p50, p99, rmws] = log_cells(r);
         let mut cells = vec![r.name.clone(), threads_cell(r), median];
         if wide {
             cells.push(spread);

@@ -28,6 +28,7 @@ struct Lead {
 struct Counters {
     epochs: u64,
     writes: u64,
+    sync_writes: u64,
     commands: u64,
 }
 
@@ -206,6 +207,9 @@ impl<S: Spec> ZabClient<S> {
             trace_step!(self.me, Store { loc: Loc::at("ack", i), value: Val::Num(ack as u64) });
             acked += 1;
             self.counters.writes += 1;
+            if slot.is_none() {
+                self.counters.sync_writes += 1;
+            }
             if let Some(k) = slot {
                 if acked == majority - 1 && acked > 0 {
                     self.fault(k, LeaderStep::AfterMinority)?;
@@ -497,6 +501,7 @@ impl<S: Spec> Drop for ZabClient<S> {
             // Relaxed: counters, read after every client is dropped.
             t.epochs.fetch_add(c.epochs, Ordering::Relaxed);
             t.writes.fetch_add(c.writes, Ordering::Relaxed);
+            t.sync_writes.fetch_add(c.sync_writes, Ordering::Relaxed);
             t.commands.fetch_add(c.commands, Ordering::Relaxed);
         }
     }

@@ -164,6 +164,7 @@ pub(crate) struct Shared<S: Spec> {
 pub(crate) struct Totals {
     pub(crate) epochs: AtomicU64,
     pub(crate) writes: AtomicU64,
+    pub(crate) sync_writes: AtomicU64,
     pub(crate) commands: AtomicU64,
 }
 
@@ -215,6 +216,11 @@ pub struct ZabTotals {
     pub epochs: u64,
     /// Follower region writes acknowledged (synchronisation and broadcast).
     pub writes: u64,
+    /// Of [`writes`](ZabTotals::writes), those of synchronisation (a new
+    /// leader's history, the first leader's empty one included): the rest,
+    /// `writes - sync_writes`, are broadcast's, one per follower of a
+    /// majority per command.
+    pub sync_writes: u64,
     /// Transactions committed by broadcast (not recovery).
     pub commands: u64,
 }
@@ -313,7 +319,12 @@ where
     pub fn totals(&self) -> ZabTotals {
         let t = &self.shared.totals;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        ZabTotals { epochs: get(&t.epochs), writes: get(&t.writes), commands: get(&t.commands) }
+        ZabTotals {
+            epochs: get(&t.epochs),
+            writes: get(&t.writes),
+            sync_writes: get(&t.sync_writes),
+            commands: get(&t.commands),
+        }
     }
 
     /// Every failover's time, leader crash → next command committed (real

@@ -94,7 +94,7 @@ fn a_stable_leader_writes_one_region_per_follower_of_a_majority() {
     let t = log.totals();
     // One epoch; its synchronisation (2 writes of the empty history), then
     // 2 writes per command.
-    assert_eq!((t.epochs, t.commands, t.writes), (1, 100, 2 + 200));
+    assert_eq!((t.epochs, t.commands, t.writes, t.sync_writes), (1, 100, 2 + 200, 2));
     let s = log.follower(0).unwrap();
     assert_eq!(s.log.first().map(|s| s.0), Some(Zxid::new(1, 1)));
     assert_eq!(s.last_zxid(), Zxid::new(1, 100));

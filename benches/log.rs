@@ -1,0 +1,80 @@
+//! Criterion: the replicated logs' stable-leader command path, Multi-Paxos
+//! over 3 packed acceptors (group `multi-paxos`) and Zab over 3 follower
+//! regions (group `zab`), at 1 and 2 clients. The workload is
+//! `consensus_lab::bench::log::stable_leader`, the one `conlab bench
+//! multi-paxos` and `conlab bench zab` run: one fresh log per batch of at
+//! most 100,000 commands, built outside the timed region; the first command
+//! of each log claims term (epoch) 1 and recovers (phase 1; discovery and
+//! synchronisation) before the clock, every later one is one write per
+//! replica of a majority (an accept; a follower region write) plus the
+//! publishing compare&swap. One criterion iteration is one command, all
+//! clients together (at N clients: the wall time of all clients over all
+//! their commands, scaled to the iterations as `conlab bench` scales its
+//! fillers).
+//!
+//! `cargo bench -p consensus-lab --bench log` (add `-- zab/` to filter).
+//! Client counts above the core count are oversubscribed and labelled so in
+//! the benchmark's name.
+
+#[cfg(not(loom))]
+mod benches {
+    use consensus_lab::bench::log::{stable_leader, Log};
+    use criterion::{BenchmarkId, Criterion, Throughput};
+    use std::time::Duration;
+
+    /// Most commands on one log (its slots are allocated up front).
+    pub(crate) const CHUNK: u64 = 100_000;
+
+    fn label(clients: usize) -> String {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let s = if clients == 1 { "" } else { "s" };
+        if clients > cores {
+            format!("{clients}-client{s}-oversubscribed-{cores}-cores")
+        } else {
+            format!("{clients}-client{s}")
+        }
+    }
+
+    pub(crate) fn logs(c: &mut Criterion) {
+        for log in Log::ALL {
+            let mut g = c.benchmark_group(log.name());
+            g.warm_up_time(Duration::from_millis(300));
+            g.measurement_time(Duration::from_secs(2));
+            g.sample_size(20);
+            g.throughput(Throughput::Elements(1));
+            for clients in [1, 2] {
+                let id = BenchmarkId::new("stable-leader", label(clients));
+                g.bench_function(id, |b| {
+                    b.iter_custom(|iters| {
+                        let mut left = iters;
+                        let mut total = Duration::ZERO;
+                        while left > 0 {
+                            let n = left.min(CHUNK);
+                            left -= n;
+                            let ops = (n as usize).div_ceil(clients);
+                            let run = stable_leader(log, clients, ops).expect("a fault-free log");
+                            // The run's rate over `n` commands (fillers included).
+                            total += run.elapsed.mul_f64(n as f64 / run.commands.max(1) as f64);
+                        }
+                        total
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+// criterion_group! defines a `pub fn logs` it gives no doc comment.
+#[cfg(not(loom))]
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(logs, super::benches::logs);
+}
+#[cfg(not(loom))]
+use group::logs;
+#[cfg(not(loom))]
+criterion::criterion_main!(logs);
+
+#[cfg(loom)]
+fn main() {}
