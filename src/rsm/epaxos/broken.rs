@@ -6,7 +6,13 @@
 //!   alone: two conflicting commands led from different homes each commit
 //!   fast without the other in their dependencies, so nothing orders them,
 //!   and two replicas may execute them in opposite orders (each client's
-//!   replica executes its own first: both counter increments return 0).
+//!   replica executes its own first: both writes return the old value).
+//! * [`unsorted_components`]: a replica executes a strongly connected
+//!   component in the order its own search found the instances, not by
+//!   sequence number. Two conflicting commands that depend on each other
+//!   (each pre-accepted where the other was already known) form one
+//!   component; a replica that starts from its own command finds it first,
+//!   so two replicas execute the pair in opposite orders.
 
 use super::{Build, Config, Epaxos};
 use crate::objects::Spec;
@@ -23,5 +29,20 @@ pub fn small_fast_quorum<S: Spec + Send + Sync + 'static>(
 where
     S::Op: Sync,
 {
-    Epaxos::build(spec, config, Build { small_fast_quorum: true })
+    Epaxos::build(spec, config, Build { small_fast_quorum: true, ..Build::CORRECT })
+}
+
+/// An object whose replicas execute a component unsorted (see the module
+/// docs).
+///
+/// # Errors
+/// As [`Epaxos::new`].
+pub fn unsorted_components<S: Spec + Send + Sync + 'static>(
+    spec: S,
+    config: Config,
+) -> Result<Epaxos<S>, RsmError>
+where
+    S::Op: Sync,
+{
+    Epaxos::build(spec, config, Build { unsorted: true, ..Build::CORRECT })
 }

@@ -46,7 +46,7 @@ impl<S: Spec> std::fmt::Debug for EpaxosClient<S> {
 
 impl<S: Spec> EpaxosClient<S> {
     pub(crate) fn new(shared: Arc<Shared<S>>, me: usize) -> Self {
-        let learner = Learner::new(&shared.spec, shared.ops.clients());
+        let learner = Learner::new(&shared.spec, shared.ops.clients(), shared.unsorted);
         EpaxosClient {
             shared,
             me,

@@ -12,6 +12,19 @@
 //! different orders at different replicas; they commute
 //! ([`Spec::footprint`]).
 //!
+//! **Why sequence numbers.** Any order of a component that every replica
+//! computes alike gives agreement; the sequence number (then the instance
+//! id) is the paper's. The paper needs it for linearizability too: its
+//! leaders reply to a write at commit, before execution, so a command that
+//! completed before another began can share that one's component, and only
+//! the second's higher sequence number (it saw the first) puts it after.
+//! Here a client returns after executing its command, and everything its
+//! command reached was committed by then, none of it depending on commands
+//! not yet begun: two commands ordered by real time never share a
+//! component. Executing a component in an order that is not the same
+//! everywhere, such as the order a replica's search found it, breaks
+//! agreement ([`broken::unsorted_components`](super::broken::unsorted_components)).
+//!
 //! An edge `deps[q] = d` stands for every instance `(q, j ≤ d)`: instance
 //! `(q, d)` depends on `(q, d − 1)` ([`Attrs::own_row`](super::replica::Attrs::own_row)), so the chain
 //! reaches them, and an executed `(q, d)` means its whole past is executed.
@@ -28,6 +41,9 @@ use std::collections::HashMap;
 
 /// One replica's executor: its state, what it executed, in order.
 pub(crate) struct Learner<S: Spec> {
+    /// Execute each component in the order this replica found its
+    /// instances, ignoring sequence numbers (broken).
+    unsorted: bool,
     state: S::State,
     /// `executed[q][j − 1]`: instance `(q, j)` executed.
     executed: Vec<Vec<bool>>,
@@ -41,8 +57,9 @@ pub(crate) struct Learner<S: Spec> {
 pub(crate) struct Blocked(pub(crate) OpId);
 
 impl<S: Spec> Learner<S> {
-    pub(crate) fn new(spec: &S, rows: usize) -> Self {
+    pub(crate) fn new(spec: &S, rows: usize, unsorted: bool) -> Self {
         Learner {
+            unsorted,
             state: spec.init(),
             executed: vec![Vec::new(); rows],
             order: Vec::new(),
@@ -142,7 +159,9 @@ impl<S: Spec> Learner<S> {
             for &m in &component {
                 nodes[m].on_stack = false;
             }
-            component.sort_by_key(|&m| (nodes[m].c.attrs.seq, nodes[m].id));
+            if !self.unsorted {
+                component.sort_by_key(|&m| (nodes[m].c.attrs.seq, nodes[m].id));
+            }
             for m in component {
                 let id = nodes[m].id;
                 self.mark(id);

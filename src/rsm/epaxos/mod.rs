@@ -129,10 +129,13 @@ pub(crate) struct Build {
     /// Commit on the fast path after one replica fewer than the fast quorum
     /// (broken).
     pub(crate) small_fast_quorum: bool,
+    /// Execute a component in the order each replica found it, ignoring
+    /// sequence numbers (broken).
+    pub(crate) unsorted: bool,
 }
 
 impl Build {
-    pub(crate) const CORRECT: Build = Build { small_fast_quorum: false };
+    pub(crate) const CORRECT: Build = Build { small_fast_quorum: false, unsorted: false };
 }
 
 /// What every client shares.
@@ -145,6 +148,8 @@ pub(crate) struct Shared<S: Spec> {
     /// The fast path's quorum as built (smaller than `quorums.fast` only in
     /// the broken variant).
     pub(crate) fast: usize,
+    /// Components executed unsorted (the broken variant).
+    pub(crate) unsorted: bool,
     pub(crate) totals: Totals,
 }
 
@@ -276,6 +281,7 @@ where
             commits: Commits::new(clients, capacity),
             quorums,
             fast,
+            unsorted: build.unsorted,
             totals: Totals::default(),
         };
         Ok(Epaxos { shared: Arc::new(shared), handed_out: false })
@@ -350,7 +356,7 @@ where
     fn log(&self) -> Vec<LogEntry<S::Op>> {
         let sh = &*self.shared;
         let rows = sh.ops.clients();
-        let mut learner = Learner::new(&sh.spec, rows);
+        let mut learner = Learner::new(&sh.spec, rows, sh.unsorted);
         for q in 0..rows {
             for s in 1..=sh.ops.per_client() as u64 {
                 let id = OpId { client: q, seq: s };
