@@ -48,7 +48,7 @@ mod imp {
     pub use loom::cell::UnsafeCell;
     pub use loom::hint::spin_loop;
     pub use loom::sync::atomic::{
-        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub use loom::sync::{Arc, Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use loom::thread;
@@ -90,7 +90,7 @@ mod imp {
     pub use super::real_cell::UnsafeCell;
     pub use shuttle::hint::spin_loop;
     pub use shuttle::sync::atomic::{
-        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub use shuttle::sync::{Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use shuttle::thread;
@@ -131,7 +131,7 @@ mod imp {
     pub use parking_lot::{Mutex as ParkingMutex, MutexGuard as ParkingMutexGuard};
     pub use std::hint::spin_loop;
     pub use std::sync::atomic::{
-        fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub use std::sync::{Arc, Condvar, Mutex as StdMutex, MutexGuard as StdMutexGuard};
     pub use std::thread;

@@ -135,17 +135,6 @@ pub enum RsmError {
         /// The one this client was told.
         second: OpId,
     },
-    /// One instance was committed twice with different commands or
-    /// attributes (EPaxos): the protocol violated agreement.
-    #[error("instance {instance} was committed twice differently ({first}, then {second}): the protocol broke agreement")]
-    Conflicting {
-        /// The instance.
-        instance: OpId,
-        /// What was committed first.
-        first: String,
-        /// What the second commit held.
-        second: String,
-    },
     /// The client crashed (a fault plan's leader crash struck it while it
     /// led): it takes no further step. Its pending operation may or may not
     /// take effect; a judge treats it as never returned ([`RsmError::is_crash`]).

@@ -1,12 +1,17 @@
 //! An EPaxos client: the command leader of its own instances (phase 1,
-//! the fast or the slow path, the commit) and its own replica's executor
-//! (the module docs' algorithm step by step).
+//! the fast or the slow path, the commit), its own replica's executor, and
+//! the recovery of an instance whose commit it waited for too long (the
+//! module docs' algorithm step by step; recovery in [`super::recovery`]).
 
 use super::execute::{Blocked, Learner};
-use super::replica::{Attrs, Command};
+use super::recovery::{self, Found};
+use super::replica::{Attrs, Command, Refused};
 use super::{Committed, Shared};
 use crate::objects::Spec;
+use crate::paxos::faults::LeaderStep;
+use crate::rsm::multi_paxos::Timeout;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
+use crate::sync::yield_now;
 #[cfg(not(any(loom, shuttle)))]
 use crate::sync::Ordering;
 use crate::trace_step;
@@ -21,15 +26,30 @@ struct Counters {
     pre_accepts: u64,
     accepts: u64,
     waits: u64,
+    recoveries: u64,
+    retries: u64,
+}
+
+/// Why a leader stopped leading its instance.
+enum Led {
+    /// It committed it.
+    Committed,
+    /// A replica promised a recovery's ballot: the recovery commits it.
+    Fenced,
 }
 
 /// One client's handle on an [`Epaxos`](super::Epaxos) object.
 pub struct EpaxosClient<S: Spec> {
     shared: Arc<Shared<S>>,
     me: usize,
+    /// Operations submitted.
     seq: u64,
-    /// The sequence number its previous instance committed with.
-    prev_seq: u64,
+    /// Instances led (an operation whose instance a recovery filled with a
+    /// no-op takes the next one).
+    instance: u64,
+    /// Recovery ballots taken (this client's ballots are `k·n + me + 1`).
+    round: u64,
+    crashed: bool,
     learner: Learner<S>,
     stats: ClientStats,
     counters: Counters,
@@ -40,6 +60,7 @@ impl<S: Spec> std::fmt::Debug for EpaxosClient<S> {
         f.debug_struct("EpaxosClient")
             .field("me", &self.me)
             .field("seq", &self.seq)
+            .field("instance", &self.instance)
             .finish_non_exhaustive()
     }
 }
@@ -51,19 +72,24 @@ impl<S: Spec> EpaxosClient<S> {
             shared,
             me,
             seq: 0,
-            prev_seq: 0,
+            instance: 0,
+            round: 0,
+            crashed: false,
             learner,
             stats: ClientStats::default(),
             counters: Counters::default(),
         }
     }
 
-    /// The replicas in the order this client visits them: its home replica
-    /// (`me mod n`) first.
-    fn order(&self) -> impl Iterator<Item = usize> {
+    /// The replicas from `first` on, round the ring.
+    fn from(&self, first: usize) -> impl Iterator<Item = usize> {
         let n = self.shared.replicas.len();
-        let home = self.me % n;
-        (0..n).map(move |k| (home + k) % n)
+        (0..n).map(move |k| (first + k) % n)
+    }
+
+    /// Client `q`'s home replica.
+    fn home(&self, q: usize) -> usize {
+        q % self.shared.replicas.len()
     }
 
     fn no_quorum(&self, answered: usize) -> RsmError {
@@ -74,115 +100,279 @@ impl<S: Spec> EpaxosClient<S> {
         }
     }
 
-    /// Leads instance `id` to its commit: phase 1 at the fast quorum, then
-    /// the fast path or the slow path. Returns the committed attributes.
-    fn lead(&mut self, id: OpId, command: Command) -> Result<Attrs, RsmError> {
+    /// The fault plan's leader fault at this leader's `k`-th instance (from
+    /// 0) and `step`, if it has one: a crash, or a stall.
+    fn fault(&mut self, k: usize, step: LeaderStep) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
-        let rows = sh.ops.clients();
-        let start = Attrs::own_row(rows, self.me, id.seq, self.prev_seq);
-        // The leader's attributes: what its home (the first replica that
-        // answers) computed; the others reply with theirs.
-        let mut leader: Option<Attrs> = None;
-        let mut replies: Vec<Attrs> = Vec::new();
-        let mut visit = self.order();
-        let (fast, majority) = (sh.fast, sh.quorums.majority);
-        while replies.len() < fast {
-            let Some(i) = visit.next() else { break };
-            if !sh.replicas[i].answers() {
+        for (f, fired) in sh.faults.iter().zip(sh.fired.iter()) {
+            // Relaxed: only the swap's atomicity matters (the fault fires once).
+            if f.slot == k && f.step == step && !fired.swap(true, crate::sync::Ordering::Relaxed) {
+                match f.stall {
+                    Some(d) => crate::sync::sleep(d),
+                    None => {
+                        trace_step!(self.me, Note("the command leader crashes (fault plan)"));
+                        self.crashed = true;
+                        return Err(RsmError::Crashed { client: self.me });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The committed sequence number of instance `(q, i − 1)` (0: none).
+    fn prev_seq(&self, id: OpId) -> u64 {
+        if id.seq <= 1 {
+            return 0;
+        }
+        let prev = OpId { client: id.client, seq: id.seq - 1 };
+        self.shared.commits.get(prev).map_or(0, |c| c.attrs.seq)
+    }
+
+    /// Pre-accepts `command` for `id` at `ballot` at replicas from `first`
+    /// on, skipping those in `replies` already and crashed ones, until
+    /// `want` answered in all, each sent the first answer (the leader's own
+    /// attributes), or `start` before there is one. Appends `(replica,
+    /// answer)`.
+    fn pre_accepts(
+        &mut self,
+        (id, ballot, command): (OpId, u64, Command),
+        start: &Attrs,
+        first: usize,
+        want: usize,
+        replies: &mut Vec<(usize, Attrs)>,
+    ) -> Result<(), Refused> {
+        let sh = Arc::clone(&self.shared);
+        for i in self.from(first) {
+            if replies.len() >= want {
+                break;
+            }
+            if replies.iter().any(|(r, _)| *r == i) || !sh.replicas[i].answers() {
                 continue;
             }
-            let sent = leader.as_ref().unwrap_or(&start);
-            let got = sh.replicas[i]
-                .acceptor
-                .pre_accept(id, 0, command, sent)
-                .map_err(|r| self.fenced(id, r.promised))?;
+            let sent = replies.first().map_or(start, |(_, a)| a);
+            let got = sh.replicas[i].acceptor.pre_accept(id, ballot, command, sent)?;
             trace_step!(self.me, Store { loc: Loc::at("pre-accepted", i), value: got.trace() });
             self.counters.pre_accepts += 1;
-            if leader.is_none() {
-                leader = Some(got.clone());
-            }
-            replies.push(got);
+            replies.push((i, got));
         }
-        let Some(mine) = leader else { return Err(self.no_quorum(0)) };
-        if replies.len() >= fast && replies.iter().all(|a| *a == mine) {
-            trace_step!(self.me, Note("fast path: every pre-accept kept the attributes"));
-            self.counters.fast += 1;
-            return self.commit(id, command, mine);
-        }
-        // The slow path: a majority's union, accepted at a majority.
-        while replies.len() < majority {
-            let Some(i) = visit.next() else { break };
-            if !sh.replicas[i].answers() {
-                continue;
-            }
-            let got = sh.replicas[i]
-                .acceptor
-                .pre_accept(id, 0, command, &mine)
-                .map_err(|r| self.fenced(id, r.promised))?;
-            trace_step!(self.me, Store { loc: Loc::at("pre-accepted", i), value: got.trace() });
-            self.counters.pre_accepts += 1;
-            replies.push(got);
-        }
-        if replies.len() < majority {
-            return Err(self.no_quorum(replies.len()));
-        }
-        let mut union = mine;
-        for r in &replies {
-            union.union(r);
-        }
-        trace_step!(self.me, Note("slow path: the pre-accepts differ, accept their union"));
+        Ok(())
+    }
+
+    /// Accepts `(command, attrs)` for `id` at `ballot` at a majority, from
+    /// replica `first` on. Returns how many accepted.
+    fn accepts(
+        &mut self,
+        id: OpId,
+        ballot: u64,
+        command: Command,
+        attrs: &Attrs,
+        first: usize,
+    ) -> Result<usize, Refused> {
+        let sh = Arc::clone(&self.shared);
         let mut accepted = 0;
-        for i in self.order() {
-            if accepted == majority {
+        for i in self.from(first) {
+            if accepted == sh.quorums.majority {
                 break;
             }
             if !sh.replicas[i].answers() {
                 continue;
             }
-            sh.replicas[i]
-                .acceptor
-                .accept(id, 0, command, &union)
-                .map_err(|r| self.fenced(id, r.promised))?;
-            trace_step!(self.me, Store { loc: Loc::at("accepted", i), value: union.trace() });
+            sh.replicas[i].acceptor.accept(id, ballot, command, attrs)?;
+            trace_step!(self.me, Store { loc: Loc::at("accepted", i), value: attrs.trace() });
             self.counters.accepts += 1;
             accepted += 1;
         }
-        if accepted < majority {
+        Ok(accepted)
+    }
+
+    /// Leads instance `id` (its `k`-th, from 0) to its commit: phase 1 at
+    /// the fast quorum, then the fast path or the slow path; or stops when
+    /// a recovery fenced it out.
+    fn lead(&mut self, id: OpId, k: usize, command: Command) -> Result<Led, RsmError> {
+        let sh = Arc::clone(&self.shared);
+        let start = Attrs::own_row(sh.ops.clients(), self.me, id.seq, self.prev_seq(id));
+        self.fault(k, LeaderStep::BeforeBroadcast)?;
+        let home = self.home(self.me);
+        let this = (id, 0, command);
+        let mut replies = Vec::new();
+        // The home first (the leader's own attributes), then the rest of
+        // the fast quorum.
+        if self.pre_accepts(this, &start, home, 1, &mut replies).is_err() {
+            return Ok(self.fenced());
+        }
+        self.fault(k, LeaderStep::AfterMinority)?;
+        if self.pre_accepts(this, &start, home, sh.fast, &mut replies).is_err() {
+            return Ok(self.fenced());
+        }
+        let Some(mine) = replies.first().map(|(_, a)| a.clone()) else {
+            return Err(self.no_quorum(0));
+        };
+        if replies.len() >= sh.fast && replies.iter().all(|(_, a)| *a == mine) {
+            self.fault(k, LeaderStep::BeforePublish)?;
+            trace_step!(self.me, Note("fast path: every pre-accept kept the attributes"));
+            self.counters.fast += 1;
+            return self.commit(id, command, mine).map(|()| Led::Committed);
+        }
+        // The slow path: a majority's union (the fast quorum is one, except
+        // in the broken variant), accepted at a majority.
+        if self.pre_accepts(this, &mine, home, sh.quorums.majority, &mut replies).is_err() {
+            return Ok(self.fenced());
+        }
+        if replies.len() < sh.quorums.majority {
+            return Err(self.no_quorum(replies.len()));
+        }
+        let mut union = mine;
+        for (_, r) in &replies {
+            union.union(r);
+        }
+        trace_step!(self.me, Note("slow path: the pre-accepts differ, accept their union"));
+        let Ok(accepted) = self.accepts(id, 0, command, &union, home) else {
+            return Ok(self.fenced());
+        };
+        if accepted < sh.quorums.majority {
             return Err(self.no_quorum(accepted));
         }
+        self.fault(k, LeaderStep::BeforePublish)?;
         self.counters.slow += 1;
-        self.commit(id, command, union)
+        self.commit(id, command, union).map(|()| Led::Committed)
     }
 
-    /// A replica refused the original leader's ballot: only a recovery
-    /// promises a higher one, and this build has none.
-    fn fenced(&self, id: OpId, promised: u64) -> RsmError {
-        RsmError::InvalidConfig(format!(
-            "a replica promised ballot {promised} for {id}, which only a recovery does \
-             (and this build has no recovery)"
-        ))
+    fn fenced(&mut self) -> Led {
+        trace_step!(self.me, Note("a replica promised a recovery's ballot: fenced out"));
+        Led::Fenced
     }
 
-    fn commit(&mut self, id: OpId, command: Command, attrs: Attrs) -> Result<Attrs, RsmError> {
-        self.shared.commits.commit(self.me, id, Committed { command, attrs: attrs.clone() })?;
+    fn commit(&mut self, id: OpId, command: Command, attrs: Attrs) -> Result<(), RsmError> {
+        self.shared.commits.commit(self.me, id, Committed { command, attrs })?;
         self.counters.commands += 1;
-        Ok(attrs)
+        Ok(())
+    }
+
+    /// Whether a wait that began at `began` after `polls` polls has lasted
+    /// the timeout (never with more than 3 replicas: no recovery there).
+    fn timed_out(&self, polls: u32, began: Option<std::time::Instant>) -> bool {
+        if !self.shared.recovers {
+            return false;
+        }
+        match self.shared.timeout {
+            Timeout::Polls(n) => polls >= n,
+            Timeout::After(d) => began.is_some_and(|b| b.elapsed() >= d),
+        }
     }
 
     /// Executes instance `id` at this client's replica, waiting for
-    /// uncommitted dependencies.
-    fn execute(&mut self, id: OpId) -> Result<S::Ret, RsmError> {
+    /// uncommitted dependencies and recovering one it waited for too long.
+    /// `None`: a recovery committed a no-op there.
+    fn execute(&mut self, id: OpId) -> Result<Option<S::Ret>, RsmError> {
         let sh = Arc::clone(&self.shared);
+        let mut waiting: Option<(OpId, u32, Option<std::time::Instant>)> = None;
         loop {
-            match self.learner.execute(&sh.spec, &sh.ops, &sh.commits, id)? {
-                Ok(Some(ret)) => return Ok(ret),
-                Ok(None) => return Err(RsmError::Undecided { cell: id.seq as usize }),
-                Err(Blocked(w)) => {
-                    trace_step!(self.me, Note("waits for a dependency's commit"));
-                    self.counters.waits += 1;
-                    sh.commits.wait(w);
+            let w = match self.learner.execute(&sh.spec, &sh.ops, &sh.commits, id)? {
+                Ok(ret) => return Ok(ret),
+                Err(Blocked(w)) => w,
+            };
+            let (polls, began) = match waiting {
+                Some((x, p, b)) if x == w => (p, b),
+                _ => {
+                    #[cfg(not(any(loom, shuttle)))]
+                    let now = Some(std::time::Instant::now());
+                    #[cfg(any(loom, shuttle))]
+                    let now = None;
+                    (0, now)
+                }
+            };
+            if self.timed_out(polls, began) {
+                self.recover(w)?;
+                waiting = None;
+                continue;
+            }
+            trace_step!(self.me, Note("waits for a dependency's commit"));
+            self.counters.waits += 1;
+            waiting = Some((w, polls + 1, began));
+            yield_now();
+        }
+    }
+
+    /// Recovers instance `w` (the explicit prepare): a ballot above every
+    /// one promised for it, prepared at a majority, then what the rules of
+    /// [`recovery::decide`] say the instance may hold, accepted at a
+    /// majority and committed. Returns once `w` is committed (by this
+    /// recovery or another committer).
+    fn recover(&mut self, w: OpId) -> Result<(), RsmError> {
+        let sh = Arc::clone(&self.shared);
+        let n = sh.ops.clients() as u64;
+        let majority = sh.quorums.majority;
+        let mut floor = 0;
+        loop {
+            if sh.commits.get(w).is_some() {
+                return Ok(());
+            }
+            // This client's next ballot above `floor`: k·n + me + 1.
+            self.round = self.round.max(floor / n) + 1;
+            let ballot = self.round * n + self.me as u64 + 1;
+            trace_step!(self.me, Note("recovers a dependency: explicit prepare"));
+            self.counters.recoveries += 1;
+            let mut found = Vec::new();
+            let mut refused = None;
+            for i in self.from(self.home(self.me)) {
+                if found.len() == majority {
+                    break;
+                }
+                if !sh.replicas[i].answers() {
+                    continue;
+                }
+                match sh.replicas[i].acceptor.prepare(w, ballot) {
+                    Ok(r) => found.push(Found { replica: i, record: r }),
+                    Err(Refused { promised }) => {
+                        refused = Some(promised);
+                        break;
+                    }
                 }
             }
+            if let Some(p) = refused {
+                floor = floor.max(p);
+                continue;
+            }
+            if found.len() < majority {
+                return Err(self.no_quorum(found.len()));
+            }
+            let rows = sh.ops.clients();
+            let own = Attrs::own_row(rows, w.client, w.seq, self.prev_seq(w));
+            let home = self.home(w.client);
+            let plan = recovery::decide(&found, home, sh.quorums, &own);
+            let (command, attrs) = match plan {
+                recovery::Plan::Accept { command, attrs } => (command, attrs),
+                recovery::Plan::PreAccept { command, attrs } => {
+                    let mut replies = Vec::new();
+                    let first = self.home(self.me);
+                    let this = (w, ballot, command);
+                    if let Err(Refused { promised }) =
+                        self.pre_accepts(this, &attrs, first, majority, &mut replies)
+                    {
+                        floor = floor.max(promised);
+                        continue;
+                    }
+                    if replies.len() < majority {
+                        return Err(self.no_quorum(replies.len()));
+                    }
+                    let mut union = attrs;
+                    for (_, r) in &replies {
+                        union.union(r);
+                    }
+                    (command, union)
+                }
+            };
+            match self.accepts(w, ballot, command, &attrs, self.home(self.me)) {
+                Ok(a) if a >= majority => {}
+                Ok(a) => return Err(self.no_quorum(a)),
+                Err(Refused { promised }) => {
+                    floor = floor.max(promised);
+                    continue;
+                }
+            }
+            trace_step!(self.me, Note("the recovery commits the instance"));
+            return self.shared.commits.commit(self.me, w, Committed { command, attrs });
         }
     }
 }
@@ -193,22 +383,36 @@ impl<S: Spec> Client<S> for EpaxosClient<S> {
     }
 
     fn submit(&mut self, op: S::Op) -> Result<S::Ret, RsmError> {
+        if self.crashed {
+            return Err(RsmError::Crashed { client: self.me });
+        }
         let capacity = self.shared.ops.per_client();
-        if self.seq as usize >= capacity {
+        if self.seq as usize >= capacity || self.instance as usize >= capacity {
             return Err(RsmError::Full { capacity });
         }
         self.seq += 1;
-        let id = OpId { client: self.me, seq: self.seq };
-        let command = Command::Op(self.shared.spec.footprint(&op));
+        let command = Command::Op { footprint: self.shared.spec.footprint(&op), seq: self.seq };
         self.shared.ops.announce(self.me, self.seq, op);
-        let attrs = self.lead(id, command)?;
-        self.prev_seq = attrs.seq;
-        let ret = self.execute(id)?;
-        self.stats.ops += 1;
-        self.stats.cells_entered += 1;
-        self.stats.max_cells_entered = 1;
-        self.stats.cells_replayed = self.learner.instances - self.stats.ops;
-        Ok(ret)
+        loop {
+            if self.instance as usize >= capacity {
+                return Err(RsmError::Full { capacity });
+            }
+            let k = self.instance as usize;
+            self.instance += 1;
+            let id = OpId { client: self.me, seq: self.instance };
+            self.lead(id, k, command)?;
+            if let Some(ret) = self.execute(id)? {
+                self.stats.ops += 1;
+                self.stats.cells_entered += 1;
+                self.stats.max_cells_entered = self.stats.max_cells_entered.max(1);
+                self.stats.cells_replayed = self.learner.instances - self.instance;
+                return Ok(ret);
+            }
+            // A recovery filled the instance with a no-op: the operation
+            // takes the next instance.
+            trace_step!(self.me, Note("a recovery put a no-op in the instance: proposes again"));
+            self.counters.retries += 1;
+        }
     }
 
     fn stats(&self) -> ClientStats {
@@ -235,6 +439,8 @@ impl<S: Spec> Drop for EpaxosClient<S> {
             t.accepts.fetch_add(c.accepts, Ordering::Relaxed);
             t.executed.fetch_add(self.learner.instances, Ordering::Relaxed);
             t.waits.fetch_add(c.waits, Ordering::Relaxed);
+            t.recoveries.fetch_add(c.recoveries, Ordering::Relaxed);
+            t.retries.fetch_add(c.retries, Ordering::Relaxed);
         }
     }
 }

@@ -5,21 +5,22 @@
 //! decisions'): a leader that crashes after committing leaves its commit
 //! readable.
 //!
-//! Each cell is a write-once slot: a state word (0 empty, 1 being written,
-//! 2 readable) and the value. A committer claims the cell with a
-//! compare&swap 0 → 1, writes the value, and stores 2 with Release; a reader
-//! that loads 2 with Acquire reads the value. Two committers of one instance
-//! must commit the same thing (the protocol's agreement); the loser of the
-//! claim compares when the value is readable, and in model worlds a ghost
-//! record compares every commit with the first (a broken variant's second,
-//! different commit is a reported disagreement, not a silent loss).
+//! Each cell is a pointer, null until a committer installs its value with
+//! one compare&swap (Release); a reader that loads a non-null pointer with
+//! Acquire reads the value. One step, so a commit is never half done: a
+//! committer preempted between claiming a cell and filling it would leave
+//! every waiter for that instance spinning on it. The first commit wins: a
+//! leader and a recovery of its instance may both commit, with different
+//! attributes if the recovery did not see the leader's fast quorum, and
+//! both values keep the dependency invariant ([`recovery`](super::recovery)),
+//! so the table's one value is what every replica executes.
 //!
-//! **Progress.** Wait-free: a commit is one compare&swap and two stores, a
-//! read one load (and a copy).
+//! **Progress.** Wait-free: a commit is an allocation and one
+//! compare&swap, a read one load (and a copy).
 
 use super::replica::{Attrs, Command};
 use crate::rsm::{OpId, RsmError};
-use crate::sync::{AtomicU8, Ordering, UnsafeCell};
+use crate::sync::{AtomicPtr, Ordering};
 use crate::trace_step;
 
 /// What a commit fixes for an instance.
@@ -31,31 +32,17 @@ pub struct Committed {
     pub attrs: Attrs,
 }
 
-const EMPTY: u8 = 0;
-const WRITING: u8 = 1;
-const READY: u8 = 2;
-
-struct Cell {
-    state: AtomicU8,
-    value: UnsafeCell<Option<Committed>>,
-}
-
-/// Every instance's commit cell, `rows[client][seq − 1]`.
+/// Every instance's commit cell, `rows[client][seq − 1]`: null, or a
+/// pointer to the committed value, installed once.
 pub(crate) struct Commits {
-    rows: Box<[Box<[Cell]>]>,
-    #[cfg(any(loom, shuttle))]
-    ghost: std::sync::Mutex<std::collections::HashMap<OpId, Committed>>,
-    /// Model worlds: a waiter for a commit blocks here instead of spinning
-    /// (two spinning waiters could take turns forever in loom's eyes, and
-    /// loom gives up on such a model); every commit rings it.
-    #[cfg(any(loom, shuttle))]
-    bell: (crate::sync::StdMutex<()>, crate::sync::Condvar),
+    rows: Box<[Box<[AtomicPtr<Committed>]>]>,
 }
 
-// SAFETY: a cell's value is written only by the thread whose compare&swap
-// 0 → 1 won it, before its Release store of 2; it is read only after an
-// Acquire load of 2, which synchronizes with that store; it is never
-// written again. The values cross threads (they are plain data).
+// SAFETY: a cell's pointer is installed once, by a Release compare&swap
+// from null, pointing to a value its committer allocated and never touches
+// again; a reader dereferences it only after an Acquire load of it (which
+// synchronizes with that compare&swap), and only shared; the values are
+// freed only in `drop`, with `&mut self`. The values are plain data.
 unsafe impl Sync for Commits {}
 // SAFETY: the table owns its values; nothing is tied to a thread.
 unsafe impl Send for Commits {}
@@ -66,140 +53,85 @@ impl std::fmt::Debug for Commits {
     }
 }
 
+impl Drop for Commits {
+    fn drop(&mut self) {
+        for row in self.rows.iter_mut() {
+            for cell in row.iter_mut() {
+                // Relaxed: `&mut self`, every other thread is done with the table.
+                let p = cell.swap(std::ptr::null_mut(), Ordering::Relaxed);
+                if !p.is_null() {
+                    // SAFETY: installed by `commit` from `Box::into_raw`,
+                    // freed once (swapped out above).
+                    drop(unsafe { Box::from_raw(p) });
+                }
+            }
+        }
+    }
+}
+
 impl Commits {
     /// Nothing committed, `rows` rows of `per_row` instances.
     pub(crate) fn new(rows: usize, per_row: usize) -> Self {
         Commits {
             rows: (0..rows)
-                .map(|_| {
-                    (0..per_row)
-                        .map(|_| Cell { state: AtomicU8::new(EMPTY), value: UnsafeCell::new(None) })
-                        .collect()
-                })
+                .map(|_| (0..per_row).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect())
                 .collect(),
-            #[cfg(any(loom, shuttle))]
-            ghost: std::sync::Mutex::new(std::collections::HashMap::new()),
-            #[cfg(any(loom, shuttle))]
-            bell: (crate::sync::StdMutex::new(()), crate::sync::Condvar::new()),
         }
     }
 
-    /// Waits for instance `id`'s commit, or a little (real cores: yields
-    /// once and returns; the caller looks again).
-    pub(crate) fn wait(&self, id: OpId) {
-        #[cfg(any(loom, shuttle))]
-        {
-            let guard = self.bell.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            // Checked under the bell's lock: a commit that lands after this
-            // check rings only after this thread waits (it takes the lock to
-            // ring), so no wake-up is lost.
-            if self.get(id).is_none() {
-                drop(self.bell.1.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner));
-            }
-        }
-        #[cfg(not(any(loom, shuttle)))]
-        {
-            let _ = id;
-            crate::sync::yield_now();
-        }
-    }
-
-    #[cfg(any(loom, shuttle))]
-    fn ring(&self) {
-        let _guard = self.bell.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.bell.1.notify_all();
-    }
-
-    #[cfg(not(any(loom, shuttle)))]
-    #[inline(always)]
-    fn ring(&self) {}
-
-    fn cell(&self, id: OpId) -> Option<&Cell> {
+    fn cell(&self, id: OpId) -> Option<&AtomicPtr<Committed>> {
         self.rows.get(id.client)?.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)
     }
 
-    /// Commits `c` for instance `id` (by thread `me`, for the trace).
+    /// Commits `c` for instance `id` (by thread `me`, for the trace), unless
+    /// the instance is committed already: the first commit wins, and a
+    /// later committer's value (a recovery's, a fenced leader's) is
+    /// dropped; every replica executes the winner's.
     ///
     /// # Errors
-    /// [`RsmError::Conflicting`]: the instance was committed differently
-    /// before (agreement broken); [`RsmError::BadEntry`]: no such instance.
+    /// [`RsmError::BadEntry`]: no such instance.
     pub(crate) fn commit(&self, me: usize, id: OpId, c: Committed) -> Result<(), RsmError> {
-        self.ghost(id, &c)?;
         let Some(cell) = self.cell(id) else {
             return Err(RsmError::BadEntry { cell: 0, entry: id });
         };
-        // Relaxed on success: the claim publishes nothing (the Release store
-        // below does). Acquire on failure: pairs with the winner's Release
-        // store of READY, so its value can be compared.
-        match cell.state.compare_exchange(EMPTY, WRITING, Ordering::Relaxed, Ordering::Acquire) {
+        let mine = Box::into_raw(Box::new(c));
+        // Release: pairs with the Acquire load in `get`, publishing the
+        // value written just above. Relaxed on failure: a loser reads
+        // nothing through the cell.
+        match cell.compare_exchange(
+            std::ptr::null_mut(),
+            mine,
+            Ordering::Release,
+            Ordering::Relaxed,
+        ) {
             Ok(_) => {
+                // SAFETY: `mine` is live (installed, freed only in `drop`).
+                let attrs = unsafe { &(*mine).attrs }.trace();
+                trace_step!(me, Store { loc: Loc::at("commit", id.client), value: attrs });
+            }
+            Err(_) => {
+                // SAFETY: `mine` was never shared: this thread frees it.
+                drop(unsafe { Box::from_raw(mine) });
                 trace_step!(
                     me,
-                    Store { loc: Loc::at("commit", id.client), value: c.attrs.trace() }
+                    Note("the instance was committed already: the first commit stands")
                 );
-                // SAFETY: this thread won the claim: nobody else writes the
-                // cell, and nobody reads it before the READY store below.
-                cell.value.with_mut(|p| unsafe { *p = Some(c) });
-                // Release: pairs with the Acquire loads in `get` and in a
-                // losing committer's claim, publishing the value.
-                cell.state.store(READY, Ordering::Release);
-                self.ring();
-                Ok(())
             }
-            Err(READY) => {
-                // SAFETY: READY was acquired: the value is written, never again.
-                let first = cell.value.with(|p| unsafe { (*p).clone() });
-                match first {
-                    Some(f) if f != c => Err(conflicting(id, &f, &c)),
-                    _ => Ok(()),
-                }
-            }
-            // Being written by another committer: it publishes (the ghost
-            // compares in models).
-            Err(_) => Ok(()),
         }
+        Ok(())
     }
 
-    /// What instance `id` committed, if it is readable.
+    /// What instance `id` committed, if it did.
     pub(crate) fn get(&self, id: OpId) -> Option<Committed> {
-        let cell = self.cell(id)?;
-        // Acquire: pairs with the committer's Release store of READY.
-        if cell.state.load(Ordering::Acquire) != READY {
-            return None;
-        }
-        // SAFETY: READY was acquired: the value is written, never again.
-        cell.value.with(|p| unsafe { (*p).clone() })
+        // Acquire: pairs with the committer's Release compare&swap.
+        let p = self.cell(id)?.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer was installed once and stays live
+        // until `drop` (see the `Sync` impl); read shared.
+        (!p.is_null()).then(|| unsafe { (*p).clone() })
     }
 
     /// Whether `id` names an instance of the table.
     pub(crate) fn exists(&self, id: OpId) -> bool {
         self.cell(id).is_some()
     }
-
-    #[cfg(any(loom, shuttle))]
-    fn ghost(&self, id: OpId, c: &Committed) -> Result<(), RsmError> {
-        let mut g = self.ghost.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match g.get(&id) {
-            None => {
-                g.insert(id, c.clone());
-                Ok(())
-            }
-            Some(f) if f == c => Ok(()),
-            Some(f) => Err(conflicting(id, f, c)),
-        }
-    }
-
-    #[cfg(not(any(loom, shuttle)))]
-    #[inline(always)]
-    fn ghost(&self, _id: OpId, _c: &Committed) -> Result<(), RsmError> {
-        Ok(())
-    }
-}
-
-fn conflicting(id: OpId, first: &Committed, second: &Committed) -> RsmError {
-    let show = |c: &Committed| match c.command {
-        Command::Noop => format!("a no-op {}", c.attrs.trace()),
-        Command::Op(_) => format!("{id} {}", c.attrs.trace()),
-    };
-    RsmError::Conflicting { instance: id, first: show(first), second: show(second) }
 }

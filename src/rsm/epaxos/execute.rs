@@ -81,14 +81,15 @@ impl<S: Spec> Learner<S> {
         row[j - 1] = true;
     }
 
-    /// The operations executed, in order (no-ops left out).
+    /// The operations executed, in order, each named by its operation's id
+    /// (no-ops left out).
     pub(crate) fn log(&self) -> &[LogEntry<S::Op>] {
         &self.order
     }
 
-    /// Executes `target` and everything it depends on that this replica has
-    /// not executed yet. Returns the target's value (`None`: a no-op, or
-    /// executed before), or the first uncommitted instance it must wait for
+    /// Executes instance `target` and everything it depends on that this
+    /// replica has not executed yet. Returns the target's operation's value
+    /// (`None`: a no-op, or executed before), or the first uncommitted instance it must wait for
     /// (components completed before it are executed: progress kept).
     ///
     /// # Errors
@@ -166,16 +167,15 @@ impl<S: Spec> Learner<S> {
                 let id = nodes[m].id;
                 self.mark(id);
                 self.instances += 1;
-                if nodes[m].c.command == Command::Noop {
-                    continue;
-                }
-                let op = ops.op(id).ok_or(RsmError::BadEntry { cell: 0, entry: id })?;
+                let Command::Op { seq, .. } = nodes[m].c.command else { continue };
+                let op_id = OpId { client: id.client, seq };
+                let op = ops.op(op_id).ok_or(RsmError::BadEntry { cell: 0, entry: op_id })?;
                 let (next, r) = spec.apply(&self.state, &op);
                 self.state = next;
                 if id == target {
                     ret = Some(r);
                 }
-                self.order.push(LogEntry { cell: self.order.len(), id, op });
+                self.order.push(LogEntry { cell: self.order.len(), id: op_id, op });
             }
         }
         Ok(Ok(ret))

@@ -53,21 +53,33 @@
 //! graph has the edge, and the graphs are the same everywhere (they are the
 //! commits).
 //!
+//! **Recovery** ([`recovery`]): a replica that waited for a dependency's
+//! commit longer than the timeout takes a higher ballot for it, prepares it
+//! at a majority and commits what the paper's rules allow (the leader's
+//! attributes if a fast path may have taken them, the accepted ones, the
+//! command pre-accepted again, or a no-op; a client whose instance became a
+//! no-op proposes its operation again in its next instance). 3 replicas at
+//! most (F ≤ 1): see the module's note.
+//!
 //! **Progress: blocking.** A replica waits for an uncommitted dependency's
-//! commit (its leader is running: a command leader never waits before its
-//! own commit, so there is no cycle of waits). With more than F replicas
-//! crashed a command gets [`RsmError::NoQuorum`].
+//! commit: its leader commits it, or after the timeout the replica recovers
+//! it (a command leader never waits before its own commit, so waits form
+//! no cycle). With more than F replicas crashed a command gets
+//! [`RsmError::NoQuorum`].
 //!
 //! **Faults** ([`FaultPlan`](crate::paxos::FaultPlan)): `acceptors` are the
-//! replicas, crashed after their k-th operation. A command leader's crash
-//! needs the recovery of its instances (explicit prepare with a higher
-//! ballot), which is not built yet: a fault plan with leader faults is
-//! refused.
+//! replicas, crashed after their k-th operation; `leader` faults crash or
+//! stall the first command leader to reach its instance `slot` (from 0) at
+//! a step: before its first pre-accept, after phase 1 when the slow path
+//! follows (its pre-accepts recorded, nothing accepted), or after its
+//! quorum recorded the attributes and before the commit. Leader faults need
+//! recovery: 3 replicas at most.
 
 pub mod broken;
 mod client;
 mod commits;
 mod execute;
+pub mod recovery;
 pub mod replica;
 
 #[cfg(all(test, not(loom), not(shuttle)))]
@@ -80,8 +92,10 @@ use super::multi_paxos::published::Announced;
 use super::multi_paxos::Member;
 use super::{LogEntry, LogOrder, OpId, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
+use crate::paxos::faults::LeaderFault;
 use crate::paxos::FaultPlan;
-use crate::sync::{AtomicU64, Ordering};
+use crate::rsm::multi_paxos::Timeout;
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use commits::Commits;
 use execute::Learner;
 use replica::Replica;
@@ -97,10 +111,14 @@ pub struct Config {
     pub replicas: usize,
     /// Clients (command leaders, one instance row each).
     pub clients: usize,
-    /// Instances per client (its operations; fixed).
+    /// Instances per client (its operations, and their second tries after
+    /// a recovery's no-op; fixed).
     pub capacity: usize,
-    /// Replica crashes (`acceptors`); leader faults are refused (no
-    /// recovery yet).
+    /// How long a replica waits for a dependency's commit before it
+    /// recovers the instance (3 replicas at most; with more it waits).
+    pub timeout: Timeout,
+    /// Replica crashes (`acceptors`) and command leader faults (`leader`:
+    /// 3 replicas at most).
     pub faults: FaultPlan,
 }
 
@@ -150,6 +168,11 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) fast: usize,
     /// Components executed unsorted (the broken variant).
     pub(crate) unsorted: bool,
+    pub(crate) timeout: Timeout,
+    /// Whether replicas recover instances (3 replicas at most).
+    pub(crate) recovers: bool,
+    pub(crate) faults: Vec<LeaderFault>,
+    pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) totals: Totals,
 }
 
@@ -163,6 +186,8 @@ pub(crate) struct Totals {
     pub(crate) accepts: AtomicU64,
     pub(crate) executed: AtomicU64,
     pub(crate) waits: AtomicU64,
+    pub(crate) recoveries: AtomicU64,
+    pub(crate) retries: AtomicU64,
 }
 
 /// What a run did, summed over the clients (after they were dropped).
@@ -183,6 +208,11 @@ pub struct EpaxosTotals {
     pub executed: u64,
     /// Times a replica found a dependency not committed yet and waited.
     pub waits: u64,
+    /// Recovery ballots prepared (explicit prepares).
+    pub recoveries: u64,
+    /// Operations proposed again after a recovery put a no-op in their
+    /// instance.
+    pub retries: u64,
 }
 
 impl EpaxosTotals {
@@ -205,7 +235,16 @@ impl EpaxosTotals {
 /// use consensus_lab::rsm::epaxos::{Config, Epaxos};
 /// use consensus_lab::rsm::{Client, Replicated};
 ///
-/// let config = Config { replicas: 3, clients: 2, capacity: 4, faults: FaultPlan::none() };
+/// use consensus_lab::rsm::multi_paxos::Timeout;
+/// use std::time::Duration;
+///
+/// let config = Config {
+///     replicas: 3,
+///     clients: 2,
+///     capacity: 4,
+///     timeout: Timeout::After(Duration::from_millis(10)),
+///     faults: FaultPlan::none(),
+/// };
 /// let mut map = Epaxos::new(KvSpec, config).unwrap();
 /// let [mut a, mut b]: [_; 2] = map.clients().unwrap().try_into().ok().unwrap();
 /// std::thread::scope(|s| {
@@ -239,13 +278,14 @@ where
     /// # Errors
     /// [`RsmError::InvalidConfig`] for no replica, client or instance, an
     /// even number of replicas, too many clients, a fault plan naming a
-    /// replica that does not exist, or leader faults (no recovery yet).
+    /// replica that does not exist, proposer faults, or leader faults with
+    /// more than 3 replicas (no recovery there).
     pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
         Self::build(spec, config, Build::CORRECT)
     }
 
     pub(crate) fn build(spec: S, config: Config, build: Build) -> Result<Self, RsmError> {
-        let Config { replicas, clients, capacity, faults } = config;
+        let Config { replicas, clients, capacity, timeout, faults } = config;
         let bad = |m: String| Err(RsmError::InvalidConfig(m));
         if replicas == 0 || clients == 0 || capacity == 0 {
             return bad(format!(
@@ -264,11 +304,24 @@ where
             return bad(format!("at most {MAX_CLIENTS} clients (instance rows)"));
         }
         faults.validate(replicas, 0).map_err(RsmError::InvalidConfig)?;
-        if !faults.leader.is_empty() || !faults.proposers.is_empty() {
-            return bad("EPaxos recovers a crashed command leader's instances with an explicit \
-                 prepare, which this build does not have yet: only replica crashes \
-                 (--crash-acceptor) are supported"
+        let recovers = replicas <= 3;
+        if !faults.proposers.is_empty() || !faults.stalls.is_empty() {
+            return bad("EPaxos's processes are its replicas and its command leaders: \
+                 replica crashes (acceptors) and leader faults, not proposer faults"
                 .to_string());
+        }
+        if !faults.leader.is_empty() && !recovers {
+            return bad(format!(
+                "EPaxos recovers a crashed command leader's instances only with 3 replicas \
+                 or fewer (F ≤ 1; with F ≥ 2 the paper's recovery needs TryPreAccept, not \
+                 built): leader faults with {replicas} replicas are refused"
+            ));
+        }
+        if let Some(f) = faults.leader.iter().find(|f| f.slot >= capacity) {
+            return bad(format!(
+                "a leader fault at instance {}, beyond the {capacity} instances per client",
+                f.slot
+            ));
         }
         let quorums = Quorums::of(replicas);
         let fast = if build.small_fast_quorum { quorums.fast - 1 } else { quorums.fast };
@@ -282,6 +335,10 @@ where
             quorums,
             fast,
             unsorted: build.unsorted,
+            timeout,
+            recovers,
+            fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
+            faults: faults.leader,
             totals: Totals::default(),
         };
         Ok(Epaxos { shared: Arc::new(shared), handed_out: false })
@@ -300,6 +357,8 @@ where
             accepts: get(&t.accepts),
             executed: get(&t.executed),
             waits: get(&t.waits),
+            recoveries: get(&t.recoveries),
+            retries: get(&t.retries),
         }
     }
 

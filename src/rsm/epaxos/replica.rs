@@ -69,12 +69,19 @@ impl Attrs {
     }
 }
 
-/// What an instance holds: a client's operation (named by the instance id
-/// itself), or a no-op a recovery put there.
+/// What an instance holds: one of its client's operations, or a no-op a
+/// recovery put there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
-    /// The operation of the instance's client, with its footprint.
-    Op(Footprint),
+    /// The client's `seq`-th operation (instance `(q, i)` holds an
+    /// operation of client `q`; a client whose instance a recovery filled
+    /// with a no-op proposes the operation again in its next instance).
+    Op {
+        /// What it touches.
+        footprint: Footprint,
+        /// Which of the client's operations, from 1.
+        seq: u64,
+    },
     /// Nothing (a recovery found no trace of the operation).
     Noop,
 }
@@ -148,7 +155,7 @@ impl ReplicaState {
 
     /// Records instance `id`'s command and attributes in the key index.
     fn index(&mut self, id: OpId, command: Command, attrs: &Attrs) {
-        let Command::Op(f) = command else { return };
+        let Command::Op { footprint: f, .. } = command else { return };
         let rows = attrs.deps.len();
         let k = self.keys.entry(f.key).or_insert_with(|| KeyIndex {
             writes: vec![0; rows].into(),
@@ -217,8 +224,8 @@ impl Replica {
             return Err(Refused { promised });
         }
         let mut attrs = attrs.clone();
-        if let Command::Op(f) = command {
-            s.conflicts(id, f, &mut attrs);
+        if let Command::Op { footprint, .. } = command {
+            s.conflicts(id, footprint, &mut attrs);
         }
         s.record(id, Record { ballot, status: Status::PreAccepted, command, attrs: attrs.clone() });
         Ok(attrs)
@@ -271,9 +278,9 @@ impl Replica {
 mod tests {
     use super::*;
 
-    const W1: Command = Command::Op(Footprint { key: 1, writes: true });
-    const R1: Command = Command::Op(Footprint { key: 1, writes: false });
-    const W2: Command = Command::Op(Footprint { key: 2, writes: true });
+    const W1: Command = Command::Op { footprint: Footprint { key: 1, writes: true }, seq: 1 };
+    const R1: Command = Command::Op { footprint: Footprint { key: 1, writes: false }, seq: 1 };
+    const W2: Command = Command::Op { footprint: Footprint { key: 2, writes: true }, seq: 1 };
 
     fn id(client: usize, seq: u64) -> OpId {
         OpId { client, seq }

@@ -2,10 +2,13 @@ use super::*;
 use crate::check::replicated::stress;
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::objects::sequential::{KvOp, KvSpec};
+use crate::paxos::faults::{LeaderFault, LeaderStep};
+use crate::rsm::multi_paxos::Timeout;
 use crate::rsm::Client;
 
 fn config(replicas: usize, clients: usize, capacity: usize) -> Config {
-    Config { replicas, clients, capacity, faults: FaultPlan::none() }
+    let timeout = Timeout::After(std::time::Duration::from_millis(20));
+    Config { replicas, clients, capacity, timeout, faults: FaultPlan::none() }
 }
 
 #[test]
@@ -54,13 +57,17 @@ fn sizes_and_faults_it_cannot_run_are_refused() {
     let mut c = config(3, 1, 1);
     c.faults = FaultPlan::first_acceptors_crashed(4);
     assert!(Epaxos::new(KvSpec, c).is_err(), "no replica 3");
-    let mut c = config(3, 1, 1);
-    c.faults.leader = vec![crate::paxos::faults::LeaderFault {
-        slot: 0,
+    let crash = |slot| crate::paxos::faults::LeaderFault {
+        slot,
         step: crate::paxos::faults::LeaderStep::BeforePublish,
         stall: None,
-    }];
-    assert!(e(c).contains("recovers a crashed command leader"));
+    };
+    let mut c = config(5, 1, 1);
+    c.faults.leader = vec![crash(0)];
+    assert!(e(c).contains("only with 3 replicas"));
+    let mut c = config(3, 1, 1);
+    c.faults.leader = vec![crash(1)];
+    assert!(e(c).contains("beyond the 1 instances"));
     let mut o = Epaxos::new(KvSpec, config(3, 1, 1)).unwrap();
     let mut cl = o.clients().unwrap().pop().unwrap();
     cl.submit(KvOp::Get(0)).unwrap();
@@ -108,4 +115,57 @@ fn racing_clients_agree_on_every_conflicting_pair_and_are_linearizable() {
     let t = o.totals();
     assert_eq!(t.commands, 4 * per as u64);
     assert!(t.fast > 0, "{t:?}");
+}
+
+#[test]
+fn a_crashed_leaders_instance_is_recovered_by_whoever_depends_on_it() {
+    // Client 0 crashes at its first instance at each step; client 3 (its
+    // home is client 0's, replica 0) writes the same key after it and must
+    // not wait forever.
+    for step in [LeaderStep::BeforeBroadcast, LeaderStep::AfterMinority, LeaderStep::BeforePublish]
+    {
+        let mut c = config(3, 4, 4);
+        c.timeout = Timeout::After(std::time::Duration::from_millis(1));
+        c.faults.leader = vec![LeaderFault { slot: 0, step, stall: None }];
+        let mut o = Epaxos::new(KvSpec, c).unwrap();
+        let mut cs = o.clients().unwrap();
+        let mut b = cs.pop().unwrap();
+        let mut a = cs.remove(0);
+        assert!(a.submit(KvOp::Put(0, 1)).unwrap_err().is_crash(), "{step:?}");
+        let got = b.submit(KvOp::Put(0, 2)).unwrap();
+        // The crashed write may or may not have taken effect.
+        assert!(got.is_none() || got == Some(1), "{step:?}: {got:?}");
+        // A recovered write may also be ordered after b's (it never
+        // returned: it may take effect any time after its call).
+        let read = b.submit(KvOp::Get(0)).unwrap();
+        assert!(read == Some(2) || read == Some(1), "{step:?}: {read:?}");
+        drop((a, b, cs));
+        let t = o.totals();
+        let crashed = o.committed(OpId { client: 0, seq: 1 });
+        match step {
+            // Nobody saw it: nothing depends on it, nothing to recover.
+            LeaderStep::BeforeBroadcast => assert!(crashed.is_none(), "{t:?}"),
+            // Its home saw it: b's write depended on it and recovered it.
+            _ => assert!(crashed.is_some() && t.recoveries >= 1, "{step:?}: {t:?}"),
+        }
+    }
+}
+
+#[test]
+fn racing_clients_with_a_short_timeout_recover_live_leaders_and_stay_linearizable() {
+    // A timeout of 1 poll-free microsecond: waits turn into recoveries of
+    // leaders that are merely slow (false suspicions).
+    let per = 200;
+    for attempt in 1..=5 {
+        let mut c = config(3, 3, 2 * per);
+        c.timeout = Timeout::After(std::time::Duration::from_micros(1));
+        let mut o = Epaxos::new(WordSpec { add: true, init: 0 }, c).unwrap();
+        let r = stress::run(&mut o, per, |_, _| WordOp::Rmw(1)).unwrap().unwrap();
+        assert_eq!(r.ops, 3 * per as u64);
+        if o.totals().recoveries > 0 {
+            return;
+        }
+        eprintln!("attempt {attempt}: no wait lasted the timeout, again");
+    }
+    panic!("INCONCLUSIVE: in 5 runs no replica ever recovered a live leader's instance");
 }
