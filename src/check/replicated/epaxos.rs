@@ -30,7 +30,7 @@ use super::suite::SuiteModel;
 use crate::objects::sequential::{KvOp, KvSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::FaultPlan;
-use crate::rsm::epaxos::broken::{small_fast_quorum, unsorted_components};
+use crate::rsm::epaxos::broken::{small_fast_quorum, trusting_the_home, unsorted_components};
 use crate::rsm::epaxos::{Config, Epaxos};
 use crate::rsm::multi_paxos::Timeout;
 
@@ -42,6 +42,8 @@ enum Build {
     SmallFastQuorum,
     /// Components executed in the order each replica found them.
     Unsorted,
+    /// Recovery trusting the crashed leader's home.
+    TrustingTheHome,
 }
 
 /// The seed of every shuttle scheduler.
@@ -79,6 +81,7 @@ fn explore(
             Build::Correct => Epaxos::new(KvSpec, config),
             Build::SmallFastQuorum => small_fast_quorum(KvSpec, config),
             Build::Unsorted => unsorted_components(KvSpec, config),
+            Build::TrustingTheHome => trusting_the_home(KvSpec, config),
         };
         made.expect("the model's configuration is valid")
     };
@@ -104,11 +107,11 @@ fn holds(name: &str, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
 }
 
 /// A broken build: some execution must be caught violating a property.
-fn caught(name: &str, build: Build, m: RsmModel<KvOp>) -> SuiteModel {
+fn caught(name: &str, build: Build, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
         name: label.clone(),
-        run: Box::new(move || match explore(build, &FaultPlan::none(), &m) {
+        run: Box::new(move || match explore(build, &faults, &m) {
             Ok(r) => Err(format!("{label} is broken on purpose, but it held: {r}")),
             Err(cx) if cx.violation.is_none() => {
                 Err(format!("{label}: stopped before any violation: {cx}"))
@@ -188,6 +191,7 @@ pub fn models() -> Vec<SuiteModel> {
         caught(
             "epaxos-small-fast-quorum/2x3x1-conflict/counterexample",
             Build::SmallFastQuorum,
+            FaultPlan::none(),
             model(conflicting(), Some(2), 0),
         ),
         // Found in execution 418 (under 1 s): a false suspicion's recovery
@@ -199,6 +203,16 @@ pub fn models() -> Vec<SuiteModel> {
         caught(
             "epaxos-unsorted-components/3x3x1-conflict/counterexample",
             Build::Unsorted,
+            FaultPlan::none(),
+            model(three_writes(), Some(3), 0),
+        ),
+        // Found in execution 1: t0 crashes after its home pre-accepted, t1
+        // commits on replicas 1 and 2, t2 recovers t0 with its home's
+        // attributes: neither t0 nor t1 depends on the other.
+        caught(
+            "epaxos-trusting-the-home/3x3x1-conflict-leader-crash-after-home/counterexample",
+            Build::TrustingTheHome,
+            crash(LeaderStep::AfterMinority),
             model(three_writes(), Some(3), 0),
         ),
     ]
@@ -240,12 +254,21 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
         caught(
             "epaxos-small-fast-quorum/2x1-conflict/counterexample",
             Build::SmallFastQuorum,
+            FaultPlan::none(),
             model(conflicting(), Some(3), 1_000 * scale),
         ),
         // Found in execution 28.
         caught(
             "epaxos-unsorted-components/3x1-conflict/counterexample",
             Build::Unsorted,
+            FaultPlan::none(),
+            model(three_writes(), Some(3), 1_000 * scale),
+        ),
+        // Found in execution 1.
+        caught(
+            "epaxos-trusting-the-home/3x1-leader-crash-after-home/counterexample",
+            Build::TrustingTheHome,
+            crash(LeaderStep::AfterMinority),
             model(three_writes(), Some(3), 1_000 * scale),
         ),
     ]

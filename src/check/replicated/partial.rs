@@ -242,12 +242,13 @@ pub fn certify<S: Spec>(
         match replayed.get(&c.id) {
             Some(want) if want == got => {}
             want => {
+                let want = want.map_or_else(|| "nothing".to_string(), |w| format!("{w:?}"));
                 return Err(RsmViolation::Log(format!(
                     "{} {:?} returned {got:?}, the replay of the executed order (conflicting \
                      pairs as the replicas ordered them, the rest in real time's order) gives \
-                     it {want:?}",
+                     it {want}",
                     c.id, c.op
-                )))
+                )));
             }
         }
     }

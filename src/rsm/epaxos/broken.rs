@@ -13,6 +13,17 @@
 //!   (each pre-accepted where the other was already known) form one
 //!   component; a replica that starts from its own command finds it first,
 //!   so two replicas execute the pair in opposite orders.
+//! * [`trusting_the_home`]: a recovery takes the crashed leader's home
+//!   replica's own pre-accept as evidence that the fast path may have
+//!   committed it, and commits those attributes. They are what the home
+//!   alone knew: a conflicting command committed by the two other replicas
+//!   is missing from them, and that command's attributes miss the recovered
+//!   one, so nothing orders the pair (the rule the paper's "none of those
+//!   replies is from L" exists for). In this lab's form this is the way a
+//!   recovery loses what a commit needed: a commit is one write-once cell,
+//!   so a committed command cannot be dropped, and a fast path that had not
+//!   written its commit yet is not committed (its leader adopts whatever
+//!   lands first).
 
 use super::{Build, Config, Epaxos};
 use crate::objects::Spec;
@@ -45,4 +56,18 @@ where
     S::Op: Sync,
 {
     Epaxos::build(spec, config, Build { unsorted: true, ..Build::CORRECT })
+}
+
+/// An object whose recovery trusts the leader's home (see the module docs).
+///
+/// # Errors
+/// As [`Epaxos::new`].
+pub fn trusting_the_home<S: Spec + Send + Sync + 'static>(
+    spec: S,
+    config: Config,
+) -> Result<Epaxos<S>, RsmError>
+where
+    S::Op: Sync,
+{
+    Epaxos::build(spec, config, Build { trust_home: true, ..Build::CORRECT })
 }

@@ -340,7 +340,7 @@ impl<S: Spec> EpaxosClient<S> {
             let rows = sh.ops.clients();
             let own = Attrs::own_row(rows, w.client, w.seq, self.prev_seq(w));
             let home = self.home(w.client);
-            let plan = recovery::decide(&found, home, sh.quorums, &own);
+            let plan = recovery::decide(&found, home, sh.quorums, &own, sh.trust_home);
             let (command, attrs) = match plan {
                 recovery::Plan::Accept { command, attrs } => (command, attrs),
                 recovery::Plan::PreAccept { command, attrs } => {

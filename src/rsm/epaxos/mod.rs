@@ -150,10 +150,14 @@ pub(crate) struct Build {
     /// Execute a component in the order each replica found it, ignoring
     /// sequence numbers (broken).
     pub(crate) unsorted: bool,
+    /// Recovery counts the leader's home's own pre-accept as evidence of a
+    /// fast path (broken).
+    pub(crate) trust_home: bool,
 }
 
 impl Build {
-    pub(crate) const CORRECT: Build = Build { small_fast_quorum: false, unsorted: false };
+    pub(crate) const CORRECT: Build =
+        Build { small_fast_quorum: false, unsorted: false, trust_home: false };
 }
 
 /// What every client shares.
@@ -168,6 +172,8 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) fast: usize,
     /// Components executed unsorted (the broken variant).
     pub(crate) unsorted: bool,
+    /// Recovery trusts the home's record (the broken variant).
+    pub(crate) trust_home: bool,
     pub(crate) timeout: Timeout,
     /// Whether replicas recover instances (3 replicas at most).
     pub(crate) recovers: bool,
@@ -335,6 +341,7 @@ where
             quorums,
             fast,
             unsorted: build.unsorted,
+            trust_home: build.trust_home,
             timeout,
             recovers,
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),

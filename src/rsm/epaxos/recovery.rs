@@ -64,7 +64,15 @@ pub(crate) enum Plan {
 /// The recovery rules (module docs) over a majority's answers. `home`: the
 /// instance's leader's home replica; `own`: the instance's own-row
 /// attributes (its row's previous instance, a sequence number above it).
-pub(crate) fn decide(found: &[Found], home: usize, quorums: Quorums, own: &Attrs) -> Plan {
+/// `trust_home` counts the home's own record in rule 2 (broken: see
+/// [`broken::trusting_the_home`](super::broken::trusting_the_home)).
+pub(crate) fn decide(
+    found: &[Found],
+    home: usize,
+    quorums: Quorums,
+    own: &Attrs,
+    trust_home: bool,
+) -> Plan {
     let records = || found.iter().filter_map(|f| f.record.as_ref().map(|r| (f.replica, r)));
     if let Some((_, r)) =
         records().filter(|(_, r)| r.status == Status::Accepted).max_by_key(|(_, r)| r.ballot)
@@ -73,7 +81,8 @@ pub(crate) fn decide(found: &[Found], home: usize, quorums: Quorums, own: &Attrs
     }
     let need = quorums.majority / 2; // ⌊(F + 1)/2⌋
     let defaults: Vec<&Record> = records()
-        .filter(|(i, r)| *i != home && r.ballot == 0 && r.status == Status::PreAccepted)
+        .filter(|(i, r)| (trust_home || *i != home) && r.ballot == 0)
+        .filter(|(_, r)| r.status == Status::PreAccepted)
         .map(|(_, r)| r)
         .collect();
     if need > 0 {
@@ -119,15 +128,24 @@ mod tests {
         let own = Attrs { seq: 1, deps: vec![0, 0].into() };
         // 1. The highest accepted wins over any pre-accept.
         let f = found(vec![(1, rec(0, Status::PreAccepted, 1)), (2, rec(4, Status::Accepted, 2))]);
-        assert!(matches!(decide(&f, 0, q, &own), Plan::Accept { attrs, .. } if attrs.deps[1] == 2));
+        assert!(
+            matches!(decide(&f, 0, q, &own, false), Plan::Accept { attrs, .. } if attrs.deps[1] == 2)
+        );
         // 2. A default-ballot pre-accept away from home is enough with F = 1.
         let f = found(vec![(0, None), (1, rec(0, Status::PreAccepted, 1))]);
-        assert!(matches!(decide(&f, 0, q, &own), Plan::Accept { attrs, .. } if attrs.deps[1] == 1));
+        assert!(
+            matches!(decide(&f, 0, q, &own, false), Plan::Accept { attrs, .. } if attrs.deps[1] == 1)
+        );
         // The home's own record is not: pre-accept again.
         let f = found(vec![(0, rec(0, Status::PreAccepted, 1)), (2, None)]);
-        assert!(matches!(decide(&f, 0, q, &own), Plan::PreAccept { command: W, .. }));
+        assert!(matches!(decide(&f, 0, q, &own, false), Plan::PreAccept { command: W, .. }));
+        // ... unless the home is trusted (broken).
+        assert!(matches!(decide(&f, 0, q, &own, true), Plan::Accept { .. }));
         // 4. Nobody saw it: a no-op.
         let f = found(vec![(1, None), (2, None)]);
-        assert_eq!(decide(&f, 0, q, &own), Plan::PreAccept { command: Command::Noop, attrs: own });
+        assert_eq!(
+            decide(&f, 0, q, &own, false),
+            Plan::PreAccept { command: Command::Noop, attrs: own }
+        );
     }
 }
