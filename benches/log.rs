@@ -12,12 +12,21 @@
 //! their commands, scaled to the iterations as `conlab bench` scales its
 //! fillers).
 //!
-//! `cargo bench -p consensus-lab --bench log` (add `-- zab/` to filter).
+//! Group `epaxos`: EPaxos over 5 replica regions on the key-value conflict
+//! workload of `consensus_lab::bench::epaxos` (the one `conlab bench epaxos`
+//! runs: puts, each on the shared key with probability `conflict`, else on
+//! its client's own key), at 1 and 2 clients and conflict rates 0 and 1.0;
+//! one fresh object per batch of at most 100,000 commands, built outside
+//! the timed region; one iteration is one command, all clients together.
+//!
+//! `cargo bench -p consensus-lab --bench log` (add `-- zab/` or `-- epaxos/`
+//! to filter).
 //! Client counts above the core count are oversubscribed and labelled so in
 //! the benchmark's name.
 
 #[cfg(not(loom))]
 mod benches {
+    use consensus_lab::bench::epaxos::{self, Kv};
     use consensus_lab::bench::log::{stable_leader, Log};
     use criterion::{BenchmarkId, Criterion, Throughput};
     use std::time::Duration;
@@ -63,13 +72,42 @@ mod benches {
             g.finish();
         }
     }
+
+    pub(crate) fn epaxos(c: &mut Criterion) {
+        let mut g = c.benchmark_group("epaxos");
+        g.warm_up_time(Duration::from_millis(300));
+        g.measurement_time(Duration::from_secs(2));
+        g.sample_size(20);
+        g.throughput(Throughput::Elements(1));
+        for conflict in [0.0, 1.0] {
+            for clients in [1, 2] {
+                let id = BenchmarkId::new(format!("conflict-{conflict}"), label(clients));
+                g.bench_function(id, |b| {
+                    b.iter_custom(|iters| {
+                        let mut left = iters;
+                        let mut total = Duration::ZERO;
+                        while left > 0 {
+                            let n = left.min(CHUNK);
+                            left -= n;
+                            let ops = (n as usize).div_ceil(clients);
+                            let run = epaxos::run(Kv::Epaxos, clients, ops, conflict, n)
+                                .expect("a fault-free object");
+                            total += run.elapsed.mul_f64(n as f64 / run.commands.max(1) as f64);
+                        }
+                        total
+                    })
+                });
+            }
+        }
+        g.finish();
+    }
 }
 
 // criterion_group! defines a `pub fn logs` it gives no doc comment.
 #[cfg(not(loom))]
 #[allow(missing_docs)]
 mod group {
-    criterion::criterion_group!(logs, super::benches::logs);
+    criterion::criterion_group!(logs, super::benches::logs, super::benches::epaxos);
 }
 #[cfg(not(loom))]
 use group::logs;

@@ -6,6 +6,8 @@
 //! Markdown; JSON is the report serialized).
 
 mod check;
+#[cfg(test)]
+mod epaxos_tests;
 mod export;
 #[cfg(test)]
 mod log_tests;
@@ -103,6 +105,14 @@ pub enum Suite {
     /// multi-paxos (follower region writes per command in place of the
     /// acceptors' read-modify-writes), through the same workload.
     Zab,
+    /// EPaxos over 5 replicas beside Multi-Paxos over 5 packed acceptors,
+    /// on one key-value workload of puts at conflict rates 0, 2, 25 and
+    /// 100 % (each put on the shared key with that probability, else on its
+    /// client's own): commands per second, latency p50 / p99, region
+    /// operations per command and EPaxos's fast-path share, at each
+    /// --threads count of clients (--ops puts per client, 5,000 unless
+    /// given).
+    Epaxos,
 }
 
 impl Suite {
@@ -230,17 +240,18 @@ fn measure_all(
     } else {
         None
     };
-    let mut rows = measure(args, machine.cores)?;
+    let mut rows = measure(args, machine.cores, seed)?;
     if calibration.as_ref().is_some_and(|c| !c.reliable) {
         for r in rows.iter_mut().filter(|r| r.threads >= 2) {
             r.unreliable = true;
         }
     }
-    let paxos_ops = if args.suite == Suite::Universal || args.suite.log().is_some() {
-        Vec::new()
-    } else {
-        paxos_ops(args)?
-    };
+    let paxos_ops =
+        if matches!(args.suite, Suite::Universal | Suite::Epaxos) || args.suite.log().is_some() {
+            Vec::new()
+        } else {
+            paxos_ops(args)?
+        };
     let mut over: Vec<usize> =
         args.threads.iter().map(|&t| t as usize).filter(|&t| t > machine.cores).collect();
     over.dedup();
@@ -260,6 +271,7 @@ fn measure_all(
         ops: match args.suite {
             Suite::Universal => measure::universal_ops(args)? as u64,
             _ if args.suite.log().is_some() => measure::log_ops(args)? as u64,
+            Suite::Epaxos => measure::epaxos_ops(args)? as u64,
             _ => args.ops,
         },
         detect_timeout_ms: args.suite.log().map(|_| args.detect_timeout_ms),

@@ -96,7 +96,7 @@ fn style(g: Group, name: &str, colour_of_family: RGBColor) -> (RGBColor, Dash, b
         }
         // Never drawn (no chart keeps them: `bench universal`, `bench
         // multi-paxos` and `bench zab` refuse --plot).
-        Group::Protocol(Path::Decide) | Group::Universal | Group::Log(_) => {
+        Group::Protocol(Path::Decide) | Group::Universal | Group::Log(_) | Group::Epaxos => {
             (colour_of_family, Dash::Solid, true, name.to_string())
         }
     }

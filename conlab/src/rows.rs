@@ -54,6 +54,11 @@ pub(crate) struct Row {
     /// (Multi-Paxos's successful accepts, Zab's broadcast writes at
     /// follower regions), counted by the log over every run.
     pub rmws_per_command: Option<f64>,
+    /// `bench epaxos`: the conflict rate of the row's workload.
+    pub conflict: Option<f64>,
+    /// `bench epaxos`: the share of EPaxos's commands that took the fast
+    /// path, over every run (`None` for Multi-Paxos's rows).
+    pub fast_share: Option<f64>,
 }
 
 /// The row of `s`, measured at `threads` threads on `cores` cores: the times
@@ -89,5 +94,7 @@ pub(crate) fn row(
         p50_ns: None,
         p99_ns: None,
         rmws_per_command: None,
+        conflict: None,
+        fast_share: None,
     }
 }

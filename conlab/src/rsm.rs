@@ -15,6 +15,10 @@
 //! leader and acceptor crashes; with more than f acceptors crashed the run
 //! ends with [`EXIT_NO_QUORUM`](super::EXIT_NO_QUORUM). `--impl zab` does
 //! the same over Zab ([`zab`]; `--acceptors` counts its followers).
+//! `--impl epaxos` replicates it over EPaxos ([`epaxos`]): no leader,
+//! `--replicas` replicas, replica crashes, the conflict-rate workload
+//! (`--conflict p`, the key-value map); its replicas agree on the order of
+//! every conflicting pair, judged by the partial-order judge.
 //!
 //! Exit codes: [`EXIT_VIOLATION`] if the run violated a property, else
 //! [`EXIT_INCONCLUSIVE`] if it tested nothing concurrent (no two operations
@@ -23,6 +27,7 @@
 //! counts, sizes, a slot protocol that serves fewer threads, a broken one) is
 //! one line before any work.
 
+mod epaxos;
 mod multi_paxos;
 mod zab;
 
@@ -52,6 +57,9 @@ pub enum Impl {
     MultiPaxos,
     /// Zab: a leader, follower regions, epochs, recovery (blocking).
     Zab,
+    /// EPaxos: leaderless, replica regions, dependency-tracked commands
+    /// (blocking).
+    Epaxos,
 }
 
 impl Impl {
@@ -61,6 +69,7 @@ impl Impl {
             Impl::UniversalLockFree => NoHelping::NAME,
             Impl::MultiPaxos => "multi-paxos",
             Impl::Zab => "zab",
+            Impl::Epaxos => "epaxos",
         }
     }
 }
@@ -70,8 +79,9 @@ impl Impl {
 pub struct RsmArgs {
     /// The construction: `universal` (helping: wait-free),
     /// `universal-lock-free` (no helping), `multi-paxos` (a leader over
-    /// acceptor registers: blocking) or `zab` (a leader over follower
-    /// regions: blocking).
+    /// acceptor registers: blocking), `zab` (a leader over follower
+    /// regions: blocking) or `epaxos` (leaderless over replica regions:
+    /// blocking).
     #[arg(long = "impl", value_name = "IMPL", value_enum, default_value_t = Impl::Universal)]
     pub implementation: Impl,
     /// The consensus protocol of every log cell: any correct protocol of
@@ -100,6 +110,8 @@ pub struct RsmArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub multi_paxos: multi_paxos::MultiPaxosArgs,
+    #[command(flatten)]
+    pub epaxos: epaxos::EpaxosArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -127,6 +139,20 @@ enum Found {
 const _: () = assert!(consensus_lab::check::replicated::SEARCH_LIMIT == 20_000);
 
 impl Found {
+    /// As [`text`](Self::text); `partial`: the object orders only
+    /// conflicting operations (EPaxos), its certificate is the partial-order
+    /// judge's.
+    fn text_for(self, partial: bool) -> &'static str {
+        match self {
+            Found::Certified if partial => {
+                "yes, certified by the partial-order certificate (an order keeping every \
+                 conflicting pair's, respecting real time, whose replay gives every return \
+                 value; the search runs up to 20,000 operations)"
+            }
+            _ => self.text(),
+        }
+    }
+
     fn text(self) -> &'static str {
         match self {
             Found::Yes => "yes",
@@ -196,6 +222,8 @@ struct Output {
     multi_paxos: Option<multi_paxos::Figures>,
     /// Zab's figures (`--impl zab`).
     zab: Option<zab::Figures>,
+    /// EPaxos's figures (`--impl epaxos`).
+    epaxos: Option<epaxos::Figures>,
 }
 
 /// Refuses what the run cannot do, before any work; returns the slots' entry
@@ -212,6 +240,17 @@ fn check(args: &RsmArgs) -> Result<(Option<Entry>, RsmObject), String> {
     if let Some(path) = &args.out {
         super::check_writable("--out", path)?;
     }
+    if args.implementation == Impl::Epaxos {
+        if args.slots.is_some() {
+            return Err("--slots is for the universal construction: epaxos has no slot \
+                        protocol (its commands are instances at --replicas replica regions)"
+                .into());
+        }
+        args.epaxos.check(&args.multi_paxos, object)?;
+        workload::check_size(threads, ops).map_err(size)?;
+        return Ok((None, object));
+    }
+    args.epaxos.refuse_for(args.implementation.name())?;
     if matches!(args.implementation, Impl::MultiPaxos | Impl::Zab) {
         if args.implementation == Impl::Zab {
             zab::check(&args.multi_paxos)?;
@@ -274,8 +313,10 @@ impl Visit for WithSlots {
         match self.implementation {
             Impl::Universal => self.object.visit(WithObject::<P, Helping>::new(&self)),
             Impl::UniversalLockFree => self.object.visit(WithObject::<P, NoHelping>::new(&self)),
-            Impl::MultiPaxos | Impl::Zab => {
-                unreachable!("multi-paxos has no slot protocol (dispatched in rsm)")
+            Impl::MultiPaxos | Impl::Zab | Impl::Epaxos => {
+                unreachable!(
+                    "multi-paxos, zab and epaxos have no slot protocol (dispatched in rsm)"
+                )
             }
         }
     }
@@ -318,6 +359,7 @@ enum Figures {
     None,
     MultiPaxos(multi_paxos::Figures),
     Zab(zab::Figures),
+    Epaxos(epaxos::Figures),
 }
 
 pub(super) fn rsm(
@@ -334,6 +376,7 @@ pub(super) fn rsm(
     let over = match (slots, args.implementation) {
         (Some(s), _) => format!("{s} slots"),
         (None, Impl::Zab) => zab::describe(&args.multi_paxos),
+        (None, Impl::Epaxos) => args.epaxos.describe(),
         (None, _) => args.multi_paxos.describe(),
     };
     let bar = super::progress::bar(1);
@@ -349,6 +392,10 @@ pub(super) fn rsm(
         Some(entry) => entry
             .visit(WithSlots { implementation, object, threads, ops, seed })
             .map(|outcome| (outcome, Figures::None)),
+        None if implementation == Impl::Epaxos => args
+            .epaxos
+            .run(&args.multi_paxos, object, threads, ops, seed)
+            .map(|(outcome, e)| (outcome, Figures::Epaxos(e))),
         None if implementation == Impl::Zab => {
             zab::run(&args.multi_paxos, object, threads, ops, seed)
                 .map(|(outcome, z)| (outcome, Figures::Zab(z)))
@@ -367,6 +414,7 @@ pub(super) fn rsm(
     match figures {
         Figures::MultiPaxos(mp) => o.multi_paxos = Some(mp),
         Figures::Zab(z) => o.zab = Some(z),
+        Figures::Epaxos(e) => o.epaxos = Some(e),
         Figures::None => {}
     }
     if no_quorum {
@@ -445,6 +493,7 @@ fn output(
         clock_fetch_adds_per_op: 2,
         multi_paxos: None,
         zab: None,
+        epaxos: None,
     };
     let (held, failed): (&[&'static str], Vec<&'static str>) = match &outcome {
         Ok(r) => (&r.properties, Vec::new()),
@@ -565,10 +614,12 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         n(o.capacity_cells as f64)
     )?;
     let check_ms = o.report.as_ref().map(|r| r.check.as_secs_f64() * 1e3);
+    let partial = o.implementation == Impl::Epaxos.name();
     writeln!(
         out,
-        "linearizable: {}; log agreement: {}; step bound: {}{}",
-        o.linearizable.text(),
+        "linearizable: {}; {}: {}; step bound: {}{}",
+        o.linearizable.text_for(partial),
+        if partial { "conflict order agreement" } else { "log agreement" },
         o.log_agreement.text(),
         o.step_bound.text(),
         check_ms
@@ -624,6 +675,9 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(z) = &o.zab {
         z.write_text(out)?;
     }
+    if let Some(e) = &o.epaxos {
+        e.write_text(out)?;
+    }
     if let Some(v) = &o.violation {
         if o.verdict == Verdict::NoQuorum {
             writeln!(out, "stopped: {v}")?;
@@ -632,12 +686,20 @@ fn write_text(o: &Output, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     match o.verdict {
+        Verdict::Ok if partial => writeln!(
+            out,
+            "OK: the history is linearizable and the replicas order every conflicting pair alike"
+        ),
         Verdict::Ok => writeln!(out, "OK: the history is linearizable and the log agrees"),
         Verdict::Violation => writeln!(out, "FAILED: a property was violated (above)"),
         Verdict::Inconclusive => writeln!(
             out,
             "INCONCLUSIVE: {}",
             o.inconclusive.as_deref().unwrap_or("nothing concurrent was tested")
+        ),
+        Verdict::NoQuorum if partial => writeln!(
+            out,
+            "NO QUORUM: more than F of the replicas crashed, no command can commit any more"
         ),
         Verdict::NoQuorum => writeln!(
             out,

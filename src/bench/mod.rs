@@ -18,6 +18,7 @@
 pub mod baselines;
 pub mod calibrate;
 pub mod cores;
+pub mod epaxos;
 pub mod log;
 pub mod ops;
 pub mod primitives;
@@ -190,6 +191,9 @@ pub enum Group {
     /// A replicated log's stable-leader commands and failover ([`log`]):
     /// the log's name, `multi-paxos` or `zab`.
     Log(log::Log),
+    /// EPaxos beside Multi-Paxos on the key-value conflict workload
+    /// ([`epaxos`]): `epaxos`.
+    Epaxos,
 }
 
 impl Group {
@@ -203,6 +207,7 @@ impl Group {
             Group::Primitive(Layout::Padded) => "primitive/padded",
             Group::Universal => "universal",
             Group::Log(l) => l.name(),
+            Group::Epaxos => "epaxos",
         }
     }
 }

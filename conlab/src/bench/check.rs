@@ -63,6 +63,20 @@ pub(super) fn check(args: &BenchArgs) -> Result<Destinations, String> {
                     .map_err(|e| format!("--threads {t} --ops {ops}: {e}"))?;
             }
         }
+        Suite::Epaxos => {
+            crate::refuse_flags(
+                &args.given,
+                &["instances", "batch", "plot"],
+                "to `bench epaxos` (it measures commands on one object, not fresh instances; \
+                 it draws no chart)",
+                "--threads, --ops, --repeat, --pin, --seed and the outputs",
+            )?;
+            let ops = super::measure::epaxos_ops(args).map_err(|e| e.to_string())?;
+            for &t in &args.threads {
+                consensus_lab::bench::epaxos::check(t as usize, ops, 0.0)
+                    .map_err(|e| format!("--threads {t} --ops {ops}: {e}"))?;
+            }
+        }
         Suite::Cores => crate::refuse_flags(
             &args.given,
             &["threads", "instances", "ops", "repeat", "batch", "pin", "seed"],

@@ -2,8 +2,8 @@
 //! with a header row and the metadata on every row, and Markdown.
 
 use super::report::{
-    describe_calibration, describe_log, describe_paxos, describe_universal, is_universal,
-    log_cells, log_of, shown_name, threads_cell, Output,
+    describe_calibration, describe_epaxos, describe_log, describe_paxos, describe_universal,
+    epaxos_cells, is_epaxos, is_universal, log_cells, log_of, shown_name, threads_cell, Output,
 };
 use std::io::Write;
 
@@ -39,6 +39,8 @@ pub(crate) const CSV_HEADER: &[&str] = &[
     "p50_ns",
     "p99_ns",
     "rmws_per_command",
+    "conflict",
+    "fast_share",
 ];
 
 /// One CSV field, quoted when it must be (RFC 4180).
@@ -85,6 +87,8 @@ pub(super) fn write_csv(o: &Output<'_>, out: &mut dyn Write) -> std::io::Result<
             r.p50_ns.map_or(String::new(), |x| format!("{x:.0}")),
             r.p99_ns.map_or(String::new(), |x| format!("{x:.0}")),
             r.rmws_per_command.map_or(String::new(), |x| format!("{x:.4}")),
+            r.conflict.map_or(String::new(), |x| format!("{x}")),
+            r.fast_share.map_or(String::new(), |x| format!("{x:.4}")),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;
@@ -135,6 +139,21 @@ pub(super) fn write_markdown(o: &Output<'_>, out: &mut dyn Write) -> std::io::Re
                 r.per_second,
                 r.ratio.map_or("".into(), |x| format!("{x:.2}×")),
                 r.raw_ratio.map_or("".into(), |x| format!("{x:.2}×")),
+            )?;
+        }
+        return Ok(());
+    }
+    if is_epaxos(o) {
+        writeln!(out, "- {}\n", md(&describe_epaxos(o)))?;
+        writeln!(out, "| protocol | conflict | threads | ns/cmd (median) | [min–max] | cmds per second | p50 ns | p99 ns | ops/cmd | fast |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        for r in o.rows {
+            let [conflict, median, spread, per_second, p50, p99, ops, fast] = epaxos_cells(r);
+            writeln!(
+                out,
+                "| {} | {conflict} | {} | {median} | {spread} | {per_second} | {p50} | {p99} | {ops} | {fast} |",
+                md(&r.name),
+                threads_cell(r).replace('*', "\\*"),
             )?;
         }
         return Ok(());

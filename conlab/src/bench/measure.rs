@@ -5,6 +5,7 @@
 use super::{pin_for, BenchArgs, Suite};
 use crate::rows::{row, Row};
 use consensus_lab::bench::baselines::{raw_for, BASELINES};
+use consensus_lab::bench::epaxos;
 use consensus_lab::bench::log::{self, Log};
 use consensus_lab::bench::ops::{self, PaxosOps};
 use consensus_lab::bench::primitives::{self, Layout, Primitive};
@@ -16,13 +17,15 @@ use consensus_lab::paxos::DEFAULT_ACCEPTORS;
 use consensus_lab::registry::PROTOCOLS;
 use consensus_lab::threads;
 
-/// Measures what `args` asks for.
+/// Measures what `args` asks for (`seed`: the run's, which also draws
+/// `bench epaxos`'s puts).
 ///
 /// # Errors
 /// A failure of a workload.
 pub(crate) fn measure(
     args: &BenchArgs,
     cores: usize,
+    seed: u64,
 ) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let progress = Progress::new(args);
     let (k, ops, repeat, batch) = (
@@ -38,6 +41,18 @@ pub(crate) fn measure(
         let measured: Result<Vec<Row>, Box<dyn std::error::Error>> =
             threads::pinned(pin.clone(), || {
                 let mut at = Vec::new();
+                if args.suite == Suite::Epaxos {
+                    let ops = epaxos_ops(args)?;
+                    for (i, conflict) in epaxos::CONFLICTS.into_iter().enumerate() {
+                        for kv in epaxos::Kv::ALL {
+                            progress.show(&format!("{kv} at conflict {conflict}"), t);
+                            // One seed per rate: both objects get the same puts.
+                            let seed = seed ^ (i as u64 + 1);
+                            at.push(epaxos_row(kv, t, ops, conflict, seed, repeat, cores)?);
+                        }
+                    }
+                    return Ok(at);
+                }
                 if let Some(l) = args.suite.log() {
                     progress.show(&format!("{l} stable leader"), t);
                     at.push(stable_leader_row(l, t, log_ops(args)?, repeat, cores)?);
@@ -197,6 +212,59 @@ pub(super) fn log_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntErr
 /// `--ops` is given.
 pub(super) const LOG_OPS: usize = 20_000;
 
+/// Puts per client of `bench epaxos`: `--ops`, or [`EPAXOS_OPS`] when it
+/// was not given.
+pub(super) fn epaxos_ops(args: &BenchArgs) -> Result<usize, std::num::TryFromIntError> {
+    if args.given.iter().any(|g| g == "ops") {
+        usize::try_from(args.ops)
+    } else {
+        Ok(EPAXOS_OPS)
+    }
+}
+
+/// `bench epaxos`'s puts per client unless `--ops` is given.
+pub(super) const EPAXOS_OPS: usize = 5_000;
+
+/// The row of `kv` at `t` clients and conflict rate `conflict`: ns per
+/// command (wall time over all commands), commands per second, latency
+/// percentiles over every command of every run, region operations per
+/// command and (EPaxos) the fast-path share, summed over the runs.
+fn epaxos_row(
+    kv: epaxos::Kv,
+    t: usize,
+    ops: usize,
+    conflict: f64,
+    seed: u64,
+    repeat: usize,
+    cores: usize,
+) -> Result<Row, Box<dyn std::error::Error>> {
+    let mut latency = Latency::histogram();
+    let (mut region_ops, mut served, mut fast, mut committed) = (0u64, 0u64, 0u64, 0u64);
+    let mut samples = Vec::with_capacity(repeat);
+    for _ in 0..repeat.max(1) {
+        let run = epaxos::run(kv, t, ops, conflict, seed)?;
+        latency.add(&run.latency)?;
+        region_ops += run.region_ops;
+        served += run.served;
+        if let Some(e) = run.epaxos {
+            fast += e.fast;
+            committed += e.commands;
+        }
+        // Scaled to `ops × t` commands at the run's rate (fillers included).
+        samples.push(run.elapsed.mul_f64((ops * t) as f64 / run.commands.max(1) as f64));
+    }
+    let mut taken = samples.into_iter();
+    let s = repeated(repeat, || Ok(taken.next().unwrap_or_default()))?;
+    let mut r = row(Group::Epaxos, kv.name(), t, cores, ops * t, (ops * t) as f64, s);
+    r.acceptors = Some(epaxos::REPLICAS);
+    r.conflict = Some(conflict);
+    r.p50_ns = Some(latency.value_at_quantile(0.5) as f64);
+    r.p99_ns = Some(latency.value_at_quantile(0.99) as f64);
+    r.rmws_per_command = (served > 0).then(|| region_ops as f64 / served as f64);
+    r.fast_share = (committed > 0).then(|| fast as f64 / committed as f64);
+    Ok(r)
+}
+
 /// The stable-leader row of log `l` at `t` clients: ns per command (wall
 /// time over all commands), commands per second, the latency percentiles
 /// over every command of every run, replica writes (acceptor RMWs, follower
@@ -262,7 +330,7 @@ pub(super) fn reference_of(group: Group) -> (Group, &'static str) {
     match group {
         Group::Universal => (group, MUTEX_VECDEQUE),
         // No reference row: `ratio` stays empty.
-        Group::Log(_) => (group, ""),
+        Group::Log(_) | Group::Epaxos => (group, ""),
         Group::Primitive(_) => (group, Primitive::CasSuccess.name()),
         Group::Protocol(_) | Group::Baseline => (Group::Baseline, "raw-cas"),
     }
@@ -315,6 +383,7 @@ impl Progress {
             Suite::All => protocols(t) + primitives,
             Suite::Cores => 0,
             Suite::MultiPaxos | Suite::Zab => 1,
+            Suite::Epaxos => epaxos::CONFLICTS.len() * epaxos::Kv::ALL.len(),
         };
         let failover = usize::from(args.suite.log().is_some());
         let total: usize =

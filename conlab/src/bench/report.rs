@@ -136,6 +136,9 @@ pub(super) fn write_text(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std
     if let Some(l) = log_of(o) {
         return write_log(o, l, wide, out);
     }
+    if is_epaxos(o) {
+        return write_epaxos(o, wide, out);
+    }
     writeln!(
         out,
         "{}",
@@ -296,6 +299,75 @@ pub(super) fn describe_paxos(p: &PaxosOps) -> String {
         p.total_rmws_handles,
         p.ns_per_instance
     )
+}
+
+/// Whether `o` is a `bench epaxos` report (every row in group epaxos).
+pub(super) fn is_epaxos(o: &Output<'_>) -> bool {
+    !o.rows.is_empty() && o.rows.iter().all(|r| r.group == Group::Epaxos)
+}
+
+/// What a `bench epaxos` figure is, in one paragraph (text and Markdown).
+pub(super) fn describe_epaxos(o: &Output<'_>) -> String {
+    format!(
+        "EPaxos over 5 replica regions (fast quorum 3) beside Multi-Paxos over 5 packed \
+         acceptors (majority 3), one key-value workload of puts ({} per client, the same puts \
+         for both at each rate): with probability `conflict` a put writes the shared key 0, \
+         else its client's own key. ns/cmd is the wall time of all clients over all their \
+         commands (fresh object per run, built before the clock; Multi-Paxos: one warm-up \
+         command claims term 1 before the clock, detector timeout 1 s, a client that is done \
+         keeps submitting until all are), p50 / p99 each submit's own time, call to return, \
+         over every command of every run (HdrHistogram, 3 significant digits). ops/cmd: \
+         region operations per command (EPaxos: pre-accepts and accepts; Multi-Paxos: \
+         accepts). fast: EPaxos's commands committed on the fast path. Median of {} runs",
+        crate::thousands(o.ops as f64, 0),
+        o.repeat,
+    )
+}
+
+/// A `bench epaxos` row's cells: conflict, ns (median), [min–max], per
+/// second, p50, p99, region operations per command, fast share.
+pub(super) fn epaxos_cells(r: &Row) -> [String; 8] {
+    let ns = |x: f64| crate::thousands(x, 1);
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), ns);
+    [
+        r.conflict.map_or("—".into(), |c| format!("{} %", 100.0 * c)),
+        ns(r.median_ns),
+        format!("[{}–{}]", ns(r.min_ns), ns(r.max_ns)),
+        crate::thousands(r.per_second, 0),
+        opt(r.p50_ns),
+        opt(r.p99_ns),
+        r.rmws_per_command.map_or("—".into(), |x| format!("{x:.2}")),
+        r.fast_share.map_or("—".into(), |x| format!("{:.1} %", 100.0 * x)),
+    ]
+}
+
+/// The text table of `bench epaxos`.
+fn write_epaxos(o: &Output<'_>, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::wrap(&describe_epaxos(o), 0, wide))?;
+    let mut t = crate::table(wide);
+    let mut header =
+        vec!["protocol", "conflict", "threads", "ns/cmd", "cmds/s", "p50 ns", "p99 ns"];
+    if wide {
+        header.insert(4, "[min–max]");
+    }
+    header.extend(["ops/cmd", "fast"]);
+    t.set_header(header);
+    for r in o.rows {
+        let [conflict, median, spread, per_second, p50, p99, ops, fast] = epaxos_cells(r);
+        let mut cells = vec![r.name.clone(), conflict, threads_cell(r), median];
+        if wide {
+            cells.push(spread);
+        }
+        cells.extend([per_second, p50, p99, ops, fast]);
+        t.add_row(cells);
+    }
+    for c in t.column_iter_mut() {
+        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+    }
+    writeln!(out, "{t}")?;
+    let note = "* oversubscribed. ! UNRELIABLE (see the calibration). --wide: [min–max].";
+    writeln!(out, "{}", crate::wrap(note, 2, wide))?;
+    Ok(())
 }
 
 /// The log of a `bench multi-paxos` or `bench zab` report (every row in

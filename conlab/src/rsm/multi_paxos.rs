@@ -124,7 +124,7 @@ pub struct MultiPaxosArgs {
     #[arg(long, value_enum)]
     pub reads: Option<ReadsArg>,
     /// Multi-Paxos: acceptor i crashes after its k-th operation (`i`: from
-    /// the start); repeatable.
+    /// the start); zab: follower i; epaxos: replica i. Repeatable.
     #[arg(long, value_name = "i[@k]")]
     pub crash_acceptor: Vec<Crash>,
     /// Multi-Paxos: the failure detector's timeout in milliseconds (a

@@ -21,6 +21,15 @@
 //! same seed gives the same operations (not the same interleaving: that is
 //! the cores').
 //!
+//! **The conflict-rate workload** ([`Mix::Conflict`], `--conflict p`, the
+//! EPaxos paper's): on the key-value map each operation touches the hot key
+//! ([`HOT_KEY`]) with probability `p`, else its client's own key
+//! ([`private_key`]), drawn from the same per-client generators (the same
+//! seed, the same operations). The other objects have no keys (every write
+//! conflicts with every other): a rate is refused for them.
+//! [`stress_epaxos`] runs any object over EPaxos, its replicas' [`Config`](EpaxosConfig)
+//! built in one place, [`epaxos_config`].
+//!
 //! **Monomorphized, not boxed**: [`RsmObject::visit`] calls a
 //! [`VisitObject`] back with the object's spec type, as
 //! [`registry::Visit`](crate::registry::Visit) does with a protocol's type;
@@ -34,6 +43,7 @@ use crate::objects::register::{RegisterOp, RegisterSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
 use crate::objects::Spec;
+use crate::rsm::epaxos::{Config as EpaxosConfig, Epaxos, EpaxosTotals};
 use crate::rsm::multi_paxos::{
     Config as MultiPaxosConfig, MultiAcceptor, MultiPaxos, MultiPaxosTotals,
 };
@@ -71,6 +81,13 @@ where
     fn fresh() -> Self;
     /// Operation `k` of client `t`, from a random number `rnd`.
     fn sample(t: usize, k: usize, rnd: u64) -> Self::Op;
+    /// Operation `k` of client `t` in the conflict-rate workload
+    /// ([`Mix::Conflict`]): `None` for an object without keys (the default),
+    /// whose writes all conflict, so a rate means nothing.
+    fn sample_conflict(t: usize, k: usize, rnd: u64, p: f64) -> Option<Self::Op> {
+        let _ = (t, k, rnd, p);
+        None
+    }
 }
 
 impl ObjectWorkload for WordSpec {
@@ -143,6 +160,58 @@ impl ObjectWorkload for KvSpec {
             2 => KvOp::Put(key, value(t, k)),
             _ => KvOp::Remove(key),
         }
+    }
+    fn sample_conflict(t: usize, k: usize, rnd: u64, p: f64) -> Option<KvOp> {
+        // The top 53 bits as a uniform number in [0, 1): below p, the hot
+        // key; else the client's own. The low bits pick the kind, as above.
+        let u = (rnd >> 11) as f64 / (1u64 << 53) as f64;
+        let key = if u < p { HOT_KEY } else { private_key(t) };
+        Some(match rnd % 4 {
+            0 | 1 => KvOp::Get(key),
+            2 => KvOp::Put(key, value(t, k)),
+            _ => KvOp::Remove(key),
+        })
+    }
+}
+
+/// The key every client shares in the conflict-rate workload.
+pub const HOT_KEY: usize = 0;
+
+/// The key private to client `t` in the conflict-rate workload (no other
+/// client touches it).
+pub fn private_key(t: usize) -> usize {
+    1 + t
+}
+
+/// Which operations a run draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mix {
+    /// The object's own mix ([`ObjectWorkload::sample`]).
+    #[default]
+    Object,
+    /// The EPaxos paper's conflict-rate workload (`--conflict p`, the
+    /// key-value map only): each operation touches the shared hot key
+    /// ([`HOT_KEY`]) with probability `p`, else a key private to its client
+    /// ([`private_key`]); the kind (get, put, remove) drawn as the object's
+    /// mix draws it. Two gets of the hot key commute: the share of
+    /// conflicting pairs is below `p` unless every operation writes.
+    Conflict(f64),
+}
+
+impl Mix {
+    /// Refuses a rate outside `[0, 1]` or a conflict rate for an object
+    /// without keys.
+    ///
+    /// # Errors
+    /// [`RsmError::InvalidConfig`] saying why.
+    pub fn check(self, object: RsmObject) -> Result<(), RsmError> {
+        let Mix::Conflict(p) = self else { return Ok(()) };
+        conflict_rate(p)?;
+        if object != RsmObject::Kv {
+            return Err(no_keys(object.name()));
+        }
+        Ok(())
     }
 }
 
@@ -254,6 +323,55 @@ where
             (0..per_client).map(|k| S::sample(t, k, rng.u64(..))).collect()
         })
         .collect()
+}
+
+fn conflict_rate(p: f64) -> Result<(), RsmError> {
+    if (0.0..=1.0).contains(&p) {
+        return Ok(());
+    }
+    Err(RsmError::InvalidConfig(format!("--conflict is a probability from 0 to 1 ({p} given)")))
+}
+
+fn no_keys(object: &str) -> RsmError {
+    RsmError::InvalidConfig(format!(
+        "--conflict is for --object kv: a {object} has no keys, every write of it conflicts \
+         with every other (a conflict rate of 1), so there is no rate to set"
+    ))
+}
+
+/// Every client's operations under `mix` (the module docs' scheme: the
+/// same seed, the same operations).
+///
+/// # Errors
+/// [`RsmError::InvalidConfig`] for a conflict rate outside `[0, 1]` or on an
+/// object without keys.
+pub fn operations_mixed<S: ObjectWorkload>(
+    clients: usize,
+    per_client: usize,
+    seed: u64,
+    mix: Mix,
+) -> Result<Vec<Vec<S::Op>>, RsmError>
+where
+    S::Op: Sync,
+{
+    let Mix::Conflict(p) = mix else { return Ok(operations::<S>(clients, per_client, seed)) };
+    conflict_rate(p)?;
+    if S::sample_conflict(0, 0, 0, p).is_none() {
+        return Err(no_keys(S::NAME));
+    }
+    let mut seeds = fastrand::Rng::with_seed(seed);
+    let seeds: Vec<u64> = (0..clients).map(|_| seeds.u64(..)).collect();
+    seeds
+        .into_iter()
+        .enumerate()
+        .map(|(t, s)| {
+            let mut rng = fastrand::Rng::with_seed(s);
+            (0..per_client)
+                .map(|k| S::sample_conflict(t, k, rng.u64(..), p))
+                .collect::<Option<Vec<_>>>()
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| no_keys(S::NAME))
 }
 
 /// Checks the size of a run of `ops` operations in all by `clients` clients
@@ -410,6 +528,58 @@ where
         super::zab_properties::audit::<S>,
     )?;
     Ok(ZabRun { outcome, totals: object.totals(), failovers: object.failover_times() })
+}
+
+/// The one place an EPaxos [`Config`](EpaxosConfig) is built (`conlab rsm
+/// --impl epaxos`, its stress run and `bench::epaxos` all call it):
+/// `replicas` replicas (2F + 1), `clients` command leaders of `capacity`
+/// instances each, `faults` (replica crashes).
+pub fn epaxos_config(
+    replicas: usize,
+    clients: usize,
+    capacity: usize,
+    faults: crate::paxos::FaultPlan,
+) -> EpaxosConfig {
+    EpaxosConfig { replicas, clients, capacity, faults }
+}
+
+/// What a judged EPaxos run did.
+#[derive(Debug)]
+pub struct EpaxosRun {
+    /// The judged run: conflicting operations in one order at every
+    /// replica, linearizability by the partial-order judge (a no-quorum
+    /// error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
+    pub outcome: Result<StressReport, StressFailure>,
+    /// Fast and slow paths, region operations, executions, waits.
+    pub totals: EpaxosTotals,
+}
+
+/// A judged stress run of object `S` over EPaxos: `config.clients`
+/// clients, `ops` operations in all (`ops / clients` each, every client's
+/// instance row that long: `config.capacity` is set here), drawn from
+/// `seed` under `mix`.
+///
+/// # Errors
+/// [`WorkloadError`] if the run could not be made (sizes, the config, a
+/// conflict rate the object refuses).
+pub fn stress_epaxos<S>(
+    mut config: EpaxosConfig,
+    ops: usize,
+    seed: u64,
+    mix: Mix,
+) -> Result<EpaxosRun, WorkloadError>
+where
+    S: ObjectWorkload,
+    S::Op: Sync,
+{
+    let clients = config.clients;
+    check_size(clients, ops)?;
+    let per = ops / clients;
+    let ops = operations_mixed::<S>(clients, per, seed, mix)?;
+    config.capacity = per;
+    let mut object = Epaxos::<S>::new(S::fresh(), config)?;
+    let outcome = replicated_stress::run(&mut object, per, |t, k| ops[t][k].clone())?;
+    Ok(EpaxosRun { outcome, totals: object.totals() })
 }
 
 #[cfg(test)]
@@ -612,5 +782,105 @@ mod tests {
             answered += run.totals.leader_reads;
         }
         assert!(answered > 0, "no object's reads were answered by the leader");
+    }
+
+    #[test]
+    fn the_conflict_mix_touches_the_hot_key_at_its_rate_and_is_reproducible() {
+        let kv = |p, seed| operations_mixed::<KvSpec>(4, 2_000, seed, Mix::Conflict(p)).unwrap();
+        let hot = |ops: &Vec<Vec<KvOp>>| {
+            ops.iter().flatten().filter(|o| o.key() == HOT_KEY).count() as f64 / 8_000.0
+        };
+        assert_eq!(kv(0.25, 3), kv(0.25, 3));
+        assert_ne!(kv(0.25, 3), kv(0.25, 4));
+        assert_eq!(hot(&kv(0.0, 3)), 0.0);
+        assert_eq!(hot(&kv(1.0, 3)), 1.0);
+        let quarter = hot(&kv(0.25, 3));
+        assert!((0.22..0.28).contains(&quarter), "{quarter}");
+        // Off the hot key, every client keeps to its own key.
+        for (t, ops) in kv(0.5, 5).iter().enumerate() {
+            assert!(ops.iter().all(|o| o.key() == HOT_KEY || o.key() == private_key(t)));
+            assert!(ops.iter().any(|o| matches!(o, KvOp::Put(..))), "writes too");
+        }
+        // The default mix is the object's own.
+        let own = operations_mixed::<KvSpec>(3, 200, 7, Mix::Object).unwrap();
+        assert_eq!(own, operations::<KvSpec>(3, 200, 7));
+    }
+
+    #[test]
+    fn a_conflict_rate_is_refused_for_objects_without_keys_and_outside_0_to_1() {
+        let e = operations_mixed::<WordSpec>(2, 10, 1, Mix::Conflict(0.5)).unwrap_err();
+        assert!(e.to_string().contains("--conflict is for --object kv: a counter has no keys"));
+        let e = operations_mixed::<KvSpec>(2, 10, 1, Mix::Conflict(1.5)).unwrap_err();
+        assert!(e.to_string().contains("from 0 to 1 (1.5 given)"), "{e}");
+        assert!(operations_mixed::<KvSpec>(2, 10, 1, Mix::Conflict(f64::NAN)).is_err());
+        for o in RsmObject::ALL {
+            assert_eq!(Mix::Conflict(0.1).check(o).is_ok(), o == RsmObject::Kv, "{o}");
+            assert!(Mix::Object.check(o).is_ok());
+        }
+        assert!(Mix::Conflict(-0.1).check(RsmObject::Kv).is_err());
+    }
+
+    #[test]
+    fn every_object_runs_judged_over_epaxos() {
+        struct Run;
+        impl VisitObject for Run {
+            type Output = EpaxosRun;
+            fn visit<S: ObjectWorkload>(self) -> Self::Output
+            where
+                S::Op: Sync,
+            {
+                let config = epaxos_config(5, 3, 0, crate::paxos::FaultPlan::none());
+                stress_epaxos::<S>(config, 600, 1, Mix::Object).unwrap()
+            }
+        }
+        for o in RsmObject::ALL {
+            let run = o.visit(Run);
+            let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+            assert_eq!(r.ops, 600, "{o}");
+            assert_eq!(run.totals.commands, 600, "{o}: {:?}", run.totals);
+            assert_eq!(run.totals.fast + run.totals.slow, 600, "{o}: {:?}", run.totals);
+        }
+    }
+
+    #[test]
+    fn epaxos_without_conflicts_takes_the_fast_path_every_time() {
+        use crate::paxos::{Crash, FaultPlan};
+        let run = |p, faults| {
+            let config = epaxos_config(5, 4, 0, faults);
+            stress_epaxos::<KvSpec>(config, 2_000, 9, Mix::Conflict(p)).unwrap()
+        };
+        let free = run(0.0, FaultPlan::none());
+        free.outcome.unwrap();
+        assert_eq!(free.totals.fast, 2_000, "{:?}", free.totals);
+        assert_eq!(free.totals.fast_share(), Some(1.0));
+        // 5 replicas: a fast quorum of 3, so 3 pre-accepts per command.
+        assert_eq!(free.totals.region_ops_per_command(), Some(3.0), "{:?}", free.totals);
+        // Every operation on the hot key, two replicas crashed (F = 2).
+        let crashed = FaultPlan {
+            acceptors: vec![Crash { who: 1, after: 0 }, Crash { who: 3, after: 100 }],
+            ..FaultPlan::none()
+        };
+        let hot = run(1.0, crashed);
+        let r = hot.outcome.unwrap_or_else(|f| panic!("{f}"));
+        assert_eq!(r.ops, 2_000);
+        assert_eq!(hot.totals.fast + hot.totals.slow, 2_000, "{:?}", hot.totals);
+        // A third crash leaves no quorum: an error, not a hang.
+        let three = FaultPlan {
+            acceptors: vec![
+                Crash { who: 0, after: 0 },
+                Crash { who: 2, after: 0 },
+                Crash { who: 4, after: 5 },
+            ],
+            ..FaultPlan::none()
+        };
+        let none = run(0.5, three);
+        let f = none.outcome.unwrap_err();
+        assert!(
+            matches!(
+                f.violation,
+                super::super::RsmViolation::Error { error: RsmError::NoQuorum { .. }, .. }
+            ),
+            "{f}"
+        );
     }
 }
