@@ -24,7 +24,7 @@
 //!   every client its own command leader; the object's counters give the
 //!   fast-path share and the region operations (pre-accepts and accepts)
 //!   per command. Its config comes from
-//!   [`workload::epaxos_config`](crate::check::replicated::workload::epaxos_config).
+//!   `workload::epaxos_config`.
 //! * [`Kv::MultiPaxos`]: [`REPLICAS`] packed acceptors
 //!   ([`PackedMulti`]), one leader serving every client (the log's
 //!   commands in one order, whatever the rate); client 0 claims term 1 with

@@ -4,9 +4,10 @@
 //! command, waits.
 //!
 //! EPaxos has replicas, not acceptors, and no leader: `--acceptors` is
-//! refused (use `--replicas`), and so are the leader faults (a crashed
-//! command leader's instances need recovery, refused by the library until
-//! it has it) and the detector's timeout.
+//! refused (use `--replicas`), and so are the leader faults (the library
+//! recovers a crashed command leader's instances with 3 replicas, in its
+//! tests and models; this command does not drive leader crashes yet) and
+//! the detector's timeout (a replica recovers a dependency after 1 ms).
 
 use super::multi_paxos::MultiPaxosArgs;
 use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
@@ -85,10 +86,11 @@ impl EpaxosArgs {
                 .into());
         }
         if mp.crash_leader_after.is_some() || mp.stall_leader.is_some() {
-            return Err("--crash-leader-after and --stall-leader are not for epaxos yet: it has \
-                        no leader, and a crashed command leader's instances need recovery \
-                        (explicit prepare), which this build does not have; only replica \
-                        crashes (--crash-acceptor i[@k]) are supported"
+            return Err("--crash-leader-after and --stall-leader are not for epaxos on the \
+                        command line yet: it has no leader, and a crashed command leader's \
+                        instances need recovery, which the library has for 3 replicas (its \
+                        tests and loom and shuttle models crash leaders) but this command does \
+                        not drive yet; only replica crashes (--crash-acceptor i[@k]) here"
                 .into());
         }
         if mp.reads.is_some() {

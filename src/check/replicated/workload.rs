@@ -540,7 +540,15 @@ pub fn epaxos_config(
     capacity: usize,
     faults: crate::paxos::FaultPlan,
 ) -> EpaxosConfig {
-    EpaxosConfig { replicas, clients, capacity, faults }
+    // Room for a second try of each operation (after a recovery's no-op);
+    // a replica recovers a dependency it waited 1 ms for.
+    EpaxosConfig {
+        replicas,
+        clients,
+        capacity: capacity.saturating_mul(2),
+        timeout: crate::rsm::multi_paxos::Timeout::After(std::time::Duration::from_millis(1)),
+        faults,
+    }
 }
 
 /// What a judged EPaxos run did.

@@ -5,10 +5,10 @@
 //! **Algorithm.** `2F + 1` replica regions ([`replica`]: per instance the
 //! promised ballot and the recorded attributes, per key an index of the
 //! instances that touched it, behind one mutex), a commit table
-//! ([`commits`]: per instance the committed command and attributes, written
+//! (`commits`: per instance the committed command and attributes, written
 //! once), and per client its announced operations. Every client is the
 //! command leader of its own instance space: its `s`-th operation is
-//! instance `(me, s)`, and [`OpId`](crate::rsm::OpId) names both. Its home
+//! instance `(me, s)`, and [`OpId`] names both. Its home
 //! replica is `me mod (2F + 1)`. Client `me` submitting operation `γ` with
 //! footprint `f` ([`Spec::footprint`]: a key, read or written):
 //!
@@ -67,7 +67,7 @@
 //! no cycle). With more than F replicas crashed a command gets
 //! [`RsmError::NoQuorum`].
 //!
-//! **Faults** ([`FaultPlan`](crate::paxos::FaultPlan)): `acceptors` are the
+//! **Faults** ([`FaultPlan`]): `acceptors` are the
 //! replicas, crashed after their k-th operation; `leader` faults crash or
 //! stall the first command leader to reach its instance `slot` (from 0) at
 //! a step: before its first pre-accept, after phase 1 when the slow path

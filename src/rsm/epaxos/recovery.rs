@@ -5,7 +5,7 @@
 //! The recoverer takes a ballot above every one promised for the instance
 //! (client `r`'s ballots are `k·n + r + 1`: unique, and above the original
 //! leader's 0), prepares it at a majority (each promises it, fencing lower
-//! ballots out, and returns what it recorded), and then [`decide`]s:
+//! ballots out, and returns what it recorded), and then decides:
 //!
 //! 1. some replica accepted attributes (the slow path's Paxos-accept, or an
 //!    earlier recovery's): accept the ones of the highest ballot;
@@ -23,7 +23,7 @@
 //! missing from them, and nothing would order the pair.
 //!
 //! **The commit table decides.** A commit is one write-once cell
-//! ([`commits`](super::commits)): the first committer wins and every other
+//! (`commits`): the first committer wins and every other
 //! adopts its value, so a leader that finished its fast path while a
 //! recovery (of a leader it wrongly thought dead) chose other attributes
 //! does not make two commits; whichever lands first is what every replica
