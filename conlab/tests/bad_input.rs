@@ -226,7 +226,7 @@ const CASES: &[(&[&str], i32, &str)] = &[
     (
         &["rsm", "--impl", "paxos"],
         USAGE,
-        "[possible values: universal, universal-lock-free, multi-paxos, zab]",
+        "[possible values: universal, universal-lock-free, multi-paxos, zab, epaxos]",
     ),
     (&["rsm", "--impl", "multi-paxos", "--acceptors", "0"], USAGE, "0 is not in 1..=64"),
     (&["rsm", "--impl", "multi-paxos", "--crash-acceptor", "x"], USAGE, "not a crash point"),
