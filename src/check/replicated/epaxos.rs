@@ -13,24 +13,30 @@
 //! orders them); `read-write`, a write and a read of key 0; `2x3x2`, two
 //! commands each; `3x3x1`, three leaders (two writes and a read of key 0,
 //! or three writes with a leader crash: the command known at its home
-//! only, or at its quorum but not committed). A replica that waits for a
-//! dependency recovers it after 1 poll, so every wait is a possible false
-//! suspicion of a live leader. Exhaustive where it ends (every wait ends in
-//! a recovery, a recovery in a commit), bounded where it does not finish
-//! in reasonable time. The cost is next to each model
-//! (measured on the lab's 2-vCPU machine, `LOOM_MAX_PREEMPTIONS` unset).
+//! only, or at its quorum but not committed); and on 5 replicas (F = 2),
+//! `2x5x1` and `3x5x1` with the leader crashing after a minority (its home
+//! and one more: one confirmation, which recovery's rule 2 must not take)
+//! or before its commit. A replica that waits for a dependency recovers it
+//! after 1 poll, so every wait is a possible false suspicion of a live
+//! leader. Exhaustive where it ends, bounded where it does not (two
+//! recoveries of one instance can outbid each other without end). The cost
+//! is next to each model (measured on the lab's 2-vCPU machine, load
+//! average 5 to 8, `LOOM_MAX_PREEMPTIONS` unset).
 //!
-//! **Shuttle.** 8 clients × 2 operations on 3 replicas, keys drawn so that
-//! about a quarter of the operations share key 0, without a fault and with
-//! the first leader at its first instance crashing before its commit; PCT
-//! of depth 3, a fixed seed.
+//! **Shuttle.** 8 clients × 2 operations on 3 and on 5 replicas, keys drawn
+//! so that about a quarter of the operations share key 0, without a fault
+//! and with the first leader at its first instance crashing before its
+//! commit (3 replicas) or after a minority (5); PCT of depth 3, a fixed
+//! seed.
 
 use super::model::{RsmCounterexample, RsmModel, RsmReport};
 use super::suite::SuiteModel;
 use crate::objects::sequential::{KvOp, KvSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::FaultPlan;
-use crate::rsm::epaxos::broken::{small_fast_quorum, trusting_the_home, unsorted_components};
+use crate::rsm::epaxos::broken::{
+    optimized_rule_2, small_fast_quorum, trusting_the_home, unsorted_components,
+};
 use crate::rsm::epaxos::{Config, Epaxos};
 use crate::rsm::multi_paxos::Timeout;
 
@@ -44,6 +50,8 @@ enum Build {
     Unsorted,
     /// Recovery trusting the crashed leader's home.
     TrustingTheHome,
+    /// Recovery's rule 2 at the optimized count, without TryPreAccept.
+    OptimizedRule2,
 }
 
 /// The seed of every shuttle scheduler.
@@ -61,7 +69,7 @@ fn crash(step: LeaderStep) -> FaultPlan {
 }
 
 fn explore(
-    build: Build,
+    (build, replicas): (Build, usize),
     faults: &FaultPlan,
     m: &RsmModel<KvOp>,
 ) -> Result<RsmReport, Box<RsmCounterexample>> {
@@ -71,7 +79,7 @@ fn explore(
     let faults = faults.clone();
     let object = move || {
         let config = Config {
-            replicas: 3,
+            replicas,
             clients,
             capacity,
             timeout: Timeout::Polls(1),
@@ -82,6 +90,7 @@ fn explore(
             Build::SmallFastQuorum => small_fast_quorum(KvSpec, config),
             Build::Unsorted => unsorted_components(KvSpec, config),
             Build::TrustingTheHome => trusting_the_home(KvSpec, config),
+            Build::OptimizedRule2 => optimized_rule_2(KvSpec, config),
         };
         made.expect("the model's configuration is valid")
     };
@@ -91,12 +100,13 @@ fn explore(
     return super::model::check_shuttle(object, m, SEED);
 }
 
-/// A correct model: every execution holds and the clients raced.
-fn holds(name: &str, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
+/// A correct model on `replicas`: every execution holds and the clients
+/// raced.
+fn holds(name: &str, replicas: usize, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
         name: label.clone(),
-        run: Box::new(move || match explore(Build::Correct, &faults, &m) {
+        run: Box::new(move || match explore((Build::Correct, replicas), &faults, &m) {
             Ok(report) => {
                 report.raced()?;
                 Ok(format!("{label}: {report}"))
@@ -106,12 +116,18 @@ fn holds(name: &str, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
     }
 }
 
-/// A broken build: some execution must be caught violating a property.
-fn caught(name: &str, build: Build, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
+/// A broken build on `replicas`: some execution must be caught violating a
+/// property.
+fn caught(
+    name: &str,
+    (build, replicas): (Build, usize),
+    faults: FaultPlan,
+    m: RsmModel<KvOp>,
+) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
         name: label.clone(),
-        run: Box::new(move || match explore(build, &faults, &m) {
+        run: Box::new(move || match explore((build, replicas), &faults, &m) {
             Ok(r) => Err(format!("{label} is broken on purpose, but it held: {r}")),
             Err(cx) if cx.violation.is_none() => {
                 Err(format!("{label}: stopped before any violation: {cx}"))
@@ -136,24 +152,31 @@ fn three_writes() -> Vec<Vec<KvOp>> {
 pub fn models() -> Vec<SuiteModel> {
     vec![
         // Exhaustive: 15 executions. (Every figure: the replicas' waiters
-        // recover after 1 poll, so false suspicions are explored; load
-        // average about 3.)
-        holds("epaxos/2x3x1-conflict/exhaustive", FaultPlan::none(), model(conflicting(), None, 0)),
+        // recover after 1 poll, so false suspicions are explored.)
+        holds(
+            "epaxos/2x3x1-conflict/exhaustive",
+            3,
+            FaultPlan::none(),
+            model(conflicting(), None, 0),
+        ),
         // Exhaustive: 9 executions.
         holds(
             "epaxos/2x3x1-no-conflict/exhaustive",
+            3,
             FaultPlan::none(),
             model(vec![vec![KvOp::Put(1, 1)], vec![KvOp::Put(2, 2)]], None, 0),
         ),
         // Exhaustive: 15 executions.
         holds(
             "epaxos/2x3x1-read-write/exhaustive",
+            3,
             FaultPlan::none(),
             model(vec![vec![KvOp::Put(0, 1)], vec![KvOp::Get(0)]], None, 0),
         ),
-        // Exhaustive: 1,924 executions, 0.3 s.
+        // Exhaustive: 1,924 executions, 0.15 s.
         holds(
             "epaxos/2x3x2-conflict/exhaustive",
+            3,
             FaultPlan::none(),
             model(
                 vec![vec![KvOp::Put(0, 1), KvOp::Get(0)], vec![KvOp::Put(0, 2), KvOp::Put(1, 3)]],
@@ -161,10 +184,12 @@ pub fn models() -> Vec<SuiteModel> {
                 0,
             ),
         ),
-        // ≤ 3 preemptions: 16,897 executions, 3.1 s (≤ 5: 2,570,235
-        // executions, 444 s; exhaustive did not end in 5 minutes).
+        // ≤ 3 preemptions: 17,281 executions, 2.5 s (≤ 5, before the
+        // recoverers backed off: 2,570,235 executions, 444 s; exhaustive
+        // does not end).
         holds(
             "epaxos/3x3x1-conflict/bounded-3",
+            3,
             FaultPlan::none(),
             model(
                 vec![vec![KvOp::Put(0, 1)], vec![KvOp::Put(0, 2)], vec![KvOp::Get(0)]],
@@ -175,22 +200,51 @@ pub fn models() -> Vec<SuiteModel> {
         // Found in execution 1 (both writes return None).
         // The first leader to its first instance crashes after its home
         // pre-accepted (only that replica knows the command): ≤ 5
-        // preemptions, 73,351 executions, 12.4 s.
+        // preemptions, 68,581 executions, 8.5 s.
         holds(
             "epaxos/3x3x1-conflict-leader-crash-after-home/bounded-5",
+            3,
             crash(LeaderStep::AfterMinority),
             model(three_writes(), Some(5), 0),
         ),
         // ... crashes after its quorum recorded the attributes, before the
-        // commit: ≤ 5 preemptions, 126,421 executions, 20.4 s.
+        // commit: ≤ 5 preemptions, 123,743 executions, 16.6 s.
         holds(
             "epaxos/3x3x1-conflict-leader-crash-before-commit/bounded-5",
+            3,
             crash(LeaderStep::BeforePublish),
             model(three_writes(), Some(5), 0),
         ),
+        // 5 replicas (F = 2: fast quorum 3, majority 3, rule 2 needs 2
+        // confirmations). Not exhaustive: two recoveries of one instance can
+        // outbid each other forever (Paxos's duelling proposers: the protocol
+        // is blocking), so every model that recovers is bounded. ≤ 10
+        // preemptions: 8,085 executions, 0.4 s.
+        holds(
+            "epaxos/2x5x1-conflict/bounded-10",
+            5,
+            FaultPlan::none(),
+            model(conflicting(), Some(10), 0),
+        ),
+        // The first leader crashes after a minority (its home and one more)
+        // pre-accepted (one confirmation: rule 2 must not take it): ≤ 4
+        // preemptions, 35,844 executions, 3.2 s.
+        holds(
+            "epaxos/3x5x1-conflict-leader-crash-after-minority/bounded-4",
+            5,
+            crash(LeaderStep::AfterMinority),
+            model(three_writes(), Some(4), 0),
+        ),
+        // ... before its commit: ≤ 4 preemptions, 45,469 executions, 4.0 s.
+        holds(
+            "epaxos/3x5x1-conflict-leader-crash-before-commit/bounded-4",
+            5,
+            crash(LeaderStep::BeforePublish),
+            model(three_writes(), Some(4), 0),
+        ),
         caught(
             "epaxos-small-fast-quorum/2x3x1-conflict/counterexample",
-            Build::SmallFastQuorum,
+            (Build::SmallFastQuorum, 3),
             FaultPlan::none(),
             model(conflicting(), Some(2), 0),
         ),
@@ -202,7 +256,7 @@ pub fn models() -> Vec<SuiteModel> {
         // so 3 leaders (quorums {0, 1}, {1, 2}, {2, 0}).
         caught(
             "epaxos-unsorted-components/3x3x1-conflict/counterexample",
-            Build::Unsorted,
+            (Build::Unsorted, 3),
             FaultPlan::none(),
             model(three_writes(), Some(3), 0),
         ),
@@ -211,7 +265,16 @@ pub fn models() -> Vec<SuiteModel> {
         // attributes: neither t0 nor t1 depends on the other.
         caught(
             "epaxos-trusting-the-home/3x3x1-conflict-leader-crash-after-home/counterexample",
-            Build::TrustingTheHome,
+            (Build::TrustingTheHome, 3),
+            crash(LeaderStep::AfterMinority),
+            model(three_writes(), Some(3), 0),
+        ),
+        // Found in execution 662 (0.2 s): t0 crashes with its command at
+        // replicas 0 and 1, t2 commits fast on 2, 3, 4 without it, t1
+        // recovers it on one confirmation: neither depends on the other.
+        caught(
+            "epaxos-optimized-rule-2/3x5x1-conflict-leader-crash-after-minority/counterexample",
+            (Build::OptimizedRule2, 5),
             crash(LeaderStep::AfterMinority),
             model(three_writes(), Some(3), 0),
         ),
@@ -241,33 +304,54 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
     vec![
         holds(
             "epaxos/8x2-kv-leader-crash-before-commit/pct-3",
+            3,
             crash(LeaderStep::BeforePublish),
             model(eight(), Some(3), 5_000 * scale),
         ),
         // 5,000 iterations: about 1 s (each model).
         holds(
             "epaxos/8x2-kv-quarter-conflict/pct-3",
+            3,
+            FaultPlan::none(),
+            model(eight(), Some(3), 5_000 * scale),
+        ),
+        holds(
+            "epaxos/8x2-kv-5-replicas-leader-crash-after-minority/pct-3",
+            5,
+            crash(LeaderStep::AfterMinority),
+            model(eight(), Some(3), 5_000 * scale),
+        ),
+        holds(
+            "epaxos/8x2-kv-5-replicas/pct-3",
+            5,
             FaultPlan::none(),
             model(eight(), Some(3), 5_000 * scale),
         ),
         // Found in execution 1.
         caught(
             "epaxos-small-fast-quorum/2x1-conflict/counterexample",
-            Build::SmallFastQuorum,
+            (Build::SmallFastQuorum, 3),
             FaultPlan::none(),
             model(conflicting(), Some(3), 1_000 * scale),
         ),
         // Found in execution 28.
         caught(
             "epaxos-unsorted-components/3x1-conflict/counterexample",
-            Build::Unsorted,
+            (Build::Unsorted, 3),
             FaultPlan::none(),
             model(three_writes(), Some(3), 1_000 * scale),
         ),
         // Found in execution 1.
         caught(
             "epaxos-trusting-the-home/3x1-leader-crash-after-home/counterexample",
-            Build::TrustingTheHome,
+            (Build::TrustingTheHome, 3),
+            crash(LeaderStep::AfterMinority),
+            model(three_writes(), Some(3), 1_000 * scale),
+        ),
+        // Found in execution 4.
+        caught(
+            "epaxos-optimized-rule-2/3x1-5-replicas-leader-crash-after-minority/counterexample",
+            (Build::OptimizedRule2, 5),
             crash(LeaderStep::AfterMinority),
             model(three_writes(), Some(3), 1_000 * scale),
         ),

@@ -315,7 +315,8 @@ mod epaxos {
         .unwrap();
         assert_eq!(r.ops, 4 * per as u64);
         let t = o.totals();
-        assert_eq!(t.commands, 4 * per as u64);
+        // Committed by their leaders, or by a recovery that fenced a slow one.
+        assert!(t.commands <= 4 * per as u64 && t.commands + t.recoveries >= 4 * per as u64);
         assert!(t.fast > 0, "{t:?}");
     }
 
@@ -323,18 +324,27 @@ mod epaxos {
     fn racing_clients_with_a_short_timeout_recover_live_leaders_and_stay_linearizable() {
         // A timeout of 1 poll-free microsecond: waits turn into recoveries of
         // leaders that are merely slow (false suspicions).
-        let per = 200;
-        for attempt in 1..=5 {
-            let mut c = config(3, 3, 2 * per);
-            c.timeout = Timeout::After(std::time::Duration::from_micros(1));
-            let mut o = Epaxos::new(WordSpec { add: true, init: 0 }, c).unwrap();
-            let r = stress::run(&mut o, per, |_, _| WordOp::Rmw(1)).unwrap().unwrap();
-            assert_eq!(r.ops, 3 * per as u64);
-            if o.totals().recoveries > 0 {
-                return;
+        // With 3 replicas and with 5 (F = 2: rule 2 needs 2 confirmations).
+        // Enough operations that the clients outlast a scheduler slice on a
+        // loaded machine (a race needs one preempted between its first
+        // pre-accept and its commit while another runs).
+        let per = 1_000;
+        'sizes: for replicas in [3, 5] {
+            for attempt in 1..=5 {
+                let mut c = config(replicas, 3, 2 * per);
+                c.timeout = Timeout::After(std::time::Duration::from_micros(1));
+                let mut o = Epaxos::new(WordSpec { add: true, init: 0 }, c).unwrap();
+                let r = stress::run(&mut o, per, |_, _| WordOp::Rmw(1)).unwrap().unwrap();
+                assert_eq!(r.ops, 3 * per as u64);
+                if o.totals().recoveries > 0 {
+                    continue 'sizes;
+                }
+                eprintln!("{replicas} replicas, attempt {attempt}: no wait lasted the timeout");
             }
-            eprintln!("attempt {attempt}: no wait lasted the timeout, again");
+            panic!(
+                "INCONCLUSIVE: with {replicas} replicas, in 5 runs no replica ever recovered a \
+                 live leader's instance"
+            );
         }
-        panic!("INCONCLUSIVE: in 5 runs no replica ever recovered a live leader's instance");
     }
 }

@@ -871,7 +871,11 @@ mod tests {
         let hot = run(1.0, crashed);
         let r = hot.outcome.unwrap_or_else(|f| panic!("{f}"));
         assert_eq!(r.ops, 2_000);
-        assert_eq!(hot.totals.fast + hot.totals.slow, 2_000, "{:?}", hot.totals);
+        // Each command committed by its leader (fast or slow) or, when a
+        // waiting replica's recovery fenced the leader out (a 1 ms timeout
+        // on a loaded machine), by that recovery.
+        let t = hot.totals;
+        assert!(t.fast + t.slow <= 2_000 && t.fast + t.slow + t.recoveries >= 2_000, "{t:?}");
         // A third crash leaves no quorum: an error, not a hang.
         let three = FaultPlan {
             acceptors: vec![

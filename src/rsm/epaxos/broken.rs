@@ -14,17 +14,25 @@
 //!   component; a replica that starts from its own command finds it first,
 //!   so two replicas execute the pair in opposite orders.
 //! * [`trusting_the_home`]: a recovery takes the crashed leader's home
-//!   replica's own pre-accept as evidence that the fast path may have
-//!   committed it, and commits those attributes. They are what the home
-//!   alone knew: a conflicting command committed by the two other replicas
-//!   is missing from them, and that command's attributes miss the recovered
-//!   one, so nothing orders the pair (the rule the paper's "none of those
-//!   replies is from L" exists for). In this lab's form this is the way a
+//!   replica's own pre-accept (the record that computed the leader's
+//!   attributes) as evidence that the fast path may have committed it, and
+//!   commits those attributes. They are what the home alone knew: a
+//!   conflicting command committed by the two other replicas is missing
+//!   from them, and that command's attributes miss the recovered one, so
+//!   nothing orders the pair (the rule the paper's "none of those replies
+//!   is from L" exists for).
+//! * [`optimized_rule_2`]: a recovery takes the leader's attributes on
+//!   ⌊(F + 1)/2⌋ confirmations (the paper's optimized count) without the
+//!   TryPreAccept that must follow it there. With 5 replicas that is one
+//!   confirmation: the attributes 2 replicas recorded, while a conflicting
+//!   command committed fast on the other 3, each missing the other.
+//!   With 3 replicas the count is the correct one (1 = F). In this lab's form this is the way a
 //!   recovery loses what a commit needed: a commit is one write-once cell,
 //!   so a committed command cannot be dropped, and a fast path that had not
 //!   written its commit yet is not committed (its leader adopts whatever
 //!   lands first).
 
+use super::recovery::Rule2;
 use super::{Build, Config, Epaxos};
 use crate::objects::Spec;
 use crate::rsm::RsmError;
@@ -69,5 +77,20 @@ pub fn trusting_the_home<S: Spec + Send + Sync + 'static>(
 where
     S::Op: Sync,
 {
-    Epaxos::build(spec, config, Build { trust_home: true, ..Build::CORRECT })
+    Epaxos::build(spec, config, Build { rule2: Rule2::TrustingTheHome, ..Build::CORRECT })
+}
+
+/// An object whose recovery takes the optimized rule 2's count without
+/// TryPreAccept (see the module docs).
+///
+/// # Errors
+/// As [`Epaxos::new`].
+pub fn optimized_rule_2<S: Spec + Send + Sync + 'static>(
+    spec: S,
+    config: Config,
+) -> Result<Epaxos<S>, RsmError>
+where
+    S::Op: Sync,
+{
+    Epaxos::build(spec, config, Build { rule2: Rule2::Optimized, ..Build::CORRECT })
 }

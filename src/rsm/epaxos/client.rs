@@ -4,7 +4,7 @@
 //! module docs' algorithm step by step; recovery in [`super::recovery`]).
 
 use super::execute::{Blocked, Learner};
-use super::recovery::{self, Found};
+use super::recovery;
 use super::replica::{Attrs, Command, Refused};
 use super::{Committed, Shared};
 use crate::objects::Spec;
@@ -132,8 +132,9 @@ impl<S: Spec> EpaxosClient<S> {
     /// Pre-accepts `command` for `id` at `ballot` at replicas from `first`
     /// on, skipping those in `replies` already and crashed ones, until
     /// `want` answered in all, each sent the first answer (the leader's own
-    /// attributes), or `start` before there is one. Appends `(replica,
-    /// answer)`.
+    /// attributes), or `start` before there is one (that replica computes
+    /// them: [`Record::computed`](super::replica::Record::computed)).
+    /// Appends `(replica, answer)`.
     fn pre_accepts(
         &mut self,
         (id, ballot, command): (OpId, u64, Command),
@@ -151,7 +152,8 @@ impl<S: Spec> EpaxosClient<S> {
                 continue;
             }
             let sent = replies.first().map_or(start, |(_, a)| a);
-            let got = sh.replicas[i].acceptor.pre_accept(id, ballot, command, sent)?;
+            let computes = replies.is_empty();
+            let got = sh.replicas[i].acceptor.pre_accept((id, ballot, command), sent, computes)?;
             trace_step!(self.me, Store { loc: Loc::at("pre-accepted", i), value: got.trace() });
             self.counters.pre_accepts += 1;
             replies.push((i, got));
@@ -197,8 +199,10 @@ impl<S: Spec> EpaxosClient<S> {
         let this = (id, 0, command);
         let mut replies = Vec::new();
         // The home first (the leader's own attributes), then the rest of
-        // the fast quorum.
-        if self.pre_accepts(this, &start, home, 1, &mut replies).is_err() {
+        // a minority (F: where the fault plan's `AfterMinority` strikes),
+        // then of the fast quorum.
+        let minority = (sh.quorums.majority - 1).max(1);
+        if self.pre_accepts(this, &start, home, minority, &mut replies).is_err() {
             return Ok(self.fenced());
         }
         self.fault(k, LeaderStep::AfterMinority)?;
@@ -250,11 +254,8 @@ impl<S: Spec> EpaxosClient<S> {
     }
 
     /// Whether a wait that began at `began` after `polls` polls has lasted
-    /// the timeout (never with more than 3 replicas: no recovery there).
+    /// the timeout.
     fn timed_out(&self, polls: u32, began: Option<std::time::Instant>) -> bool {
-        if !self.shared.recovers {
-            return false;
-        }
         match self.shared.timeout {
             Timeout::Polls(n) => polls >= n,
             Timeout::After(d) => began.is_some_and(|b| b.elapsed() >= d),
@@ -295,85 +296,77 @@ impl<S: Spec> EpaxosClient<S> {
     }
 
     /// Recovers instance `w` (the explicit prepare): a ballot above every
-    /// one promised for it, prepared at a majority, then what the rules of
-    /// [`recovery::decide`] say the instance may hold, accepted at a
-    /// majority and committed. Returns once `w` is committed (by this
-    /// recovery or another committer).
+    /// one this client saw promised for it, prepared at a majority, then
+    /// what the rules of [`recovery::decide`] say the instance may hold,
+    /// accepted at a majority and committed. Returns once `w` is committed
+    /// (by this recovery or another committer), or when a replica refused
+    /// the ballot: another recovery holds a higher one, and this client goes
+    /// back to waiting for the commit, a whole timeout, before it tries
+    /// again above that ballot (two recoverers that outbid each other at
+    /// once could duel forever, as Paxos proposers do).
     fn recover(&mut self, w: OpId) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
-        let n = sh.ops.clients() as u64;
         let majority = sh.quorums.majority;
-        let mut floor = 0;
-        loop {
-            if sh.commits.get(w).is_some() {
-                return Ok(());
+        if sh.commits.get(w).is_some() {
+            return Ok(());
+        }
+        // This client's next ballot: k·n + me + 1, above every one it saw.
+        self.round += 1;
+        let ballot = self.round * sh.ops.clients() as u64 + self.me as u64 + 1;
+        trace_step!(self.me, Note("recovers a dependency: explicit prepare"));
+        self.counters.recoveries += 1;
+        let mut found = Vec::new();
+        for i in self.from(self.home(self.me)) {
+            if found.len() == majority {
+                break;
             }
-            // This client's next ballot above `floor`: k·n + me + 1.
-            self.round = self.round.max(floor / n) + 1;
-            let ballot = self.round * n + self.me as u64 + 1;
-            trace_step!(self.me, Note("recovers a dependency: explicit prepare"));
-            self.counters.recoveries += 1;
-            let mut found = Vec::new();
-            let mut refused = None;
-            for i in self.from(self.home(self.me)) {
-                if found.len() == majority {
-                    break;
-                }
-                if !sh.replicas[i].answers() {
-                    continue;
-                }
-                match sh.replicas[i].acceptor.prepare(w, ballot) {
-                    Ok(r) => found.push(Found { replica: i, record: r }),
-                    Err(Refused { promised }) => {
-                        refused = Some(promised);
-                        break;
-                    }
-                }
-            }
-            if let Some(p) = refused {
-                floor = floor.max(p);
+            if !sh.replicas[i].answers() {
                 continue;
             }
-            if found.len() < majority {
-                return Err(self.no_quorum(found.len()));
+            match sh.replicas[i].acceptor.prepare(w, ballot) {
+                Ok(r) => found.push(r),
+                Err(refused) => return self.outbid(refused),
             }
-            let rows = sh.ops.clients();
-            let own = Attrs::own_row(rows, w.client, w.seq, self.prev_seq(w));
-            let home = self.home(w.client);
-            let plan = recovery::decide(&found, home, sh.quorums, &own, sh.trust_home);
-            let (command, attrs) = match plan {
-                recovery::Plan::Accept { command, attrs } => (command, attrs),
-                recovery::Plan::PreAccept { command, attrs } => {
-                    let mut replies = Vec::new();
-                    let first = self.home(self.me);
-                    let this = (w, ballot, command);
-                    if let Err(Refused { promised }) =
-                        self.pre_accepts(this, &attrs, first, majority, &mut replies)
-                    {
-                        floor = floor.max(promised);
-                        continue;
-                    }
-                    if replies.len() < majority {
-                        return Err(self.no_quorum(replies.len()));
-                    }
-                    let mut union = attrs;
-                    for (_, r) in &replies {
-                        union.union(r);
-                    }
-                    (command, union)
-                }
-            };
-            match self.accepts(w, ballot, command, &attrs, self.home(self.me)) {
-                Ok(a) if a >= majority => {}
-                Ok(a) => return Err(self.no_quorum(a)),
-                Err(Refused { promised }) => {
-                    floor = floor.max(promised);
-                    continue;
-                }
-            }
-            trace_step!(self.me, Note("the recovery commits the instance"));
-            return self.shared.commits.commit(self.me, w, Committed { command, attrs });
         }
+        if found.len() < majority {
+            return Err(self.no_quorum(found.len()));
+        }
+        let own = Attrs::own_row(sh.ops.clients(), w.client, w.seq, self.prev_seq(w));
+        let (command, attrs) = match recovery::decide(&found, sh.quorums, &own, sh.rule2) {
+            recovery::Plan::Accept { command, attrs } => (command, attrs),
+            recovery::Plan::PreAccept { command, attrs } => {
+                let mut replies = Vec::new();
+                let this = (w, ballot, command);
+                let first = self.home(self.me);
+                if let Err(refused) = self.pre_accepts(this, &attrs, first, majority, &mut replies)
+                {
+                    return self.outbid(refused);
+                }
+                if replies.len() < majority {
+                    return Err(self.no_quorum(replies.len()));
+                }
+                let mut union = attrs;
+                for (_, r) in &replies {
+                    union.union(r);
+                }
+                (command, union)
+            }
+        };
+        match self.accepts(w, ballot, command, &attrs, self.home(self.me)) {
+            Ok(a) if a >= majority => {}
+            Ok(a) => return Err(self.no_quorum(a)),
+            Err(refused) => return self.outbid(refused),
+        }
+        trace_step!(self.me, Note("the recovery commits the instance"));
+        self.shared.commits.commit(self.me, w, Committed { command, attrs })
+    }
+
+    /// A recovery refused: it ends (the instance is not committed yet), and
+    /// the next one takes a ballot above `promised`.
+    fn outbid(&mut self, Refused { promised }: Refused) -> Result<(), RsmError> {
+        trace_step!(self.me, Note("a higher ballot holds the instance: waits again"));
+        self.round = self.round.max(promised / self.shared.ops.clients() as u64);
+        Ok(())
     }
 }
 

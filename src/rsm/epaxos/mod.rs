@@ -58,8 +58,10 @@
 //! at a majority and commits what the paper's rules allow (the leader's
 //! attributes if a fast path may have taken them, the accepted ones, the
 //! command pre-accepted again, or a no-op; a client whose instance became a
-//! no-op proposes its operation again in its next instance). 3 replicas at
-//! most (F ≤ 1): see the module's note.
+//! no-op proposes its operation again in its next instance). Any F: rule 2
+//! takes the leader's attributes only on a majority of witnesses, which
+//! the write-once commit table makes enough (no TryPreAccept; see the
+//! module's note).
 //!
 //! **Progress: blocking.** A replica waits for an uncommitted dependency's
 //! commit: its leader commits it, or after the timeout the replica recovers
@@ -70,10 +72,10 @@
 //! **Faults** ([`FaultPlan`]): `acceptors` are the
 //! replicas, crashed after their k-th operation; `leader` faults crash or
 //! stall the first command leader to reach its instance `slot` (from 0) at
-//! a step: before its first pre-accept, after phase 1 when the slow path
-//! follows (its pre-accepts recorded, nothing accepted), or after its
-//! quorum recorded the attributes and before the commit. Leader faults need
-//! recovery: 3 replicas at most.
+//! a step: before its first pre-accept, after a minority pre-accepted (F
+//! replicas, the home first; the home alone with 3 replicas), or after its
+//! quorum recorded the attributes (fast path) or accepted them (slow path)
+//! and before the commit.
 
 pub mod broken;
 mod client;
@@ -115,10 +117,9 @@ pub struct Config {
     /// a recovery's no-op; fixed).
     pub capacity: usize,
     /// How long a replica waits for a dependency's commit before it
-    /// recovers the instance (3 replicas at most; with more it waits).
+    /// recovers the instance.
     pub timeout: Timeout,
-    /// Replica crashes (`acceptors`) and command leader faults (`leader`:
-    /// 3 replicas at most).
+    /// Replica crashes (`acceptors`) and command leader faults (`leader`).
     pub faults: FaultPlan,
 }
 
@@ -150,14 +151,14 @@ pub(crate) struct Build {
     /// Execute a component in the order each replica found it, ignoring
     /// sequence numbers (broken).
     pub(crate) unsorted: bool,
-    /// Recovery counts the leader's home's own pre-accept as evidence of a
-    /// fast path (broken).
-    pub(crate) trust_home: bool,
+    /// How recovery's rule 2 counts (broken: the computing replica's own
+    /// record, or the optimized count without TryPreAccept).
+    pub(crate) rule2: recovery::Rule2,
 }
 
 impl Build {
     pub(crate) const CORRECT: Build =
-        Build { small_fast_quorum: false, unsorted: false, trust_home: false };
+        Build { small_fast_quorum: false, unsorted: false, rule2: recovery::Rule2::Majority };
 }
 
 /// What every client shares.
@@ -172,11 +173,9 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) fast: usize,
     /// Components executed unsorted (the broken variant).
     pub(crate) unsorted: bool,
-    /// Recovery trusts the home's record (the broken variant).
-    pub(crate) trust_home: bool,
+    /// How recovery's rule 2 counts (other than `Majority`: broken).
+    pub(crate) rule2: recovery::Rule2,
     pub(crate) timeout: Timeout,
-    /// Whether replicas recover instances (3 replicas at most).
-    pub(crate) recovers: bool,
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
     pub(crate) totals: Totals,
@@ -284,8 +283,8 @@ where
     /// # Errors
     /// [`RsmError::InvalidConfig`] for no replica, client or instance, an
     /// even number of replicas, too many clients, a fault plan naming a
-    /// replica that does not exist, proposer faults, or leader faults with
-    /// more than 3 replicas (no recovery there).
+    /// replica that does not exist, proposer faults, or a leader fault at
+    /// an instance beyond the capacity.
     pub fn new(spec: S, config: Config) -> Result<Self, RsmError> {
         Self::build(spec, config, Build::CORRECT)
     }
@@ -310,18 +309,10 @@ where
             return bad(format!("at most {MAX_CLIENTS} clients (instance rows)"));
         }
         faults.validate(replicas, 0).map_err(RsmError::InvalidConfig)?;
-        let recovers = replicas <= 3;
         if !faults.proposers.is_empty() || !faults.stalls.is_empty() {
             return bad("EPaxos's processes are its replicas and its command leaders: \
                  replica crashes (acceptors) and leader faults, not proposer faults"
                 .to_string());
-        }
-        if !faults.leader.is_empty() && !recovers {
-            return bad(format!(
-                "EPaxos recovers a crashed command leader's instances only with 3 replicas \
-                 or fewer (F ≤ 1; with F ≥ 2 the paper's recovery needs TryPreAccept, not \
-                 built): leader faults with {replicas} replicas are refused"
-            ));
         }
         if let Some(f) = faults.leader.iter().find(|f| f.slot >= capacity) {
             return bad(format!(
@@ -341,9 +332,8 @@ where
             quorums,
             fast,
             unsorted: build.unsorted,
-            trust_home: build.trust_home,
+            rule2: build.rule2,
             timeout,
-            recovers,
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
             totals: Totals::default(),

@@ -106,6 +106,12 @@ pub struct Record {
     pub command: Command,
     /// The attributes recorded.
     pub attrs: Attrs,
+    /// Whether this replica computed the attributes: the leader's first
+    /// pre-accept of the instance, from its own-row start (the paper's
+    /// leader's own record; normally at the leader's home, at the next
+    /// replica round the ring if the home has crashed), rather than
+    /// confirmed or extended the attributes it was sent.
+    pub computed: bool,
 }
 
 /// A write refused: the replica promised a higher ballot for the instance.
@@ -206,17 +212,18 @@ impl Replica {
 
     /// PreAccept(`ballot`, `id`, `command`, `attrs`): unless a higher ballot
     /// was promised for `id`, adds every conflicting instance this replica
-    /// knows to `attrs` (`with_conflicts`: a correct replica always does),
-    /// records the result as pre-accepted at `ballot` and returns it.
+    /// knows to `attrs`, records the result as pre-accepted at `ballot` and
+    /// returns it. `computes`: `attrs` is the leader's own-row start (its
+    /// first pre-accept), not attributes another replica computed
+    /// ([`Record::computed`]).
     ///
     /// # Errors
     /// [`Refused`] with the higher ballot.
     pub fn pre_accept(
         &self,
-        id: OpId,
-        ballot: u64,
-        command: Command,
+        (id, ballot, command): (OpId, u64, Command),
         attrs: &Attrs,
+        computes: bool,
     ) -> Result<Attrs, Refused> {
         let mut s = self.lock();
         let promised = s.promised(id);
@@ -227,7 +234,14 @@ impl Replica {
         if let Command::Op { footprint, .. } = command {
             s.conflicts(id, footprint, &mut attrs);
         }
-        s.record(id, Record { ballot, status: Status::PreAccepted, command, attrs: attrs.clone() });
+        let record = Record {
+            ballot,
+            status: Status::PreAccepted,
+            command,
+            attrs: attrs.clone(),
+            computed: computes,
+        };
+        s.record(id, record);
         Ok(attrs)
     }
 
@@ -248,7 +262,14 @@ impl Replica {
         if ballot < promised {
             return Err(Refused { promised });
         }
-        s.record(id, Record { ballot, status: Status::Accepted, command, attrs: attrs.clone() });
+        let record = Record {
+            ballot,
+            status: Status::Accepted,
+            command,
+            attrs: attrs.clone(),
+            computed: false,
+        };
+        s.record(id, record);
         Ok(())
     }
 
@@ -289,17 +310,17 @@ mod tests {
     #[test]
     fn a_pre_accept_depends_on_every_conflicting_instance_the_replica_knows() {
         let r = Replica::new();
-        let a = r.pre_accept(id(0, 1), 0, W1, &Attrs::own_row(3, 0, 1, 0)).unwrap();
+        let a = r.pre_accept((id(0, 1), 0, W1), &Attrs::own_row(3, 0, 1, 0), true).unwrap();
         assert_eq!((a.seq, &a.deps[..]), (1, &[0, 0, 0][..]));
         // A read of key 1 depends on the write; a write of key 2 on nothing.
-        let b = r.pre_accept(id(1, 1), 0, R1, &Attrs::own_row(3, 1, 1, 0)).unwrap();
+        let b = r.pre_accept((id(1, 1), 0, R1), &Attrs::own_row(3, 1, 1, 0), true).unwrap();
         assert_eq!((b.seq, &b.deps[..]), (2, &[1, 0, 0][..]));
-        let c = r.pre_accept(id(2, 1), 0, W2, &Attrs::own_row(3, 2, 1, 0)).unwrap();
+        let c = r.pre_accept((id(2, 1), 0, W2), &Attrs::own_row(3, 2, 1, 0), true).unwrap();
         assert_eq!((c.seq, &c.deps[..]), (1, &[0, 0, 0][..]));
         // Two reads do not conflict; a second write depends on both reads' rows.
-        let d = r.pre_accept(id(2, 2), 0, R1, &Attrs::own_row(3, 2, 2, 1)).unwrap();
+        let d = r.pre_accept((id(2, 2), 0, R1), &Attrs::own_row(3, 2, 2, 1), true).unwrap();
         assert_eq!(&d.deps[..], &[1, 0, 1][..], "its own row, and the write only");
-        let e = r.pre_accept(id(0, 2), 0, W1, &Attrs::own_row(3, 0, 2, 1)).unwrap();
+        let e = r.pre_accept((id(0, 2), 0, W1), &Attrs::own_row(3, 0, 2, 1), true).unwrap();
         assert_eq!((e.seq, &e.deps[..]), (3, &[1, 1, 2][..]));
     }
 
@@ -307,7 +328,7 @@ mod tests {
     fn a_promise_fences_lower_ballots_out() {
         let r = Replica::new();
         let x = id(0, 1);
-        r.pre_accept(x, 0, W1, &Attrs::own_row(2, 0, 1, 0)).unwrap();
+        r.pre_accept((x, 0, W1), &Attrs::own_row(2, 0, 1, 0), true).unwrap();
         let rec = r.prepare(x, 5).unwrap().unwrap();
         assert_eq!(rec.status, Status::PreAccepted);
         assert_eq!(r.accept(x, 0, W1, &rec.attrs), Err(Refused { promised: 5 }));
@@ -315,7 +336,7 @@ mod tests {
         r.accept(x, 5, W1, &rec.attrs).unwrap();
         assert_eq!(r.snapshot().instances[&x].status, Status::Accepted);
         assert_eq!(r.prepare(id(1, 1), 1), Ok(None), "nothing known");
-        let late = r.pre_accept(id(1, 1), 0, W1, &Attrs::own_row(2, 1, 1, 0));
+        let late = r.pre_accept((id(1, 1), 0, W1), &Attrs::own_row(2, 1, 1, 0), true);
         assert_eq!(late, Err(Refused { promised: 1 }), "a promise fences an unseen instance");
     }
 }
