@@ -10,7 +10,7 @@
 //! publishing compare&swap. One criterion iteration is one command, all
 //! clients together (at N clients: the wall time of all clients over all
 //! their commands, scaled to the iterations as `conlab bench` scales its
-//! fillers).
+//! fillers: `consensus_lab::bench::run::iterations`, for every group).
 //!
 //! Group `epaxos`: EPaxos over 5 replica regions on the key-value conflict
 //! workload of `consensus_lab::bench::epaxos` (the one `conlab bench epaxos`
@@ -28,7 +28,9 @@
 mod benches {
     use consensus_lab::bench::epaxos::{self, Kv};
     use consensus_lab::bench::log::{stable_leader, Log};
-    use criterion::{BenchmarkId, Criterion, Throughput};
+    use consensus_lab::bench::run::iterations;
+    use criterion::measurement::WallTime;
+    use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
     use std::time::Duration;
 
     /// Most commands on one log (its slots are allocated up front).
@@ -44,28 +46,27 @@ mod benches {
         }
     }
 
+    /// A group of one-command iterations, configured alike for every log.
+    fn group<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTime> {
+        let mut g = c.benchmark_group(name);
+        g.warm_up_time(Duration::from_millis(300));
+        g.measurement_time(Duration::from_secs(2));
+        g.sample_size(20);
+        g.throughput(Throughput::Elements(1));
+        g
+    }
+
     pub(crate) fn logs(c: &mut Criterion) {
         for log in Log::ALL {
-            let mut g = c.benchmark_group(log.name());
-            g.warm_up_time(Duration::from_millis(300));
-            g.measurement_time(Duration::from_secs(2));
-            g.sample_size(20);
-            g.throughput(Throughput::Elements(1));
+            let mut g = group(c, log.name());
             for clients in [1, 2] {
                 let id = BenchmarkId::new("stable-leader", label(clients));
                 g.bench_function(id, |b| {
                     b.iter_custom(|iters| {
-                        let mut left = iters;
-                        let mut total = Duration::ZERO;
-                        while left > 0 {
-                            let n = left.min(CHUNK);
-                            left -= n;
-                            let ops = (n as usize).div_ceil(clients);
+                        iterations(iters, CHUNK, clients, |_, ops| {
                             let run = stable_leader(log, clients, ops).expect("a fault-free log");
-                            // The run's rate over `n` commands (fillers included).
-                            total += run.elapsed.mul_f64(n as f64 / run.commands.max(1) as f64);
-                        }
-                        total
+                            (run.elapsed, run.commands)
+                        })
                     })
                 });
             }
@@ -74,27 +75,17 @@ mod benches {
     }
 
     pub(crate) fn epaxos(c: &mut Criterion) {
-        let mut g = c.benchmark_group("epaxos");
-        g.warm_up_time(Duration::from_millis(300));
-        g.measurement_time(Duration::from_secs(2));
-        g.sample_size(20);
-        g.throughput(Throughput::Elements(1));
+        let mut g = group(c, "epaxos");
         for conflict in [0.0, 1.0] {
             for clients in [1, 2] {
                 let id = BenchmarkId::new(format!("conflict-{conflict}"), label(clients));
                 g.bench_function(id, |b| {
                     b.iter_custom(|iters| {
-                        let mut left = iters;
-                        let mut total = Duration::ZERO;
-                        while left > 0 {
-                            let n = left.min(CHUNK);
-                            left -= n;
-                            let ops = (n as usize).div_ceil(clients);
+                        iterations(iters, CHUNK, clients, |n, ops| {
                             let run = epaxos::run(Kv::Epaxos, clients, ops, conflict, n)
                                 .expect("a fault-free object");
-                            total += run.elapsed.mul_f64(n as f64 / run.commands.max(1) as f64);
-                        }
-                        total
+                            (run.elapsed, run.commands)
+                        })
                     })
                 });
             }

@@ -29,6 +29,10 @@ mod universal;
 mod refused;
 
 #[cfg(loom)]
+#[path = "loom/table.rs"]
+mod table;
+
+#[cfg(loom)]
 #[path = "loom/multi_paxos.rs"]
 mod multi_paxos;
 

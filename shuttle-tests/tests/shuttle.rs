@@ -83,17 +83,11 @@ mod suite {
             .chain(zab)
             .chain(epaxos)
         {
-            let run = m.run;
-            trials.push(Trial::test(m.name, move || {
-                run().map(|report| println!("{report}")).map_err(Failed::from)
-            }));
+            trials.push(table_trial(m.name, m.run));
         }
         // The Byzantine replicas' models (random strategies, the lower bounds).
         for m in consensus_lab::check::byzantine::suite::models(scale) {
-            let run = m.run;
-            trials.push(Trial::test(m.name, move || {
-                run().map(|report| println!("{report}")).map_err(Failed::from)
-            }));
+            trials.push(table_trial(m.name, m.run));
         }
         if let Some(file) = std::env::var_os("SHUTTLE_REPLAY") {
             let selected: Vec<&Trial> =
@@ -116,6 +110,17 @@ mod suite {
         // This run's failing schedules only (not while replaying one of them).
         let _ = std::fs::remove_dir_all(SCHEDULES);
         libtest_mimic::run(&args, trials).exit();
+    }
+
+    /// The trial of one model of a library table (the replicated objects',
+    /// the Byzantine replicas'): `run` explores it under the table's
+    /// scheduler and budget, the trial prints what it explored or fails
+    /// with why.
+    fn table_trial(
+        name: String,
+        run: Box<dyn Fn() -> Result<String, String> + Send + Sync>,
+    ) -> Trial {
+        Trial::test(name, move || run().map(|report| println!("{report}")).map_err(Failed::from))
     }
 
     /// Where shuttle writes failing schedules: one directory for the process

@@ -10,11 +10,13 @@
 //!
 //! **The workload** ([`mix`]): every command is a put; with probability
 //! `conflict` it writes the hot key ([`HOT_KEY`]), else a key of its own
-//! client ([`private_key`]), so `conflict` is the probability that a
-//! command conflicts with every other client's hot-key commands (the paper's
-//! workload: writes only, so a rate means what it says). Drawn from a seed
-//! before the clock, one generator per client, as `check::replicated::workload`
-//! draws its mixes.
+//! client ([`private_key`](workload::private_key)), so `conflict` is the
+//! probability that a command conflicts with every other client's hot-key
+//! commands (the paper's workload: writes only, so a rate means what it
+//! says). The keys are those of the workload's conflict-rate mix
+//! (`--conflict`, [`workload::operations_mixed`] with [`Mix::Conflict`]:
+//! drawn from a seed before the clock, one generator per client), each
+//! operation made a put of its value.
 //!
 //! **What is measured** ([`run`]): `clients` threads each submit their `ops`
 //! puts to one fresh object, all starting together at a barrier; the wall
@@ -34,22 +36,21 @@
 //!   detector's timeout is [`STABLE_TIMEOUT`] so the leader stays. Region
 //!   operations per command: its successful accepts.
 //!
+//! Both run the clients' loop of [`bench::run`](super::run) ([`race_clients`]).
+//!
 //! No check runs here (the judged runs are `conlab rsm --impl epaxos` and
 //! the loom and shuttle models); no clock stamps are taken.
 
 use super::log::{FILLERS, STABLE_TIMEOUT};
-use crate::check::replicated::stress::Latency;
-use crate::check::replicated::workload::{self, private_key, value, HOT_KEY};
+use super::run::{race_clients, Timed};
+use crate::check::replicated::workload::{self, value, Mix, HOT_KEY};
 use crate::objects::sequential::{KvOp, KvSpec};
 use crate::paxos::FaultPlan;
 use crate::rsm::epaxos::{Epaxos, EpaxosTotals};
 use crate::rsm::multi_paxos::{Config, MultiPaxos, PackedMulti, Reads, Timeout};
-use crate::rsm::{Client, Replicated, RsmError};
-use crate::sync::{yield_now, AtomicUsize, Ordering, ParkingMutex};
-use crate::threads::{self, SpinBarrier};
+use crate::rsm::RsmError;
 use hdrhistogram::Histogram;
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Replicas of both objects (F = 2: EPaxos's fast quorum is 3, its
 /// majority 3; Multi-Paxos's majority 3).
@@ -104,7 +105,8 @@ pub struct KvRun {
     /// Commands submitted, all clients together (Multi-Paxos's fillers
     /// included).
     pub commands: usize,
-    /// Each submit's wall time, nanoseconds ([`Latency::histogram`]).
+    /// Each submit's wall time, nanoseconds
+    /// ([`Latency::histogram`](crate::check::replicated::stress::Latency::histogram)).
     pub latency: Histogram<u64>,
     /// Commands served (EPaxos: committed by their leaders; Multi-Paxos: by
     /// its leader, the warm-up included).
@@ -134,23 +136,25 @@ impl KvRun {
 }
 
 /// Every client's `ops` puts at conflict rate `conflict` (see the module
-/// docs), drawn from `seed`.
-pub fn mix(clients: usize, ops: usize, conflict: f64, seed: u64) -> Vec<Vec<KvOp>> {
-    let mut seeds = fastrand::Rng::with_seed(seed);
-    let seeds: Vec<u64> = (0..clients).map(|_| seeds.u64(..)).collect();
-    seeds
+/// docs), drawn from `seed`: the keys of the workload's conflict-rate mix,
+/// every operation a put of its value.
+///
+/// # Errors
+/// A rate outside `[0, 1]` ([`workload::operations_mixed`]'s refusal).
+pub fn mix(
+    clients: usize,
+    ops: usize,
+    conflict: f64,
+    seed: u64,
+) -> Result<Vec<Vec<KvOp>>, RsmError> {
+    let keyed = workload::operations_mixed::<KvSpec>(clients, ops, seed, Mix::Conflict(conflict))?;
+    Ok(keyed
         .into_iter()
         .enumerate()
-        .map(|(t, s)| {
-            let mut rng = fastrand::Rng::with_seed(s);
-            (0..ops)
-                .map(|k| {
-                    let key = if rng.f64() < conflict { HOT_KEY } else { private_key(t) };
-                    KvOp::Put(key, value(t, k))
-                })
-                .collect()
+        .map(|(t, row)| {
+            row.into_iter().enumerate().map(|(k, op)| KvOp::Put(op.key(), value(t, k))).collect()
         })
-        .collect()
+        .collect())
 }
 
 /// Refuses what a run cannot do, before any allocation.
@@ -188,23 +192,21 @@ pub fn run(
     seed: u64,
 ) -> Result<KvRun, RsmError> {
     check(clients, ops, conflict)?;
-    let mix = mix(clients, ops, conflict, seed);
+    let mix = mix(clients, ops, conflict, seed)?;
+    // Client `t`'s `k`-th command: its row of the mix, again from the start
+    // for fillers.
+    let command = |t: usize, k: usize| mix[t][k % ops];
+    let of = |timed: Timed, served, region_ops, epaxos| {
+        let Timed { elapsed, commands, latency } = timed;
+        KvRun { kv, conflict, elapsed, commands, latency, served, region_ops, epaxos }
+    };
     match kv {
         Kv::Epaxos => {
             let config = workload::epaxos_config(REPLICAS, clients, ops, FaultPlan::none());
             let mut object = Epaxos::new(KvSpec, config)?;
-            let (elapsed, commands, latency) = drive(&mut object, &mix, false)?;
+            let timed = race_clients(&mut object, None, ops, 0, command)?;
             let t = object.totals();
-            Ok(KvRun {
-                kv,
-                conflict,
-                elapsed,
-                commands,
-                latency,
-                served: t.commands,
-                region_ops: t.pre_accepts + t.accepts,
-                epaxos: Some(t),
-            })
+            Ok(of(timed, t.commands, t.pre_accepts + t.accepts, Some(t)))
         }
         Kv::MultiPaxos => {
             let commands = (FILLERS + 1) * clients * ops + 1;
@@ -217,96 +219,13 @@ pub fn run(
                 reads: Reads::Log,
             };
             let mut object = MultiPaxos::<KvSpec, PackedMulti>::new(KvSpec, config)?;
-            let (elapsed, commands, latency) = drive(&mut object, &mix, true)?;
+            // Before the clock: client 0 claims term 1 (phase 1) with one get.
+            let warm_up = Some(KvOp::Get(HOT_KEY));
+            let timed = race_clients(&mut object, warm_up, ops, FILLERS * clients * ops, command)?;
             let t = object.totals();
-            Ok(KvRun {
-                kv,
-                conflict,
-                elapsed,
-                commands,
-                latency,
-                served: t.commands,
-                region_ops: t.accepts,
-                epaxos: None,
-            })
+            Ok(of(timed, t.commands, t.accepts, None))
         }
     }
-}
-
-/// Every client submits its row of `mix` (and, with `fillers`, its puts
-/// again until every client is done; client 0 first submits one warm-up
-/// get before the clock): wall time, commands, latency.
-fn drive<R: Replicated<Spec = KvSpec>>(
-    object: &mut R,
-    mix: &[Vec<KvOp>],
-    fillers: bool,
-) -> Result<(Duration, usize, Histogram<u64>), RsmError> {
-    let clients = mix.len();
-    let ops = mix.first().map_or(0, Vec::len);
-    let mut handles = object.clients()?;
-    if fillers {
-        // Before the clock: client 0 claims term 1 (phase 1).
-        if let Some(first) = handles.first_mut() {
-            black_box(first.submit(KvOp::Get(HOT_KEY))?);
-        }
-    }
-    let barrier = SpinBarrier::new(clients);
-    // Clients that submitted their `ops`, and filler commands taken.
-    let (finished, taken) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    // One cell per thread, so that `race`'s shared body can move each handle out.
-    let cells: Vec<ParkingMutex<Option<_>>> =
-        handles.into_iter().map(|c| ParkingMutex::new(Some(c))).collect();
-    let per_thread = threads::race(clients, |t| {
-        let mut client = cells[t].lock().take();
-        let mut h = Latency::histogram();
-        barrier.wait();
-        let start = Instant::now();
-        let (mut result, mut done) = (Ok(()), 0usize);
-        if let Some(c) = client.as_mut() {
-            loop {
-                if done >= ops {
-                    // Relaxed: counts only, nothing is published through them.
-                    if !fillers
-                        || finished.load(Ordering::Relaxed) == clients
-                        || taken.fetch_add(1, Ordering::Relaxed) >= FILLERS * clients * ops
-                    {
-                        break;
-                    }
-                    yield_now();
-                }
-                let t0 = Instant::now();
-                match c.submit(mix[t][done % ops]) {
-                    Ok(v) => {
-                        black_box(v);
-                        Latency::record(&mut h, t0.elapsed().as_nanos() as u64);
-                    }
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-                done += 1;
-                if done == ops {
-                    // Relaxed: a count (see above).
-                    finished.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-        drop(client); // its counters go to the object's totals
-        (start, Instant::now(), h, result, done)
-    })
-    .map_err(|e| RsmError::InvalidConfig(format!("benchmark threads: {e}")))?;
-    let mut latency = Latency::histogram();
-    let (mut first, mut last, mut commands) = (None::<Instant>, None::<Instant>, 0);
-    for (start, end, h, result, done) in per_thread {
-        result?;
-        commands += done;
-        latency.add(&h).map_err(|e| RsmError::InvalidConfig(format!("histogram: {e}")))?;
-        first = Some(first.map_or(start, |f| f.min(start)));
-        last = Some(last.map_or(end, |l| l.max(end)));
-    }
-    let elapsed = last.zip(first).map_or(Duration::ZERO, |(l, f)| l - f);
-    Ok((elapsed, commands, latency))
 }
 
 #[cfg(all(test, not(loom), not(shuttle)))]
@@ -315,13 +234,13 @@ mod tests {
 
     #[test]
     fn the_mix_is_puts_at_the_rate_and_reproducible() {
-        let m = mix(4, 2_000, 0.25, 3);
-        assert_eq!(m, mix(4, 2_000, 0.25, 3));
+        let m = mix(4, 2_000, 0.25, 3).unwrap();
+        assert_eq!(m, mix(4, 2_000, 0.25, 3).unwrap());
         assert!(m.iter().flatten().all(|o| matches!(o, KvOp::Put(..))));
         let hot = m.iter().flatten().filter(|o| o.key() == HOT_KEY).count() as f64 / 8_000.0;
         assert!((0.22..0.28).contains(&hot), "{hot}");
-        assert!(mix(3, 100, 0.0, 1).iter().flatten().all(|o| o.key() != HOT_KEY));
-        assert!(mix(3, 100, 1.0, 1).iter().flatten().all(|o| o.key() == HOT_KEY));
+        assert!(mix(3, 100, 0.0, 1).unwrap().iter().flatten().all(|o| o.key() != HOT_KEY));
+        assert!(mix(3, 100, 1.0, 1).unwrap().iter().flatten().all(|o| o.key() == HOT_KEY));
     }
 
     #[test]

@@ -43,18 +43,18 @@
 //! command but the histogram's fixed buckets, which are allocated before
 //! the clock too.
 
-use crate::check::replicated::stress::Latency;
+use super::run::{race_clients, Timed};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::paxos::faults::{LeaderFault, LeaderStep};
 use crate::paxos::FaultPlan;
 use crate::rsm::multi_paxos::{Config, MultiPaxos, PackedMulti, Reads, Timeout};
 use crate::rsm::zab::Zab;
 use crate::rsm::{Client, Replicated, RsmError};
-use crate::sync::{yield_now, AtomicUsize, Ordering, ParkingMutex};
-use crate::threads::{self, SpinBarrier};
+use crate::sync::ParkingMutex;
+use crate::threads;
 use hdrhistogram::Histogram;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Acceptors (Multi-Paxos) or followers (Zab) of every benchmarked log
 /// (f = 1).
@@ -196,7 +196,8 @@ pub struct CommandRun {
     /// Commands submitted, all clients together: `clients × ops` and the
     /// fillers of the clients that finished first.
     pub commands: usize,
-    /// Each submit's wall time, nanoseconds ([`Latency::histogram`]).
+    /// Each submit's wall time, nanoseconds
+    /// ([`Latency::histogram`](crate::check::replicated::stress::Latency::histogram)).
     pub latency: Histogram<u64>,
     /// The log's counters (leaders, replica writes, commands served).
     pub totals: LogTotals,
@@ -283,75 +284,13 @@ pub fn stable_leader_of<L: BenchLog>(clients: usize, ops: usize) -> Result<Comma
     // Room for every client's `ops` and as many filler commands.
     let room = capacity((FILLERS + 1) * clients * ops + 1, clients);
     let mut object = L::open(config(clients, room, STABLE_TIMEOUT, FaultPlan::none()))?;
-    let mut handles = object.clients()?;
     // Before the clock: client 0 claims term 1 and recovers (Multi-Paxos's
     // phase 1; Zab's discovery and synchronisation) with one command of its
     // own, so that the measured commands all meet a stable leader (clients
     // that start together race for the first term).
-    if let Some(first) = handles.first_mut() {
-        black_box(first.submit(WordOp::Rmw(0))?);
-    }
-    let barrier = SpinBarrier::new(clients);
-    // Clients that submitted their `ops`, and filler commands taken.
-    let (finished, fillers) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    // One cell per thread, so that `race`'s shared body can move each handle out.
-    let cells: Vec<ParkingMutex<Option<_>>> =
-        handles.into_iter().map(|c| ParkingMutex::new(Some(c))).collect();
-    let per_thread = threads::race(clients, |t| {
-        // Taken once, before the barrier: the handle moves into its thread.
-        let mut client = cells[t].lock().take();
-        let mut h = Latency::histogram();
-        barrier.wait();
-        let start = Instant::now();
-        let (mut result, mut done) = (Ok(()), 0usize);
-        if let Some(c) = client.as_mut() {
-            loop {
-                // Past its own `ops`, a client keeps submitting (fillers)
-                // until every client is done: a leader that stopped would
-                // leave the others waiting for the detector's timeout.
-                // Relaxed: counts only, nothing is published through them.
-                if done >= ops {
-                    if finished.load(Ordering::Relaxed) == clients
-                        || fillers.fetch_add(1, Ordering::Relaxed) >= FILLERS * clients * ops
-                    {
-                        break;
-                    }
-                    // Let the clients still at work run (oversubscribed
-                    // or loaded cores).
-                    yield_now();
-                }
-                let t0 = Instant::now();
-                match c.submit(WordOp::Rmw(1)) {
-                    Ok(v) => {
-                        black_box(v);
-                        Latency::record(&mut h, t0.elapsed().as_nanos() as u64);
-                    }
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-                done += 1;
-                if done == ops {
-                    // Relaxed: a count (see above).
-                    finished.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-        drop(client); // its counters go to the log's totals
-        (start, Instant::now(), h, result, done)
-    })
-    .map_err(|e| RsmError::InvalidConfig(format!("benchmark threads: {e}")))?;
-    let mut latency = Latency::histogram();
-    let (mut first, mut last, mut commands) = (None::<Instant>, None::<Instant>, 0);
-    for (start, end, h, result, done) in per_thread {
-        result?;
-        commands += done;
-        latency.add(&h).map_err(|e| RsmError::InvalidConfig(format!("histogram: {e}")))?;
-        first = Some(first.map_or(start, |f| f.min(start)));
-        last = Some(last.map_or(end, |l| l.max(end)));
-    }
-    let elapsed = last.zip(first).map_or(Duration::ZERO, |(l, f)| l - f);
+    let warm_up = Some(WordOp::Rmw(0));
+    let Timed { elapsed, commands, latency } =
+        race_clients(&mut object, warm_up, ops, FILLERS * clients * ops, |_, _| WordOp::Rmw(1))?;
     Ok(CommandRun { log: L::LOG, elapsed, commands, latency, totals: object.totals() })
 }
 

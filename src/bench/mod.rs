@@ -23,6 +23,7 @@ pub mod log;
 pub mod ops;
 pub mod primitives;
 pub mod racing;
+pub mod run;
 pub mod universal;
 
 pub use primitives::{Layout, Primitive};

@@ -2,17 +2,8 @@
 //! (`consensus_lab::check::byzantine::suite`, where each model's bound and
 //! cost are written).
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::Trial;
 
 pub(crate) fn trials() -> Vec<Trial> {
-    consensus_lab::check::byzantine::suite::models()
-        .into_iter()
-        .map(|m| {
-            let run = m.run;
-            Trial::test(m.name, move || {
-                run().map(|report| println!("{report}")).map_err(Failed::from)
-            })
-            .with_ignored_flag(m.long)
-        })
-        .collect()
+    crate::table::trials(consensus_lab::check::byzantine::suite::models())
 }

@@ -8,7 +8,7 @@
 use consensus_lab::check::verify::verify_mp_recovery;
 use consensus_lab::rsm::multi_paxos::entry::NOOP;
 use consensus_lab::rsm::multi_paxos::{RecoveryRule, Report};
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::Trial;
 
 /// A no-op at every reported slot: what phase 1 said is ignored.
 fn forget(from: usize, reports: &[Report]) -> Vec<u64> {
@@ -27,15 +27,7 @@ fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
 }
 
 pub(crate) fn trials() -> Vec<Trial> {
-    let mut trials: Vec<Trial> = consensus_lab::check::replicated::multi_paxos::models()
-        .into_iter()
-        .map(|m| {
-            let run = m.run;
-            Trial::test(m.name, move || {
-                run().map(|report| println!("{report}")).map_err(Failed::from)
-            })
-        })
-        .collect();
+    let mut trials = crate::table::trials(consensus_lab::check::replicated::multi_paxos::models());
     trials.push(refused("forget", forget));
     trials.push(refused("nothing", nothing));
     trials

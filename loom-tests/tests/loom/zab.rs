@@ -6,7 +6,7 @@
 use consensus_lab::check::verify::verify_zab_recovery;
 use consensus_lab::rsm::zab::follower::RegionState;
 use consensus_lab::rsm::zab::RecoveryRule;
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::Trial;
 
 /// The first answer of the majority, whatever it holds.
 fn first_answer(_: &[RegionState]) -> usize {
@@ -33,15 +33,7 @@ fn refused(name: &'static str, rule: RecoveryRule) -> Trial {
 }
 
 pub(crate) fn trials() -> Vec<Trial> {
-    let mut trials: Vec<Trial> = consensus_lab::check::replicated::zab::models()
-        .into_iter()
-        .map(|m| {
-            let run = m.run;
-            Trial::test(m.name, move || {
-                run().map(|report| println!("{report}")).map_err(Failed::from)
-            })
-        })
-        .collect();
+    let mut trials = crate::table::trials(consensus_lab::check::replicated::zab::models());
     trials.push(refused("first-answer", first_answer));
     trials.push(refused("longest-log", longest_log));
     trials.push(refused("highest-accepted-epoch", highest_accepted));
