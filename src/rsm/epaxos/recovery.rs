@@ -62,6 +62,14 @@
 //! record says which ([`Record::computed`]), so a recovery need not guess
 //! (counting "every replica but the home" would count it when the home is
 //! down).
+//!
+//! **Progress.** One attempt is at most three majority rounds (prepare,
+//! pre-accept, accept) and a commit. An attempt a replica refuses (it
+//! promised a higher ballot: another recovery holds the instance) ends, and
+//! its recoverer waits a whole timeout again before it outbids: two
+//! recoverers that outbid each other at once could duel forever, like Paxos
+//! proposers. The protocol as a whole is blocking (the module docs of
+//! [`super`]).
 
 use super::replica::{Attrs, Command, Record, Status};
 use super::Quorums;
