@@ -142,9 +142,12 @@ mod tests {
                 for who in [0, 1] {
                     // Patience well above a loaded machine's scheduling gaps:
                     // at 20,000 polls honest replicas of a loaded 2-vCPU
-                    // machine ran out of views undecided (liveness rests on
-                    // timeouts; safety is asserted whatever the timing).
-                    let cfg = Config { patience: 200_000, ..Config::new(protocol, n, 1) };
+                    // machine ran out of views undecided, and at 200,000 with
+                    // 3 views once more (load average 8: liveness rests on
+                    // timeouts; safety is asserted whatever the timing). A
+                    // run that decides in view 0 never spends the rest.
+                    let cfg =
+                        Config { patience: 200_000, max_views: 8, ..Config::new(protocol, n, 1) };
                     let reports = Instance::new(cfg, &plan(who, b)).unwrap().run();
                     let d = decided(&reports);
                     assert!(
