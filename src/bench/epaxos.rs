@@ -252,7 +252,9 @@ mod tests {
         assert_eq!(free.region_ops_per_command(), Some(3.0));
         assert_eq!(free.latency.len(), 600);
         let hot = run(Kv::Epaxos, 2, 300, 1.0, 1).unwrap();
-        assert_eq!(hot.served, 600);
+        // Committed by their leaders, or by a recovery that fenced a slow one.
+        let recoveries = hot.epaxos.map_or(0, |t| t.recoveries);
+        assert!(hot.served <= 600 && hot.served + recoveries >= 600, "{:?}", hot.epaxos);
         assert!(hot.region_ops_per_command().unwrap() >= 3.0);
         for clients in [1, 2] {
             let mp = run(Kv::MultiPaxos, clients, 300, 0.25, 1).unwrap();

@@ -32,6 +32,7 @@
 
 pub mod epaxos;
 pub mod multi_paxos;
+pub(crate) mod tally;
 pub mod universal;
 pub mod zab;
 

@@ -845,8 +845,11 @@ mod tests {
             let run = o.visit(Run);
             let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
             assert_eq!(r.ops, 600, "{o}");
-            assert_eq!(run.totals.commands, 600, "{o}: {:?}", run.totals);
-            assert_eq!(run.totals.fast + run.totals.slow, 600, "{o}: {:?}", run.totals);
+            // Committed by their leaders, or by a recovery that fenced a
+            // slow leader out (1 ms timeout, a loaded machine).
+            let t = run.totals;
+            assert!(t.commands <= 600 && t.commands + t.recoveries >= 600, "{o}: {t:?}");
+            assert_eq!(t.fast + t.slow, t.commands, "{o}: {t:?}");
         }
     }
 

@@ -12,23 +12,8 @@ use crate::paxos::faults::LeaderStep;
 use crate::rsm::multi_paxos::Timeout;
 use crate::rsm::{Client, ClientStats, LogEntry, OpId, RsmError};
 use crate::sync::yield_now;
-#[cfg(not(any(loom, shuttle)))]
-use crate::sync::Ordering;
 use crate::trace_step;
 use std::sync::Arc;
-
-/// Counters, added to the object's totals on drop.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counters {
-    commands: u64,
-    fast: u64,
-    slow: u64,
-    pre_accepts: u64,
-    accepts: u64,
-    waits: u64,
-    recoveries: u64,
-    retries: u64,
-}
 
 /// Why a leader stopped leading its instance.
 enum Led {
@@ -52,7 +37,8 @@ pub struct EpaxosClient<S: Spec> {
     crashed: bool,
     learner: Learner<S>,
     stats: ClientStats,
-    counters: Counters,
+    /// Counted here, added to the object's [`Tally`](crate::rsm::tally::Tally) on drop.
+    counters: super::EpaxosTotals,
 }
 
 impl<S: Spec> std::fmt::Debug for EpaxosClient<S> {
@@ -77,7 +63,7 @@ impl<S: Spec> EpaxosClient<S> {
             crashed: false,
             learner,
             stats: ClientStats::default(),
-            counters: Counters::default(),
+            counters: super::EpaxosTotals::default(),
         }
     }
 
@@ -419,21 +405,8 @@ impl<S: Spec> Client<S> for EpaxosClient<S> {
 
 impl<S: Spec> Drop for EpaxosClient<S> {
     fn drop(&mut self) {
-        // Not in models: these would be steps loom explores, for counters.
-        #[cfg(not(any(loom, shuttle)))]
-        {
-            let t = &self.shared.totals;
-            let c = self.counters;
-            // Relaxed: counters, read after every client is dropped.
-            t.commands.fetch_add(c.commands, Ordering::Relaxed);
-            t.fast.fetch_add(c.fast, Ordering::Relaxed);
-            t.slow.fetch_add(c.slow, Ordering::Relaxed);
-            t.pre_accepts.fetch_add(c.pre_accepts, Ordering::Relaxed);
-            t.accepts.fetch_add(c.accepts, Ordering::Relaxed);
-            t.executed.fetch_add(self.learner.instances, Ordering::Relaxed);
-            t.waits.fetch_add(c.waits, Ordering::Relaxed);
-            t.recoveries.fetch_add(c.recoveries, Ordering::Relaxed);
-            t.retries.fetch_add(c.retries, Ordering::Relaxed);
-        }
+        let mut c = self.counters;
+        c.executed = self.learner.instances;
+        self.shared.totals.add(&c);
     }
 }

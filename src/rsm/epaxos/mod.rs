@@ -97,7 +97,7 @@ use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
 use crate::paxos::FaultPlan;
 use crate::rsm::multi_paxos::Timeout;
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::AtomicBool;
 use commits::Commits;
 use execute::Learner;
 use replica::Replica;
@@ -178,21 +178,7 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) timeout: Timeout,
     pub(crate) faults: Vec<LeaderFault>,
     pub(crate) fired: Box<[AtomicBool]>,
-    pub(crate) totals: Totals,
-}
-
-/// Counters summed over the clients.
-#[derive(Debug, Default)]
-pub(crate) struct Totals {
-    pub(crate) commands: AtomicU64,
-    pub(crate) fast: AtomicU64,
-    pub(crate) slow: AtomicU64,
-    pub(crate) pre_accepts: AtomicU64,
-    pub(crate) accepts: AtomicU64,
-    pub(crate) executed: AtomicU64,
-    pub(crate) waits: AtomicU64,
-    pub(crate) recoveries: AtomicU64,
-    pub(crate) retries: AtomicU64,
+    pub(crate) totals: crate::rsm::tally::Tally<EpaxosTotals>,
 }
 
 /// What a run did, summed over the clients (after they were dropped).
@@ -218,6 +204,20 @@ pub struct EpaxosTotals {
     /// Operations proposed again after a recovery put a no-op in their
     /// instance.
     pub retries: u64,
+}
+
+impl crate::rsm::tally::Counts for EpaxosTotals {
+    fn add(&mut self, o: &Self) {
+        self.commands += o.commands;
+        self.fast += o.fast;
+        self.slow += o.slow;
+        self.pre_accepts += o.pre_accepts;
+        self.accepts += o.accepts;
+        self.executed += o.executed;
+        self.waits += o.waits;
+        self.recoveries += o.recoveries;
+        self.retries += o.retries;
+    }
 }
 
 impl EpaxosTotals {
@@ -336,27 +336,14 @@ where
             timeout,
             fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
             faults: faults.leader,
-            totals: Totals::default(),
+            totals: crate::rsm::tally::Tally::default(),
         };
         Ok(Epaxos { shared: Arc::new(shared), handed_out: false })
     }
 
     /// The counters the dropped clients left (real cores; zero in models).
     pub fn totals(&self) -> EpaxosTotals {
-        let t = &self.shared.totals;
-        // Relaxed: counters, read after the clients were dropped.
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        EpaxosTotals {
-            commands: get(&t.commands),
-            fast: get(&t.fast),
-            slow: get(&t.slow),
-            pre_accepts: get(&t.pre_accepts),
-            accepts: get(&t.accepts),
-            executed: get(&t.executed),
-            waits: get(&t.waits),
-            recoveries: get(&t.recoveries),
-            retries: get(&t.retries),
-        }
+        self.shared.totals.get()
     }
 
     /// The quorums.

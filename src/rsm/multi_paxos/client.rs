@@ -34,16 +34,6 @@ struct Replica<S: Spec> {
     stats: ClientStats,
 }
 
-/// Counters of the leader role, added to the object's totals on drop.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counters {
-    takeovers: u64,
-    accepts: u64,
-    prepares: u64,
-    commands: u64,
-    leader_reads: u64,
-}
-
 /// One client's handle on a [`MultiPaxos`](super::MultiPaxos) log.
 pub struct MultiPaxosClient<S: Spec, A> {
     shared: Arc<Shared<S, A>>,
@@ -54,7 +44,8 @@ pub struct MultiPaxosClient<S: Spec, A> {
     crashed: bool,
     rr: usize,
     found: Vec<(usize, u64)>,
-    counters: Counters,
+    /// Counted here, added to the object's [`Tally`](crate::rsm::tally::Tally) on drop.
+    counters: super::MultiPaxosTotals,
 }
 
 impl<S: Spec, A> std::fmt::Debug for MultiPaxosClient<S, A> {
@@ -94,7 +85,7 @@ impl<S: Spec, A: MultiAcceptor> MultiPaxosClient<S, A> {
             crashed: false,
             rr: me,
             found: Vec::new(),
-            counters: Counters::default(),
+            counters: super::MultiPaxosTotals::default(),
         }
     }
 
@@ -444,17 +435,6 @@ impl<S: Spec, A: MultiAcceptor> Client<S> for MultiPaxosClient<S, A> {
 
 impl<S: Spec, A> Drop for MultiPaxosClient<S, A> {
     fn drop(&mut self) {
-        // Not in models: these would be steps loom explores, for counters.
-        #[cfg(not(any(loom, shuttle)))]
-        {
-            let t = &self.shared.totals;
-            let c = self.counters;
-            // Relaxed: counters, read after every client is dropped.
-            t.takeovers.fetch_add(c.takeovers, Ordering::Relaxed);
-            t.accepts.fetch_add(c.accepts, Ordering::Relaxed);
-            t.prepares.fetch_add(c.prepares, Ordering::Relaxed);
-            t.commands.fetch_add(c.commands, Ordering::Relaxed);
-            t.leader_reads.fetch_add(c.leader_reads, Ordering::Relaxed);
-        }
+        self.shared.totals.add(&self.counters);
     }
 }

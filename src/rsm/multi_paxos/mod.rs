@@ -96,7 +96,7 @@ use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
 use crate::paxos::FaultPlan;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use published::Published;
 use std::sync::Arc;
 
@@ -186,20 +186,10 @@ pub(crate) struct Shared<S: Spec, A> {
     pub(crate) recovery: RecoveryRule,
     pub(crate) reads: ReadPath,
     /// Counters the clients add when they are dropped (real cores only).
-    pub(crate) totals: Totals,
+    pub(crate) totals: crate::rsm::tally::Tally<MultiPaxosTotals>,
     /// Leader crash → next command committed (real cores only).
     #[cfg(not(any(loom, shuttle)))]
     pub(crate) failover: liveness::FailoverClock,
-}
-
-/// Counters summed over the clients.
-#[derive(Debug, Default)]
-pub(crate) struct Totals {
-    pub(crate) takeovers: AtomicU64,
-    pub(crate) accepts: AtomicU64,
-    pub(crate) prepares: AtomicU64,
-    pub(crate) commands: AtomicU64,
-    pub(crate) leader_reads: AtomicU64,
 }
 
 /// A Multi-Paxos replicated log of `S` over acceptors `A` ([`PackedMulti`] or
@@ -257,6 +247,16 @@ pub struct MultiPaxosTotals {
     pub commands: u64,
     /// Read-only operations a confirmed leader answered with no slot.
     pub leader_reads: u64,
+}
+
+impl crate::rsm::tally::Counts for MultiPaxosTotals {
+    fn add(&mut self, o: &Self) {
+        self.takeovers += o.takeovers;
+        self.accepts += o.accepts;
+        self.prepares += o.prepares;
+        self.commands += o.commands;
+        self.leader_reads += o.leader_reads;
+    }
 }
 
 impl<S: Spec + Send + Sync + 'static, A: MultiAcceptor> MultiPaxos<S, A>
@@ -324,7 +324,7 @@ where
             faults: faults.leader,
             recovery,
             reads,
-            totals: Totals::default(),
+            totals: crate::rsm::tally::Tally::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: liveness::FailoverClock::default(),
         };
@@ -333,15 +333,7 @@ where
 
     /// The counters the dropped clients left (real cores; zero in models).
     pub fn totals(&self) -> MultiPaxosTotals {
-        let t = &self.shared.totals;
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        MultiPaxosTotals {
-            takeovers: get(&t.takeovers),
-            accepts: get(&t.accepts),
-            prepares: get(&t.prepares),
-            commands: get(&t.commands),
-            leader_reads: get(&t.leader_reads),
-        }
+        self.shared.totals.get()
     }
 
     /// Every failover's time, leader crash → next command committed (real

@@ -23,15 +23,6 @@ struct Lead {
     last: Zxid,
 }
 
-/// Counters of the leader role, added to the object's totals on drop.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counters {
-    epochs: u64,
-    writes: u64,
-    sync_writes: u64,
-    commands: u64,
-}
-
 /// One client's handle on a [`Zab`](super::Zab) log.
 pub struct ZabClient<S: Spec> {
     shared: Arc<Shared<S>>,
@@ -48,7 +39,8 @@ pub struct ZabClient<S: Spec> {
     watch: Watch,
     crashed: bool,
     rr: usize,
-    counters: Counters,
+    /// Counted here, added to the object's [`Tally`](crate::rsm::tally::Tally) on drop.
+    counters: super::ZabTotals,
     /// Ghost records not handed to the shared record yet (audited logs).
     ghost: ClientGhost,
 }
@@ -88,7 +80,7 @@ impl<S: Spec> ZabClient<S> {
             watch: Watch::default(),
             crashed: false,
             rr: me,
-            counters: Counters::default(),
+            counters: super::ZabTotals::default(),
             ghost: ClientGhost::default(),
         }
     }
@@ -493,16 +485,6 @@ impl<S: Spec> Client<S> for ZabClient<S> {
 
 impl<S: Spec> Drop for ZabClient<S> {
     fn drop(&mut self) {
-        // Not in models: these would be steps loom explores, for counters.
-        #[cfg(not(any(loom, shuttle)))]
-        {
-            let t = &self.shared.totals;
-            let c = self.counters;
-            // Relaxed: counters, read after every client is dropped.
-            t.epochs.fetch_add(c.epochs, Ordering::Relaxed);
-            t.writes.fetch_add(c.writes, Ordering::Relaxed);
-            t.sync_writes.fetch_add(c.sync_writes, Ordering::Relaxed);
-            t.commands.fetch_add(c.commands, Ordering::Relaxed);
-        }
+        self.shared.totals.add(&self.counters);
     }
 }

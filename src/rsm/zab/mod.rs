@@ -87,7 +87,7 @@ use super::multi_paxos::{entry, Config, Member, Reads};
 use super::{LogEntry, Replicated, RsmError, RsmProgress};
 use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64};
 use follower::Region;
 use std::sync::Arc;
 
@@ -154,18 +154,9 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) early_commit: bool,
     /// The ghost record (audited logs only).
     pub(crate) ghost: Option<ghost::Recorder>,
-    pub(crate) totals: Totals,
+    pub(crate) totals: crate::rsm::tally::Tally<ZabTotals>,
     #[cfg(not(any(loom, shuttle)))]
     pub(crate) failover: super::multi_paxos::liveness::FailoverClock,
-}
-
-/// Counters summed over the clients.
-#[derive(Debug, Default)]
-pub(crate) struct Totals {
-    pub(crate) epochs: AtomicU64,
-    pub(crate) writes: AtomicU64,
-    pub(crate) sync_writes: AtomicU64,
-    pub(crate) commands: AtomicU64,
 }
 
 /// A Zab replicated log of `S`.
@@ -223,6 +214,15 @@ pub struct ZabTotals {
     pub sync_writes: u64,
     /// Transactions committed by broadcast (not recovery).
     pub commands: u64,
+}
+
+impl crate::rsm::tally::Counts for ZabTotals {
+    fn add(&mut self, o: &Self) {
+        self.epochs += o.epochs;
+        self.writes += o.writes;
+        self.sync_writes += o.sync_writes;
+        self.commands += o.commands;
+    }
 }
 
 impl<S: Spec + Send + Sync + 'static> Zab<S>
@@ -308,7 +308,7 @@ where
             election: build.election,
             early_commit: build.early_commit,
             ghost: build.audited.then(|| ghost::Recorder::new(clients, capacity)),
-            totals: Totals::default(),
+            totals: crate::rsm::tally::Tally::default(),
             #[cfg(not(any(loom, shuttle)))]
             failover: super::multi_paxos::liveness::FailoverClock::default(),
         };
@@ -317,14 +317,7 @@ where
 
     /// The counters the dropped clients left (real cores; zero in models).
     pub fn totals(&self) -> ZabTotals {
-        let t = &self.shared.totals;
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        ZabTotals {
-            epochs: get(&t.epochs),
-            writes: get(&t.writes),
-            sync_writes: get(&t.sync_writes),
-            commands: get(&t.commands),
-        }
+        self.shared.totals.get()
     }
 
     /// Every failover's time, leader crash → next command committed (real
