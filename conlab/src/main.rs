@@ -73,6 +73,12 @@ pub enum Command {
     /// slots of the registry, on real threads; the whole history checked for
     /// linearizability, the log for agreement, the wait-free step bound; with
     /// throughput and helped operations. Exits 1 on any violation.
+    ///
+    /// With --impl epaxos the report also counts waits (a replica found a
+    /// dependency not committed yet), recoveries (explicit prepares: a
+    /// replica that waited 1 ms for an instance takes it over) and retries
+    /// (operations proposed again after a recovery put a no-op in their
+    /// instance), and says what became of a crashed leader's instance.
     Rsm(rsm::RsmArgs),
     /// Measure: every protocol on fresh instances (1 thread and N racing) with
     /// the baselines a user would pick instead, and the atomic primitives on a

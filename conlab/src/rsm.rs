@@ -16,9 +16,10 @@
 //! ends with [`EXIT_NO_QUORUM`](super::EXIT_NO_QUORUM). `--impl zab` does
 //! the same over Zab ([`zab`]; `--acceptors` counts its followers).
 //! `--impl epaxos` replicates it over EPaxos ([`epaxos`]): no leader,
-//! `--replicas` replicas, replica crashes, the conflict-rate workload
-//! (`--conflict p`, the key-value map); its replicas agree on the order of
-//! every conflicting pair, judged by the partial-order judge.
+//! `--replicas` replicas, replica crashes and command leader faults (the
+//! leader flags, a command leader's instances for slots), the conflict-rate
+//! workload (`--conflict p`, the key-value map); its replicas agree on the
+//! order of every conflicting pair, judged by the partial-order judge.
 //!
 //! Exit codes: [`EXIT_VIOLATION`] if the run violated a property, else
 //! [`EXIT_INCONCLUSIVE`] if it tested nothing concurrent (no two operations
@@ -246,7 +247,7 @@ fn check(args: &RsmArgs) -> Result<(Option<Entry>, RsmObject), String> {
                         protocol (its commands are instances at --replicas replica regions)"
                 .into());
         }
-        args.epaxos.check(&args.multi_paxos, object)?;
+        args.epaxos.check(&args.multi_paxos, object, (threads, ops))?;
         workload::check_size(threads, ops).map_err(size)?;
         return Ok((None, object));
     }
@@ -406,7 +407,7 @@ pub(super) fn rsm(
             .map(|(outcome, mp)| (outcome, mp.map_or(Figures::None, Figures::MultiPaxos))),
     };
     bar.finish_and_clear();
-    let (outcome, figures) = outcome?;
+    let (outcome, figures) = outcome.map_err(|e| refused(implementation, e))?;
     let no_quorum = outcome.as_ref().is_err_and(|f| {
         matches!(&f.violation, RsmViolation::Error { error: RsmError::NoQuorum { .. }, .. })
     });
@@ -438,6 +439,19 @@ pub(super) fn rsm(
         Verdict::Inconclusive => EXIT_INCONCLUSIVE,
         Verdict::NoQuorum => EXIT_NO_QUORUM,
     })
+}
+
+/// A run the object refused to be built for (its constructor's
+/// [`RsmError::InvalidConfig`]: for epaxos, the one place a replica count
+/// or a fault plan is refused), in the command's words; any other error as
+/// it is.
+fn refused(implementation: Impl, e: WorkloadError) -> Box<dyn std::error::Error> {
+    match e {
+        WorkloadError::Build(RsmError::InvalidConfig(why)) => {
+            format!("--impl {} refuses this run: {why}", implementation.name()).into()
+        }
+        other => other.into(),
+    }
 }
 
 /// At most this many lines of a violation's evidence are printed.

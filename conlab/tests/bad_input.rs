@@ -258,6 +258,39 @@ const CASES: &[(&[&str], i32, &str)] = &[
         "one leader fault per slot",
     ),
     (&["rsm", "--impl", "multi-paxos", "--stall-ms", "5"], USAGE, "--stall-leader <K>"),
+    // EPaxos's leader faults: an instance no command leader reaches (the
+    // command's), a replica that does not exist (Epaxos::new's, before any
+    // client thread starts).
+    (
+        &[
+            "rsm",
+            "--impl",
+            "epaxos",
+            "--clients",
+            "2",
+            "--ops",
+            "100",
+            "--crash-leader-after",
+            "50",
+        ],
+        USAGE,
+        "each command leader leads 50 instances",
+    ),
+    (
+        &[
+            "rsm",
+            "--impl",
+            "epaxos",
+            "--ops",
+            "100",
+            "--stall-leader",
+            "1",
+            "--crash-acceptor",
+            "5",
+        ],
+        USAGE,
+        "--impl epaxos refuses this run: there is no acceptor 5 (there are 3)",
+    ),
     (
         &["rsm", "--impl", "multi-paxos", "--stall-leader", "1", "--stall-ms", "0"],
         USAGE,

@@ -2,16 +2,9 @@
 
 #![cfg(not(loom))] // real threads and real atomics; the loom suite is loom-tests/
 
-use std::process::Command;
+mod common;
 
-fn conlab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_conlab")).args(args).output().expect("conlab runs");
-    (
-        out.status.code().expect("conlab exited normally, not by a signal"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::conlab;
 
 #[test]
 fn run_all_reports_zero_violations_and_the_machine() {

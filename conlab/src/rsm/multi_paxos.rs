@@ -10,7 +10,7 @@ use consensus_lab::check::replicated::workload::{
 use consensus_lab::paxos::faults::{LeaderFault, LeaderStep};
 use consensus_lab::paxos::{Crash, FaultPlan};
 use consensus_lab::rsm::multi_paxos::{
-    Config, MultiAcceptor, MultiPaxosTotals, MutexMulti, PackedMulti, Reads, Timeout,
+    Config, MultiAcceptor, MultiPaxos, MultiPaxosTotals, MutexMulti, PackedMulti, Reads, Timeout,
 };
 use std::io::Write;
 use std::time::Duration;
@@ -36,15 +36,21 @@ impl AcceptorKind {
     }
 }
 
-/// Where the crashing leader stops (`--leader-step`).
+/// Where the crashing leader stops (`--leader-step`; for epaxos, in its
+/// handling of one instance: before its first pre-accept, after a minority
+/// (F replicas, its home first) pre-accepted, after its quorum recorded the
+/// attributes and before the commit).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
-    /// Before its first accept for the slot.
+    /// Before its first accept for the slot (epaxos: before its first
+    /// pre-accept of the instance).
     BeforeBroadcast,
-    /// After its accept reached a minority.
+    /// After its accept reached a minority (epaxos: after F replicas, its
+    /// home first, pre-accepted).
     AfterMinority,
-    /// After a majority accepted, before publishing.
+    /// After a majority accepted, before publishing (epaxos: after its
+    /// quorum recorded the attributes, before the commit).
     #[default]
     BeforePublish,
 }
@@ -101,19 +107,25 @@ pub struct MultiPaxosArgs {
     /// Default packed.
     #[arg(long, value_enum)]
     pub acceptor: Option<AcceptorKind>,
-    /// Multi-Paxos: whoever leads at log slot K crashes (at --leader-step).
+    /// Multi-Paxos and Zab: whoever leads at log slot K crashes (at
+    /// --leader-step); epaxos: the first command leader to reach its K-th
+    /// instance (from 0; K < --ops / --clients), and a replica that waits
+    /// for that instance recovers it.
     #[arg(long, value_name = "K")]
     pub crash_leader_after: Option<u64>,
-    /// Multi-Paxos: where the crashing leader stops. Default
-    /// before-publish (a majority accepted, nobody told).
+    /// Multi-Paxos, Zab and EPaxos: where the crashing leader stops.
+    /// Default before-publish (a majority accepted, nobody told; epaxos: its
+    /// quorum recorded the attributes, before the commit).
     #[arg(long, value_enum, requires = "crash_leader_after")]
     pub leader_step: Option<Step>,
     /// Multi-Paxos and Zab: whoever leads at log slot K pauses for
     /// --stall-ms (at --leader-step), is replaced, wakes up and carries on
-    /// as if it still led: its writes must be fenced out.
+    /// as if it still led: its writes must be fenced out. Epaxos: the first
+    /// command leader to reach its K-th instance pauses; replicas waiting
+    /// for it recover the instance, and it adopts whatever committed.
     #[arg(long, value_name = "K")]
     pub stall_leader: Option<u64>,
-    /// Multi-Paxos and Zab: how long the stalled leader pauses, in
+    /// Multi-Paxos, Zab and EPaxos: how long the stalled leader pauses, in
     /// milliseconds. Default 20.
     #[arg(long, value_name = "T", requires = "stall_leader",
           value_parser = clap::value_parser!(u64).range(1..=10_000))]
@@ -218,33 +230,38 @@ impl MultiPaxosArgs {
     pub fn check(&self, ops: usize) -> Result<(), String> {
         let n = self.acceptor_count();
         self.plan().validate(n, 0).map_err(|e| format!("--crash-acceptor: {e}"))?;
-        if let Some(k) = self.crash_leader_after {
-            if k >= ops as u64 {
-                return Err(format!(
-                    "--crash-leader-after {k}: the log has {ops} commands (--ops), the crash \
-                     would never strike"
-                ));
-            }
-        }
-        if let Some(k) = self.stall_leader {
-            if k >= ops as u64 {
-                return Err(format!(
-                    "--stall-leader {k}: the log has {ops} commands (--ops), the stall would \
-                     never strike"
-                ));
-            }
-            if self.crash_leader_after == Some(k) {
-                return Err(format!(
-                    "--stall-leader {k} and --crash-leader-after {k}: one leader fault per slot \
-                     (the crash would strike first)"
-                ));
-            }
-        }
+        self.check_leader_faults(ops, &format!("the log has {ops} commands (--ops)"))?;
         if let Some(t) = self.detect_timeout_ms {
             if !(1..=MAX_TIMEOUT_MS).contains(&t) {
                 return Err(format!(
                     "--detect-timeout-ms is from 1 to {MAX_TIMEOUT_MS} ({t} given; 0 would suspect \
                      every leader at once)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a leader fault at slot `slots` or beyond (`room` says why
+    /// there are no more: `the log has 100 commands (--ops)`), and a crash
+    /// and a stall at one slot. Multi-Paxos and Zab count log slots, EPaxos
+    /// a command leader's instances.
+    pub(super) fn check_leader_faults(&self, slots: usize, room: &str) -> Result<(), String> {
+        if let Some(k) = self.crash_leader_after {
+            if k >= slots as u64 {
+                return Err(format!(
+                    "--crash-leader-after {k}: {room}, the crash would never strike"
+                ));
+            }
+        }
+        if let Some(k) = self.stall_leader {
+            if k >= slots as u64 {
+                return Err(format!("--stall-leader {k}: {room}, the stall would never strike"));
+            }
+            if self.crash_leader_after == Some(k) {
+                return Err(format!(
+                    "--stall-leader {k} and --crash-leader-after {k}: one leader fault per slot \
+                     (the crash would strike first)"
                 ));
             }
         }
@@ -309,16 +326,35 @@ struct WithObject {
     seed: u64,
 }
 
+/// What a judged Multi-Paxos run did.
+struct Run {
+    outcome: Result<StressReport, StressFailure>,
+    totals: MultiPaxosTotals,
+    noops: usize,
+    failovers: Vec<Duration>,
+}
+
 struct Typed<A>(WithObject, std::marker::PhantomData<fn() -> A>);
 
 impl<A: MultiAcceptor> VisitObject for Typed<A> {
-    type Output = Result<workload::MultiPaxosRun, WorkloadError>;
+    type Output = Result<Run, WorkloadError>;
     fn visit<S: ObjectWorkload>(self) -> Self::Output
     where
         S::Op: Sync,
     {
-        let w = self.0;
-        workload::stress_multi_paxos::<S, A>(w.config, w.ops, w.seed)
+        let WithObject { mut config, ops, seed } = self.0;
+        let clients = config.clients;
+        config.capacity = workload::log_room(ops, clients, &config.faults);
+        let build = |_| MultiPaxos::<S, A>::new(S::fresh(), config);
+        let mix = (seed, workload::Mix::Object);
+        let run = workload::stress_replicated(clients, ops, mix, build, |_| Ok(Vec::new()))?;
+        let object = run.object;
+        Ok(Run {
+            outcome: run.outcome,
+            totals: object.totals(),
+            noops: object.noops(),
+            failovers: object.failover_times(),
+        })
     }
 }
 

@@ -8,8 +8,9 @@ use consensus_lab::check::replicated::stress::{StressFailure, StressReport};
 use consensus_lab::check::replicated::workload::{
     self, ObjectWorkload, RsmObject, VisitObject, WorkloadError,
 };
+use consensus_lab::check::replicated::zab_properties;
 use consensus_lab::rsm::multi_paxos::{Config, Reads, Timeout};
-use consensus_lab::rsm::zab::ZabTotals;
+use consensus_lab::rsm::zab::{Zab, ZabTotals};
 use std::io::Write;
 use std::time::Duration;
 
@@ -55,12 +56,21 @@ struct WithObject {
 }
 
 impl VisitObject for WithObject {
-    type Output = Result<workload::ZabRun, WorkloadError>;
+    /// The judged run, Zab's totals, and its failover times.
+    type Output =
+        Result<(Result<StressReport, StressFailure>, ZabTotals, Vec<Duration>), WorkloadError>;
     fn visit<S: ObjectWorkload>(self) -> Self::Output
     where
         S::Op: Sync,
     {
-        workload::stress_zab::<S>(self.config, self.ops, self.seed)
+        let WithObject { mut config, ops, seed } = self;
+        let clients = config.clients;
+        config.capacity = workload::log_room(ops, clients, &config.faults);
+        let build = |_| Zab::<S>::audited(S::fresh(), config);
+        let mix = (seed, workload::Mix::Object);
+        let run =
+            workload::stress_replicated(clients, ops, mix, build, zab_properties::audit::<S>)?;
+        Ok((run.outcome, run.object.totals(), run.object.failover_times()))
     }
 }
 
@@ -81,8 +91,7 @@ pub(super) fn run(
         faults: args.plan(),
         reads: Reads::Log,
     };
-    let run = object.visit(WithObject { config, ops, seed })?;
-    let t = run.totals;
+    let (outcome, t, failovers) = object.visit(WithObject { config, ops, seed })?;
     let figures = Figures {
         followers: n,
         majority: n / 2 + 1,
@@ -93,10 +102,10 @@ pub(super) fn run(
         leader_stall: args.stall_label(),
         detect_timeout_ms: args.timeout_ms(),
         totals: t,
-        failover_ms: run.failovers.iter().map(|d| d.as_secs_f64() * 1e3).collect(),
+        failover_ms: failovers.iter().map(|d| d.as_secs_f64() * 1e3).collect(),
         writes_per_command: (t.commands > 0).then(|| t.writes as f64 / t.commands as f64),
     };
-    Ok((run.outcome, figures))
+    Ok((outcome, figures))
 }
 
 impl Figures {

@@ -27,8 +27,9 @@
 //! ([`private_key`]), drawn from the same per-client generators (the same
 //! seed, the same operations). The other objects have no keys (every write
 //! conflicts with every other): a rate is refused for them.
-//! [`stress_epaxos`] runs any object over EPaxos, its replicas' [`Config`](EpaxosConfig)
-//! built in one place, [`epaxos_config`].
+//! [`stress_replicated`] runs any object over any replicated log
+//! (Multi-Paxos and Zab with room for no-ops, [`log_room`]; EPaxos with its
+//! replicas' [`Config`](EpaxosConfig) built in one place, [`epaxos_config`]).
 //!
 //! **Monomorphized, not boxed**: [`RsmObject::visit`] calls a
 //! [`VisitObject`] back with the object's spec type, as
@@ -37,18 +38,16 @@
 //! the rule, with no virtual call in the measured path.
 
 use super::stress::{self as replicated_stress, StressError, StressFailure, StressReport};
+use super::Audit;
 use crate::consensus::{ConsensusError, IdConsensus};
 use crate::objects::queue::{QueueOp, QueueSpec};
 use crate::objects::register::{RegisterOp, RegisterSpec};
 use crate::objects::rmw::{WordOp, WordSpec};
 use crate::objects::sequential::{KvOp, KvSpec, StackOp, StackSpec};
 use crate::objects::Spec;
-use crate::rsm::epaxos::{Config as EpaxosConfig, Epaxos, EpaxosTotals};
-use crate::rsm::multi_paxos::{
-    Config as MultiPaxosConfig, MultiAcceptor, MultiPaxos, MultiPaxosTotals,
-};
+use crate::rsm::epaxos::Config as EpaxosConfig;
 use crate::rsm::universal::{Rules, Universal};
-use crate::rsm::RsmError;
+use crate::rsm::{Replicated, RsmError};
 use std::fmt;
 use std::str::FromStr;
 
@@ -435,105 +434,74 @@ where
     C: IdConsensus + Send + Sync + 'static,
     R: Rules,
 {
-    check_size(clients, ops)?;
-    let per = ops / clients;
-    let mix = operations::<S>(clients, per, seed);
-    let mut object = Universal::<S, C, R>::new(S::fresh(), clients, ops, slot)?;
-    Ok(replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?)
+    let build = |_| Universal::<S, C, R>::new(S::fresh(), clients, ops, slot);
+    let run = stress_replicated(clients, ops, (seed, Mix::Object), build, |_| Ok(Vec::new()))?;
+    Ok(run.outcome)
 }
 
-/// A judged Multi-Paxos run and what the protocol did.
+/// What a judged run left: the verdict and the object it ran on, whose
+/// counters and state the caller reports (`MultiPaxos::totals`,
+/// `Zab::failover_times`, `Epaxos::committed`, ...).
 #[derive(Debug)]
-pub struct MultiPaxosRun {
+pub struct Judged<O> {
     /// The judged run (a no-quorum error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
     pub outcome: Result<StressReport, StressFailure>,
-    /// Takeovers, accepts, prepares, commands.
-    pub totals: MultiPaxosTotals,
-    /// Published no-ops (gaps a new leader filled).
-    pub noops: usize,
-    /// Leader crash → next command committed, per crash that was followed
-    /// by a command.
-    pub failovers: Vec<std::time::Duration>,
+    /// The object, after every client was dropped.
+    pub object: O,
 }
 
-/// A judged stress run of object `S` over Multi-Paxos with acceptors `A`:
-/// `config.clients` clients, `ops` operations in all (the log's capacity is
-/// `ops` plus a sixteenth, at least 64 slots, plus one per client and two
-/// per leader fault: room for no-ops and duplicates), drawn from `seed`.
+/// Room in a leader's log for `ops` operations by `clients` clients under
+/// `faults`: `ops` plus a sixteenth (at least 64 slots), one per client and
+/// two per leader fault, for no-ops and duplicates (each takeover may add a
+/// few). Multi-Paxos's and Zab's `Config::capacity` in a judged run.
+pub fn log_room(ops: usize, clients: usize, faults: &crate::paxos::FaultPlan) -> usize {
+    ops + clients + 2 * faults.leader.len() + (ops / 16).max(64)
+}
+
+/// A judged stress run of any replicated object `O`: `clients` clients,
+/// `ops` operations in all (`ops / clients` each, a remainder dropped), drawn
+/// from `seed` under `mix`; the object is `build(ops / clients)` (Multi-Paxos
+/// and Zab with [`log_room`], EPaxos with [`epaxos_config`]), its run checked
+/// by `audit` (Zab's properties; `|_| Ok(Vec::new())` for none) and then
+/// judged (the partial-order judge for an object of
+/// [`LogOrder::Conflicts`](crate::rsm::LogOrder::Conflicts)).
 ///
 /// # Errors
-/// [`WorkloadError`] if the run could not be made.
-pub fn stress_multi_paxos<S, A>(
-    mut config: MultiPaxosConfig,
+/// [`WorkloadError`] if the run could not be made: sizes, a mix the object
+/// refuses, an object `build` refused (its [`RsmError`]) or one with other
+/// than `clients` clients. `Ok` with an `Err` outcome is a run that was made
+/// and violated a property.
+pub fn stress_replicated<O>(
+    clients: usize,
     ops: usize,
-    seed: u64,
-) -> Result<MultiPaxosRun, WorkloadError>
+    (seed, mix): (u64, Mix),
+    build: impl FnOnce(usize) -> Result<O, RsmError>,
+    audit: Audit<O>,
+) -> Result<Judged<O>, WorkloadError>
 where
-    S: ObjectWorkload,
-    S::Op: Sync,
-    A: MultiAcceptor,
+    O: Replicated,
+    O::Spec: ObjectWorkload,
+    <O::Spec as Spec>::Op: Sync,
 {
-    let clients = config.clients;
     check_size(clients, ops)?;
     let per = ops / clients;
-    let mix = operations::<S>(clients, per, seed);
-    // Room for no-ops and duplicates (each takeover may add a few).
-    config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
-    let mut object = MultiPaxos::<S, A>::new(S::fresh(), config)?;
-    let outcome = replicated_stress::run(&mut object, per, |t, k| mix[t][k].clone())?;
-    Ok(MultiPaxosRun {
-        outcome,
-        totals: object.totals(),
-        noops: object.noops(),
-        failovers: object.failover_times(),
-    })
-}
-
-/// What a judged Zab run did.
-#[derive(Debug)]
-pub struct ZabRun {
-    /// The judged run (a no-quorum error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
-    pub outcome: Result<StressReport, StressFailure>,
-    /// Epochs, region writes, commands.
-    pub totals: crate::rsm::zab::ZabTotals,
-    /// Leader crash → next command committed, per crash that was followed
-    /// by a command.
-    pub failovers: Vec<std::time::Duration>,
-}
-
-/// A judged stress run of object `S` over Zab: as [`stress_multi_paxos`]
-/// (`config.acceptors` followers, the same room in the log).
-///
-/// # Errors
-/// [`WorkloadError`] if the run could not be made.
-pub fn stress_zab<S>(
-    mut config: MultiPaxosConfig,
-    ops: usize,
-    seed: u64,
-) -> Result<ZabRun, WorkloadError>
-where
-    S: ObjectWorkload,
-    S::Op: Sync,
-{
-    let clients = config.clients;
-    check_size(clients, ops)?;
-    let per = ops / clients;
-    let mix = operations::<S>(clients, per, seed);
-    config.capacity = ops + clients + 2 * config.faults.leader.len() + (ops / 16).max(64);
-    let mut object = crate::rsm::zab::Zab::<S>::audited(S::fresh(), config)?;
-    let outcome = replicated_stress::run_audited(
-        &mut object,
-        per,
-        |t, k| mix[t][k].clone(),
-        super::zab_properties::audit::<S>,
-    )?;
-    Ok(ZabRun { outcome, totals: object.totals(), failovers: object.failover_times() })
+    let mix = operations_mixed::<O::Spec>(clients, per, seed, mix)?;
+    let mut object = build(per)?;
+    if object.clients_count() != clients {
+        return Err(WorkloadError::Build(RsmError::InvalidConfig(format!(
+            "the object has {} clients, the run {clients}",
+            object.clients_count()
+        ))));
+    }
+    let outcome =
+        replicated_stress::run_audited(&mut object, per, |t, k| mix[t][k].clone(), audit)?;
+    Ok(Judged { outcome, object })
 }
 
 /// The one place an EPaxos [`Config`](EpaxosConfig) is built (`conlab rsm
-/// --impl epaxos`, its stress run and `bench::epaxos` all call it):
+/// --impl epaxos`, its judged runs and `bench::epaxos` all call it):
 /// `replicas` replicas (2F + 1), `clients` command leaders of `capacity`
-/// instances each, `faults` (replica crashes).
+/// operations each, `faults` (replica crashes and command leader faults).
 pub fn epaxos_config(
     replicas: usize,
     clients: usize,
@@ -551,49 +519,14 @@ pub fn epaxos_config(
     }
 }
 
-/// What a judged EPaxos run did.
-#[derive(Debug)]
-pub struct EpaxosRun {
-    /// The judged run: conflicting operations in one order at every
-    /// replica, linearizability by the partial-order judge (a no-quorum
-    /// error is a [`RsmViolation::Error`](super::RsmViolation::Error)).
-    pub outcome: Result<StressReport, StressFailure>,
-    /// Fast and slow paths, region operations, executions, waits.
-    pub totals: EpaxosTotals,
-}
-
-/// A judged stress run of object `S` over EPaxos: `config.clients`
-/// clients, `ops` operations in all (`ops / clients` each, every client's
-/// instance row that long: `config.capacity` is set here), drawn from
-/// `seed` under `mix`.
-///
-/// # Errors
-/// [`WorkloadError`] if the run could not be made (sizes, the config, a
-/// conflict rate the object refuses).
-pub fn stress_epaxos<S>(
-    mut config: EpaxosConfig,
-    ops: usize,
-    seed: u64,
-    mix: Mix,
-) -> Result<EpaxosRun, WorkloadError>
-where
-    S: ObjectWorkload,
-    S::Op: Sync,
-{
-    let clients = config.clients;
-    check_size(clients, ops)?;
-    let per = ops / clients;
-    let ops = operations_mixed::<S>(clients, per, seed, mix)?;
-    config.capacity = per;
-    let mut object = Epaxos::<S>::new(S::fresh(), config)?;
-    let outcome = replicated_stress::run(&mut object, per, |t, k| ops[t][k].clone())?;
-    Ok(EpaxosRun { outcome, totals: object.totals() })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::consensus::cas::CasConsensus;
+    use crate::rsm::epaxos::{Epaxos, EpaxosTotals};
+    use crate::rsm::multi_paxos::{
+        Config as MultiPaxosConfig, MultiAcceptor, MultiPaxos, MultiPaxosTotals,
+    };
     use crate::rsm::universal::{Helping, NoHelping};
     use std::collections::HashSet;
     use std::time::Duration;
@@ -713,6 +646,40 @@ mod tests {
         let e = stress::<QueueSpec, _, Helping>(4, 40, 2, cas).unwrap_err().to_string();
         assert!(e.contains("serves 3 threads"), "{e}");
     }
+    /// A judged Multi-Paxos run's outcome, totals and failovers.
+    type MultiPaxosJudged = (Result<StressReport, StressFailure>, MultiPaxosTotals, usize);
+
+    fn multi_paxos<S: ObjectWorkload, A: MultiAcceptor>(
+        mut config: MultiPaxosConfig,
+        ops: usize,
+        seed: u64,
+    ) -> MultiPaxosJudged
+    where
+        S::Op: Sync,
+    {
+        let clients = config.clients;
+        config.capacity = log_room(ops, clients, &config.faults);
+        let build = |_| MultiPaxos::<S, A>::new(S::fresh(), config);
+        let run = stress_replicated(clients, ops, (seed, Mix::Object), build, |_| Ok(Vec::new()));
+        let Judged { outcome, object } = run.unwrap();
+        (outcome, object.totals(), object.failover_times().len())
+    }
+
+    fn epaxos<S: ObjectWorkload>(
+        (replicas, clients): (usize, usize),
+        ops: usize,
+        (seed, mix): (u64, Mix),
+        faults: crate::paxos::FaultPlan,
+    ) -> (Result<StressReport, StressFailure>, EpaxosTotals)
+    where
+        S::Op: Sync,
+    {
+        let build =
+            |per| Epaxos::<S>::new(S::fresh(), epaxos_config(replicas, clients, per, faults));
+        let run = stress_replicated(clients, ops, (seed, mix), build, |_| Ok(Vec::new())).unwrap();
+        (run.outcome, run.object.totals())
+    }
+
     #[test]
     fn every_object_runs_judged_over_multi_paxos_with_crashes_and_a_stall() {
         use crate::paxos::faults::{LeaderFault, LeaderStep};
@@ -720,7 +687,7 @@ mod tests {
         use crate::rsm::multi_paxos::{MutexMulti, PackedMulti, Timeout};
         struct Run(usize);
         impl VisitObject for Run {
-            type Output = (MultiPaxosRun, MultiPaxosRun);
+            type Output = (MultiPaxosJudged, MultiPaxosJudged);
             fn visit<S: ObjectWorkload>(self) -> Self::Output
             where
                 S::Op: Sync,
@@ -741,20 +708,20 @@ mod tests {
                     },
                     reads: crate::rsm::multi_paxos::Reads::Log,
                 };
-                let packed = stress_multi_paxos::<S, PackedMulti>(config.clone(), 600, 1).unwrap();
-                let mutex = stress_multi_paxos::<S, MutexMulti>(config, 600, 2).unwrap();
+                let packed = multi_paxos::<S, PackedMulti>(config.clone(), 600, 1);
+                let mutex = multi_paxos::<S, MutexMulti>(config, 600, 2);
                 (packed, mutex)
             }
         }
         for (i, o) in RsmObject::ALL.into_iter().enumerate() {
             let (packed, mutex) = o.visit(Run(50 + 37 * i));
-            for run in [packed, mutex] {
-                let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+            for (outcome, totals, failovers) in [packed, mutex] {
+                let r = outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
                 // The crashed client stops: 200 operations each for the others,
                 // fewer for it.
                 assert!((400..600).contains(&r.ops), "{o}: {r:?}");
-                assert!(run.totals.takeovers >= 2, "{o}: {:?}", run.totals);
-                assert_eq!(run.failovers.len(), 1, "{o}");
+                assert!(totals.takeovers >= 2, "{o}: {totals:?}");
+                assert_eq!(failovers, 1, "{o}");
             }
         }
     }
@@ -764,7 +731,7 @@ mod tests {
         use crate::rsm::multi_paxos::{PackedMulti, Reads, Timeout};
         struct Run;
         impl VisitObject for Run {
-            type Output = MultiPaxosRun;
+            type Output = MultiPaxosJudged;
             fn visit<S: ObjectWorkload>(self) -> Self::Output
             where
                 S::Op: Sync,
@@ -779,15 +746,15 @@ mod tests {
                     // places them at states of the log, with no slot.
                     reads: Reads::Leader,
                 };
-                stress_multi_paxos::<S, PackedMulti>(config, 900, 3).unwrap()
+                multi_paxos::<S, PackedMulti>(config, 900, 3)
             }
         }
         let mut answered = 0;
         for o in RsmObject::ALL {
-            let run = o.visit(Run);
-            let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+            let (outcome, totals, _) = o.visit(Run);
+            let r = outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
             assert_eq!(r.ops, 900, "{o}");
-            answered += run.totals.leader_reads;
+            answered += totals.leader_reads;
         }
         assert!(answered > 0, "no object's reads were answered by the leader");
     }
@@ -832,22 +799,21 @@ mod tests {
     fn every_object_runs_judged_over_epaxos() {
         struct Run;
         impl VisitObject for Run {
-            type Output = EpaxosRun;
+            type Output = (Result<StressReport, StressFailure>, EpaxosTotals);
             fn visit<S: ObjectWorkload>(self) -> Self::Output
             where
                 S::Op: Sync,
             {
-                let config = epaxos_config(5, 3, 0, crate::paxos::FaultPlan::none());
-                stress_epaxos::<S>(config, 600, 1, Mix::Object).unwrap()
+                epaxos::<S>((5, 3), 600, (1, Mix::Object), crate::paxos::FaultPlan::none())
             }
         }
         for o in RsmObject::ALL {
-            let run = o.visit(Run);
-            let r = run.outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
+            let (outcome, totals) = o.visit(Run);
+            let r = outcome.unwrap_or_else(|f| panic!("{o}: {f}"));
             assert_eq!(r.ops, 600, "{o}");
             // Committed by their leaders, or by a recovery that fenced a
             // slow leader out (1 ms timeout, a loaded machine).
-            let t = run.totals;
+            let t = totals;
             assert!(t.commands <= 600 && t.commands + t.recoveries >= 600, "{o}: {t:?}");
             assert_eq!(t.fast + t.slow, t.commands, "{o}: {t:?}");
         }
@@ -856,28 +822,25 @@ mod tests {
     #[test]
     fn epaxos_without_conflicts_takes_the_fast_path_every_time() {
         use crate::paxos::{Crash, FaultPlan};
-        let run = |p, faults| {
-            let config = epaxos_config(5, 4, 0, faults);
-            stress_epaxos::<KvSpec>(config, 2_000, 9, Mix::Conflict(p)).unwrap()
-        };
-        let free = run(0.0, FaultPlan::none());
-        free.outcome.unwrap();
-        assert_eq!(free.totals.fast, 2_000, "{:?}", free.totals);
-        assert_eq!(free.totals.fast_share(), Some(1.0));
+        let run = |p, faults| epaxos::<KvSpec>((5, 4), 2_000, (9, Mix::Conflict(p)), faults);
+        let (outcome, free) = run(0.0, FaultPlan::none());
+        outcome.unwrap();
+        assert_eq!(free.fast, 2_000, "{free:?}");
+        assert_eq!(free.fast_share(), Some(1.0));
         // 5 replicas: a fast quorum of 3, so 3 pre-accepts per command.
-        assert_eq!(free.totals.region_ops_per_command(), Some(3.0), "{:?}", free.totals);
+        assert_eq!(free.region_ops_per_command(), Some(3.0), "{free:?}");
         // Every operation on the hot key, two replicas crashed (F = 2).
         let crashed = FaultPlan {
             acceptors: vec![Crash { who: 1, after: 0 }, Crash { who: 3, after: 100 }],
             ..FaultPlan::none()
         };
-        let hot = run(1.0, crashed);
-        let r = hot.outcome.unwrap_or_else(|f| panic!("{f}"));
+        let (outcome, hot) = run(1.0, crashed);
+        let r = outcome.unwrap_or_else(|f| panic!("{f}"));
         assert_eq!(r.ops, 2_000);
         // Each command committed by its leader (fast or slow) or, when a
         // waiting replica's recovery fenced the leader out (a 1 ms timeout
         // on a loaded machine), by that recovery.
-        let t = hot.totals;
+        let t = hot;
         assert!(t.fast + t.slow <= 2_000 && t.fast + t.slow + t.recoveries >= 2_000, "{t:?}");
         // A third crash leaves no quorum: an error, not a hang.
         let three = FaultPlan {
@@ -888,8 +851,7 @@ mod tests {
             ],
             ..FaultPlan::none()
         };
-        let none = run(0.5, three);
-        let f = none.outcome.unwrap_err();
+        let f = run(0.5, three).0.unwrap_err();
         assert!(
             matches!(
                 f.violation,
