@@ -1,8 +1,8 @@
 //! `conlab rsm --impl epaxos` with command leader faults, run through the
 //! binary: a crashed leader's instance is recovered, or the report says why
 //! not; a stalled leader's run passes its checks; the recovery counters are
-//! in the JSON; what the library refuses is a one-line error. Leader faults
-//! on 3 replicas (the library's recovery is built for F ≤ 1).
+//! in the JSON; what the library refuses is a one-line error. Leader crashes
+//! on 3 replicas and on 5 (F = 2).
 //!
 //! What is asserted is what the run determines, not its timing: whether the
 //! other client conflicted with the crashed instance before it finished, and
@@ -34,9 +34,11 @@ const RUN: [&str; 14] = [
     "--seed",
 ];
 
-/// The JSON report of a passing run with `faults`.
-fn passing(faults: &[&str]) -> Value {
-    let (code, out, err) = conlab(&[&RUN[..], &["3", "--format", "json"], faults].concat());
+/// The JSON report of a passing run on `replicas` with `faults`.
+fn passing(replicas: &str, faults: &[&str]) -> Value {
+    let mut run = RUN;
+    run[6] = replicas;
+    let (code, out, err) = conlab(&[&run[..], &["3", "--format", "json"], faults].concat());
     // 4: the two clients never overlapped on a busy machine (said in the report).
     assert!(code == 0 || code == 4, "{faults:?}: {out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -50,8 +52,9 @@ fn passing(faults: &[&str]) -> Value {
 
 #[test]
 fn a_crashed_command_leaders_instance_is_recovered_or_the_report_says_why_not() {
-    for step in ["before-broadcast", "after-minority", "before-publish"] {
-        let v = passing(&["--crash-leader-after", "5", "--leader-step", step]);
+    let steps = ["before-broadcast", "after-minority", "before-publish"];
+    for (replicas, step) in ["3", "5"].into_iter().flat_map(|n| steps.map(|s| (n, s))) {
+        let v = passing(replicas, &["--crash-leader-after", "5", "--leader-step", step]);
         let e = &v["epaxos"];
         assert_eq!(e["leader_fault"], format!("instance 5, {step}"), "{v}");
         // 200 operations of one client returned, and at most 5 of the
@@ -61,7 +64,9 @@ fn a_crashed_command_leaders_instance_is_recovered_or_the_report_says_why_not() 
         // Instance 5 is not a row's last (200 per client): the crashed
         // leader's row is the only one that stops there.
         let c = &e["crashed_leader"];
-        let id = c["instance"].as_str().unwrap_or_else(|| panic!("{step}: not identified: {v}"));
+        let id = c["instance"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{replicas} {step}: not identified: {v}"));
         assert!(id == "t0#6" || id == "t1#6", "{v}");
         let fate = c["fate"].as_str().unwrap();
         let depended_on = c["depended_on"].as_bool().unwrap();
@@ -83,7 +88,7 @@ fn a_crashed_command_leaders_instance_is_recovered_or_the_report_says_why_not() 
                 let recorded = c["recorded_at"].as_u64().unwrap();
                 assert_eq!(pending.contains(&id), recorded > 0, "{v}");
             }
-            _ => panic!("{step}: the crashed leader's instance has fate {fate}: {v}"),
+            _ => panic!("{replicas} {step}: the crashed leader's instance has fate {fate}: {v}"),
         }
         if step == "before-broadcast" {
             // Crashed before its first pre-accept: no replica saw it, so no
@@ -115,7 +120,7 @@ fn the_text_report_gives_the_recovery_counters_and_the_crashed_instance() {
 
 #[test]
 fn a_stalled_command_leader_is_waited_for_or_recovered_and_every_instance_commits() {
-    let v = passing(&["--stall-leader", "5", "--stall-ms", "5"]);
+    let v = passing("3", &["--stall-leader", "5", "--stall-ms", "5"]);
     let e = &v["epaxos"];
     assert_eq!(e["leader_stall"], "instance 5, before-publish, 5 ms", "{v}");
     assert_eq!(v["report"]["ops"], 400, "nobody crashed: {v}");
