@@ -308,7 +308,7 @@ pub fn models(scale: usize) -> Vec<SuiteModel> {
             crash(LeaderStep::BeforePublish),
             model(eight(), Some(3), 5_000 * scale),
         ),
-        // 5,000 iterations: about 1 s (each model).
+        // 5,000 iterations: about 0.5 s (each model).
         holds(
             "epaxos/8x2-kv-quarter-conflict/pct-3",
             3,

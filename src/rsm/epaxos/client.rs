@@ -34,6 +34,10 @@ pub struct EpaxosClient<S: Spec> {
     instance: u64,
     /// Recovery ballots taken (this client's ballots are `k·n + me + 1`).
     round: u64,
+    /// Refused recoveries in a row: the next wait lasts the timeout times
+    /// 2^`backoff` (real time only; at most 2^10), so two recoverers that
+    /// keep fencing each other out soon wait longer than an attempt takes.
+    backoff: u32,
     crashed: bool,
     learner: Learner<S>,
     stats: ClientStats,
@@ -60,6 +64,7 @@ impl<S: Spec> EpaxosClient<S> {
             seq: 0,
             instance: 0,
             round: 0,
+            backoff: 0,
             crashed: false,
             learner,
             stats: ClientStats::default(),
@@ -243,8 +248,9 @@ impl<S: Spec> EpaxosClient<S> {
     /// the timeout.
     fn timed_out(&self, polls: u32, began: Option<std::time::Instant>) -> bool {
         match self.shared.timeout {
+            // Models: a fixed count (their bounds, not backoff, end duels).
             Timeout::Polls(n) => polls >= n,
-            Timeout::After(d) => began.is_some_and(|b| b.elapsed() >= d),
+            Timeout::After(d) => began.is_some_and(|b| b.elapsed() >= d * (1 << self.backoff)),
         }
     }
 
@@ -256,7 +262,10 @@ impl<S: Spec> EpaxosClient<S> {
         let mut waiting: Option<(OpId, u32, Option<std::time::Instant>)> = None;
         loop {
             let w = match self.learner.execute(&sh.spec, &sh.ops, &sh.commits, id)? {
-                Ok(ret) => return Ok(ret),
+                Ok(ret) => {
+                    self.backoff = 0; // every wait ended
+                    return Ok(ret);
+                }
                 Err(Blocked(w)) => w,
             };
             let (polls, began) = match waiting {
@@ -287,9 +296,10 @@ impl<S: Spec> EpaxosClient<S> {
     /// accepted at a majority and committed. Returns once `w` is committed
     /// (by this recovery or another committer), or when a replica refused
     /// the ballot: another recovery holds a higher one, and this client goes
-    /// back to waiting for the commit, a whole timeout, before it tries
-    /// again above that ballot (two recoverers that outbid each other at
-    /// once could duel forever, as Paxos proposers do).
+    /// back to waiting for the commit, twice as long as the last time (up to
+    /// 2^10 timeouts), before it tries again above that ballot (two
+    /// recoverers that outbid each other at once could duel forever, as
+    /// Paxos proposers do, while an attempt takes longer than the wait).
     fn recover(&mut self, w: OpId) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
         let majority = sh.quorums.majority;
@@ -344,14 +354,17 @@ impl<S: Spec> EpaxosClient<S> {
             Err(refused) => return self.outbid(refused),
         }
         trace_step!(self.me, Note("the recovery commits the instance"));
+        self.backoff = 0;
         self.shared.commits.commit(self.me, w, Committed { command, attrs })
     }
 
-    /// A recovery refused: it ends (the instance is not committed yet), and
-    /// the next one takes a ballot above `promised`.
+    /// A recovery refused: it ends (the instance may or may not be
+    /// committed by now: the wait finds out), the next one takes a ballot
+    /// above `promised`, after a wait twice as long.
     fn outbid(&mut self, Refused { promised }: Refused) -> Result<(), RsmError> {
         trace_step!(self.me, Note("a higher ballot holds the instance: waits again"));
         self.round = self.round.max(promised / self.shared.ops.clients() as u64);
+        self.backoff = (self.backoff + 1).min(10);
         Ok(())
     }
 }

@@ -73,7 +73,7 @@
 //! replicas, crashed after their k-th operation; `leader` faults crash or
 //! stall the first command leader to reach its instance `slot` (from 0) at
 //! a step: before its first pre-accept, after a minority pre-accepted (F
-//! replicas, the home first; the home alone with 3 replicas), or after its
+//! replicas from the home on, the first that answer; at least 1), or after its
 //! quorum recorded the attributes (fast path) or accepted them (slow path)
 //! and before the commit.
 
@@ -184,7 +184,9 @@ pub(crate) struct Shared<S: Spec> {
 /// What a run did, summed over the clients (after they were dropped).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EpaxosTotals {
-    /// Commands committed by their leaders.
+    /// Commands whose leader reached its commit (its value landed, or a
+    /// recovery's landed first and it adopted that); the others a recovery
+    /// that fenced their leader out committed.
     pub commands: u64,
     /// Of those, on the fast path.
     pub fast: u64,

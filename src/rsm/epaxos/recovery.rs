@@ -11,7 +11,8 @@
 //!    earlier recovery's): accept the ones of the highest ballot;
 //! 2. else F replicas that did not compute the leader's attributes
 //!    pre-accepted the same command and attributes at the leader's ballot
-//!    0 (the fast path may have committed them): accept those;
+//!    0 (if they are the leader's own, the fast path may have committed
+//!    them): accept those;
 //! 3. else some replica pre-accepted the command: pre-accept it again at the
 //!    recovery's ballot at a majority (no fast path) and accept the union;
 //! 4. else nobody saw the command: the same with a no-op, and its client
@@ -28,10 +29,12 @@
 //! two committed conflicting instances, one depends on the other). Each
 //! value has *witnesses*, replicas whose answer for the command is
 //! contained in it: a fast path's fast quorum, a slow path's or rule 3's
-//! majority, rule 2's majority (the F and the replica that computed the
-//! attributes, all of which recorded exactly them), rule 1's the earlier
-//! value's. Any two witness sets meet (two majorities; a majority and a
-//! fast quorum; two fast quorums, in 2⌊(F + 1)/2⌋ − 1 ≥ 1 replicas). At a
+//! majority, rule 2's majority (the F, which recorded exactly them, and the
+//! replica that computed the attributes they were sent, contained in them:
+//! the F may all have added one conflict it did not know), rule 1's the
+//! earlier value's. Any two witness sets meet (two majorities; a majority
+//! and a fast quorum; two fast quorums, in 2⌊(F + 1)/2⌋ − 1 ≥ 1 replicas
+//! for F ≥ 1; with F = 0 every quorum is the one replica). At a
 //! replica in both, whichever command was pre-accepted second depends on
 //! the first (its key index keeps every operation ever recorded there), and
 //! so does its committed value.
@@ -66,10 +69,10 @@
 //! **Progress.** One attempt is at most three majority rounds (prepare,
 //! pre-accept, accept) and a commit. An attempt a replica refuses (it
 //! promised a higher ballot: another recovery holds the instance) ends, and
-//! its recoverer waits a whole timeout again before it outbids: two
-//! recoverers that outbid each other at once could duel forever, like Paxos
-//! proposers. The protocol as a whole is blocking (the module docs of
-//! [`super`]).
+//! its recoverer waits again, twice as long each time (real time; up to
+//! 2^10 timeouts), before it outbids: two recoverers that outbid each other
+//! at once could duel forever, like Paxos proposers. The protocol as a
+//! whole is blocking (the module docs of [`super`]).
 
 use super::replica::{Attrs, Command, Record, Status};
 use super::Quorums;

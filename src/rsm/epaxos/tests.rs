@@ -124,3 +124,88 @@ fn a_crashed_leaders_instance_is_recovered_by_whoever_depends_on_it() {
         }
     }
 }
+
+/// The dependency invariant on the commit table: of every two committed
+/// conflicting operations among rows `0..rows`, instances `1..=per`, one
+/// depends on the other.
+fn dependency_invariant(o: &Epaxos<KvSpec>, rows: usize, per: u64) -> Result<(), String> {
+    use super::replica::Command;
+    let mut all = Vec::new();
+    for client in 0..rows {
+        for seq in 1..=per {
+            let id = OpId { client, seq };
+            if let Some(Committed { command: Command::Op { footprint, .. }, attrs }) =
+                o.committed(id)
+            {
+                all.push((id, footprint, attrs));
+            }
+        }
+    }
+    for (i, (a, fa, aa)) in all.iter().enumerate() {
+        for (b, fb, ab) in &all[i + 1..] {
+            let conflict = fa.key == fb.key && (fa.writes || fb.writes);
+            if conflict && ab.deps[a.client] < a.seq && aa.deps[b.client] < b.seq {
+                return Err(format!("{a:?} {aa:?} and {b:?} {ab:?}: neither depends on the other"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replica 0 answers 2 operations, then crashes. c0 writes key 5 (replicas
+/// 0, 1); c2 writes key 0 fast on replicas 2, 0 (J, no dependencies);
+/// replica 0 is down now. c0 writes key 0 (I): its home is down, so replica
+/// 1 computes I's attributes (without J), and c0 crashes after that one
+/// pre-accept. c1 writes key 0 (K, on replicas 1, 2: depends on I and J),
+/// waits for I and recovers it at the majority {1, 2}, where replica 1's
+/// record is the computing one, no confirmation. Counting it (as "every
+/// replica but the home" would) commits I without J, while J has no I.
+fn home_down(make: fn(KvSpec, Config) -> Result<Epaxos<KvSpec>, RsmError>) -> Result<(), String> {
+    let mut c = config(3, 3, 4);
+    c.timeout = Timeout::After(std::time::Duration::from_millis(1));
+    c.faults.acceptors = vec![crate::paxos::faults::Crash { who: 0, after: 2 }];
+    c.faults.leader = vec![LeaderFault { slot: 1, step: LeaderStep::AfterMinority, stall: None }];
+    let mut o = make(KvSpec, c).unwrap();
+    let mut cs = o.clients().unwrap();
+    let (mut c2, mut c1, mut c0) = (cs.pop().unwrap(), cs.pop().unwrap(), cs.pop().unwrap());
+    assert_eq!(c0.submit(KvOp::Put(5, 50)).unwrap(), None);
+    assert_eq!(c2.submit(KvOp::Put(0, 2)).unwrap(), None);
+    assert!(c0.submit(KvOp::Put(0, 1)).unwrap_err().is_crash());
+    c1.submit(KvOp::Put(0, 3)).unwrap();
+    drop((c0, c1, c2));
+    let i = OpId { client: 0, seq: 2 };
+    assert!(o.committed(i).is_some(), "I was recovered");
+    assert!(o.replica(1).unwrap().instances[&i].ballot > 0, "by a recovery's ballot");
+    dependency_invariant(&o, 3, 4)
+}
+
+#[test]
+fn with_the_home_down_the_computing_replica_is_no_confirmation() {
+    home_down(Epaxos::new).unwrap();
+    let broken = home_down(super::broken::trusting_the_home);
+    assert!(broken.is_err(), "trusting the computing replica leaves a pair unordered");
+}
+
+#[test]
+fn recovery_keeps_the_invariant_with_1_and_7_replicas() {
+    // F = 0 (rule 2 never applies) and F = 3: the first leader crashes at
+    // each step, 1 or 3 later writers of the same key recover it.
+    let steps = [LeaderStep::BeforeBroadcast, LeaderStep::AfterMinority, LeaderStep::BeforePublish];
+    for (n, step, writers) in
+        [1, 7].into_iter().flat_map(|n| steps.into_iter().flat_map(move |s| [(n, s, 1), (n, s, 3)]))
+    {
+        let mut c = config(n, n + 1, 4);
+        c.timeout = Timeout::After(std::time::Duration::from_millis(1));
+        c.faults.leader = vec![LeaderFault { slot: 0, step, stall: None }];
+        let mut o = Epaxos::new(KvSpec, c).unwrap();
+        let mut cs = o.clients().unwrap();
+        assert!(cs[0].submit(KvOp::Put(0, 1)).unwrap_err().is_crash());
+        for w in 1..=writers.min(cs.len() - 1) {
+            let k = cs.len() - w;
+            cs[k].submit(KvOp::Put(0, 10 + w)).unwrap();
+        }
+        drop(cs);
+        dependency_invariant(&o, n + 1, 4)
+            .unwrap_or_else(|e| panic!("{n} {step:?} {writers}: {e}"));
+    }
+}
