@@ -41,7 +41,7 @@
 //! No check runs here (the judged runs are `conlab rsm --impl epaxos` and
 //! the loom and shuttle models); no clock stamps are taken.
 
-use super::log::{FILLERS, STABLE_TIMEOUT};
+use super::log::{capacity, FILLERS, STABLE_TIMEOUT};
 use super::run::{race_clients, Timed};
 use crate::check::replicated::workload::{self, value, Mix, HOT_KEY};
 use crate::objects::sequential::{KvOp, KvSpec};
@@ -213,7 +213,7 @@ pub fn run(
             let config = Config {
                 acceptors: REPLICAS,
                 clients,
-                capacity: commands + clients + (commands / 16).max(64),
+                capacity: capacity(commands, clients),
                 timeout: Timeout::After(STABLE_TIMEOUT),
                 faults: FaultPlan::none(),
                 reads: Reads::Log,

@@ -235,8 +235,8 @@ fn config(clients: usize, capacity: usize, timeout: Duration, faults: FaultPlan)
 }
 
 /// Slots for `commands` commands with room for no-ops (a takeover may fill
-/// a few gaps).
-fn capacity(commands: usize, clients: usize) -> usize {
+/// a few gaps; the EPaxos bench's Multi-Paxos log too).
+pub(crate) fn capacity(commands: usize, clients: usize) -> usize {
     commands.saturating_add(clients).saturating_add((commands / 16).max(64))
 }
 
