@@ -135,3 +135,47 @@ impl Commits {
         self.cell(id).is_some()
     }
 }
+
+#[cfg(all(test, not(loom), not(shuttle)))]
+mod tests {
+    use super::*;
+
+    fn value(seq: u64) -> Committed {
+        Committed { command: Command::Noop, attrs: Attrs { seq, deps: vec![0, 0].into() } }
+    }
+
+    #[test]
+    fn racing_committers_all_see_the_first_commit_and_no_other() {
+        // Real threads (and, under miri, its data-race and leak checks): the
+        // losers' values are freed, the winner's lives until the drop.
+        let t = Commits::new(2, 3);
+        let id = OpId { client: 1, seq: 2 };
+        let seen: Vec<Committed> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4u64)
+                .map(|k| {
+                    let t = &t;
+                    s.spawn(move || {
+                        t.commit(k as usize, id, value(10 + k)).unwrap();
+                        t.get(id).expect("committed once this thread committed")
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+        assert!((10..14).contains(&seen[0].attrs.seq));
+        assert_eq!(t.get(id), Some(seen[0].clone()));
+        assert_eq!(t.get(OpId { client: 1, seq: 1 }), None, "the other cells untouched");
+    }
+
+    #[test]
+    fn an_instance_outside_the_table_is_an_error() {
+        let t = Commits::new(2, 3);
+        for id in
+            [OpId { client: 2, seq: 1 }, OpId { client: 0, seq: 0 }, OpId { client: 0, seq: 4 }]
+        {
+            assert!(matches!(t.commit(0, id, value(1)), Err(RsmError::BadEntry { .. })), "{id:?}");
+            assert!(!t.exists(id) && t.get(id).is_none());
+        }
+    }
+}
