@@ -97,9 +97,7 @@ enum Fate {
 /// The crashed leader's instance at the end of the run.
 #[derive(Clone, Debug, serde::Serialize)]
 struct CrashedLeader {
-    /// `t1#6`; `None` if no client's row stops at the fault's instance
-    /// alone (the instance is the last of several rows, or no leader
-    /// reached it).
+    /// `t1#6`; `None` if no leader reached the fault's instance.
     instance: Option<String>,
     fate: Option<Fate>,
     /// Replicas that recorded it.
@@ -130,11 +128,9 @@ impl Instances {
             seen.extend(st.promised.keys().copied());
         }
         let rows = object.clients_count();
-        // Per row, the highest instance another row's commit depends on,
-        // and the row's last instance anyone knows of.
-        let (mut needed, mut last) = (vec![0u64; rows], vec![0u64; rows]);
+        // Per row, the highest instance another row's commit depends on.
+        let mut needed = vec![0u64; rows];
         for id in seen.iter().filter(|id| id.client < rows) {
-            last[id.client] = last[id.client].max(id.seq);
             if let Some(c) = object.committed(*id) {
                 for (q, &d) in c.attrs.deps.iter().enumerate().filter(|&(q, _)| q != id.client) {
                     if let Some(n) = needed.get_mut(q) {
@@ -157,17 +153,15 @@ impl Instances {
                 depended_on: depended_on(id),
             })
             .collect();
-        let crashed = crash_at.map(|k| {
-            // The crashed leader's row stops at its instance k (seq k + 1),
-            // or before it if nobody saw that one; every other row goes on
-            // past it (the command refuses k at or beyond a row's length)
-            // unless k is its last instance too.
-            let seq = k as u64 + 1;
-            let rows: Vec<usize> = (0..rows).filter(|&q| last[q] <= seq).collect();
-            let id = match rows[..] {
-                [q] => Some(OpId { client: q, seq }),
-                _ => None,
-            };
+        let crashed = crash_at.map(|_| {
+            // The instance the crash struck, as the object recorded it.
+            let id = object.leader_faults_struck().into_iter().find_map(|(f, id)| {
+                if f.stall.is_none() {
+                    id
+                } else {
+                    None
+                }
+            });
             let fate = id.map(|id| match object.committed(id).map(|c| c.command) {
                 Some(Command::Noop) => Fate::RecoveredNoop,
                 Some(Command::Op { .. }) => Fate::Recovered,
@@ -451,10 +445,7 @@ impl Figures {
     fn crashed_text(&self) -> String {
         let Some(c) = &self.crashed_leader else { return String::new() };
         let (Some(id), Some(fate)) = (&c.instance, c.fate) else {
-            return "no single command leader's instances stop there (the instance is the last \
-                    of more than one client's, or no leader reached it): see the instances \
-                    never committed below"
-                .into();
+            return "no command leader reached that instance (each stopped before it)".into();
         };
         match fate {
             Fate::Recovered => format!(

@@ -96,8 +96,13 @@ impl<S: Spec> EpaxosClient<S> {
     fn fault(&mut self, k: usize, step: LeaderStep) -> Result<(), RsmError> {
         let sh = Arc::clone(&self.shared);
         for (f, fired) in sh.faults.iter().zip(sh.fired.iter()) {
-            // Relaxed: only the swap's atomicity matters (the fault fires once).
-            if f.slot == k && f.step == step && !fired.swap(true, crate::sync::Ordering::Relaxed) {
+            // Relaxed: only the compare&swap's atomicity matters (the fault
+            // strikes once); the report reads who it struck after the run.
+            let relaxed = crate::sync::Ordering::Relaxed;
+            if f.slot == k
+                && f.step == step
+                && fired.compare_exchange(0, self.me + 1, relaxed, relaxed).is_ok()
+            {
                 match f.stall {
                     Some(d) => crate::sync::sleep(d),
                     None => {

@@ -97,7 +97,7 @@ use crate::objects::Spec;
 use crate::paxos::faults::LeaderFault;
 use crate::paxos::FaultPlan;
 use crate::rsm::multi_paxos::Timeout;
-use crate::sync::AtomicBool;
+use crate::sync::{AtomicUsize, Ordering};
 use commits::Commits;
 use execute::Learner;
 use replica::Replica;
@@ -177,7 +177,8 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) rule2: recovery::Rule2,
     pub(crate) timeout: Timeout,
     pub(crate) faults: Vec<LeaderFault>,
-    pub(crate) fired: Box<[AtomicBool]>,
+    /// Per leader fault: 0 until it strikes, then its leader's client + 1.
+    pub(crate) fired: Box<[AtomicUsize]>,
     pub(crate) totals: crate::rsm::tally::Tally<EpaxosTotals>,
 }
 
@@ -336,7 +337,7 @@ where
             unsorted: build.unsorted,
             rule2: build.rule2,
             timeout,
-            fired: faults.leader.iter().map(|_| AtomicBool::new(false)).collect(),
+            fired: faults.leader.iter().map(|_| AtomicUsize::new(0)).collect(),
             faults: faults.leader,
             totals: crate::rsm::tally::Tally::default(),
         };
@@ -351,6 +352,23 @@ where
     /// The quorums.
     pub fn quorums(&self) -> Quorums {
         self.shared.quorums
+    }
+
+    /// Each leader fault of the plan and the instance it struck (the
+    /// crashed or stalled leader's `slot`-th, from 0; `None`: no leader
+    /// reached it), in the plan's order. Read after the run (real cores).
+    pub fn leader_faults_struck(&self) -> Vec<(LeaderFault, Option<OpId>)> {
+        let sh = &self.shared;
+        sh.faults
+            .iter()
+            .zip(sh.fired.iter())
+            .map(|(f, who)| {
+                // Relaxed: read after the clients' threads were joined.
+                let who = who.load(Ordering::Relaxed);
+                let id = (who > 0).then(|| OpId { client: who - 1, seq: f.slot as u64 + 1 });
+                (*f, id)
+            })
+            .collect()
     }
 
     /// What instance `id` committed, if it did.

@@ -115,6 +115,9 @@ fn a_crashed_leaders_instance_is_recovered_by_whoever_depends_on_it() {
         assert!(read == Some(2) || read == Some(1), "{step:?}: {read:?}");
         drop((a, b, cs));
         let t = o.totals();
+        let struck = o.leader_faults_struck();
+        assert_eq!(struck.len(), 1);
+        assert_eq!(struck[0].1, Some(OpId { client: 0, seq: 1 }), "the fault names its instance");
         let crashed = o.committed(OpId { client: 0, seq: 1 });
         match step {
             // Nobody saw it: nothing depends on it, nothing to recover.
