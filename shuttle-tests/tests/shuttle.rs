@@ -83,11 +83,11 @@ mod suite {
             .chain(zab)
             .chain(epaxos)
         {
-            trials.push(table_trial(m.name, m.run));
+            trials.push(table_trial(m));
         }
         // The Byzantine replicas' models (random strategies, the lower bounds).
         for m in consensus_lab::check::byzantine::suite::models(scale) {
-            trials.push(table_trial(m.name, m.run));
+            trials.push(table_trial(m));
         }
         if let Some(file) = std::env::var_os("SHUTTLE_REPLAY") {
             let selected: Vec<&Trial> =
@@ -113,14 +113,13 @@ mod suite {
     }
 
     /// The trial of one model of a library table (the replicated objects',
-    /// the Byzantine replicas'): `run` explores it under the table's
+    /// the Byzantine replicas'): its run explores it under the table's
     /// scheduler and budget, the trial prints what it explored or fails
-    /// with why.
-    fn table_trial(
-        name: String,
-        run: Box<dyn Fn() -> Result<String, String> + Send + Sync>,
-    ) -> Trial {
+    /// with why; a long model is an ignored test.
+    fn table_trial(m: consensus_lab::check::suite::SuiteModel) -> Trial {
+        let consensus_lab::check::suite::SuiteModel { name, run, long } = m;
         Trial::test(name, move || run().map(|report| println!("{report}")).map_err(Failed::from))
+            .with_ignored_flag(long)
     }
 
     /// Where shuttle writes failing schedules: one directory for the process

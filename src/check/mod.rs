@@ -11,6 +11,7 @@ pub mod linearizability;
 pub mod panic;
 pub mod properties;
 pub mod replicated;
+pub mod suite;
 pub mod verify;
 
 #[cfg(loom)]

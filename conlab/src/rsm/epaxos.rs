@@ -116,8 +116,9 @@ struct Instances {
 impl Instances {
     /// Reads `object` after its run: every instance a replica recorded or
     /// promised, which are committed, and how far each row got;
-    /// `crash_at`: the `--crash-leader-after` instance (from 0).
-    fn of<S: Spec + Send + Sync + 'static>(object: &Epaxos<S>, crash_at: Option<usize>) -> Self
+    /// The crashed leader's instance is the one the plan's crash (if it has
+    /// one: `--crash-leader-after`) struck, as the object recorded it.
+    fn of<S: Spec + Send + Sync + 'static>(object: &Epaxos<S>) -> Self
     where
         S::Op: Sync,
     {
@@ -153,15 +154,8 @@ impl Instances {
                 depended_on: depended_on(id),
             })
             .collect();
-        let crashed = crash_at.map(|_| {
-            // The instance the crash struck, as the object recorded it.
-            let id = object.leader_faults_struck().into_iter().find_map(|(f, id)| {
-                if f.stall.is_none() {
-                    id
-                } else {
-                    None
-                }
-            });
+        let crash = object.leader_faults_struck().into_iter().find(|(f, _)| f.stall.is_none());
+        let crashed = crash.map(|(_, id)| {
             let fate = id.map(|id| match object.committed(id).map(|c| c.command) {
                 Some(Command::Noop) => Fate::RecoveredNoop,
                 Some(Command::Op { .. }) => Fate::Recovered,
@@ -285,8 +279,7 @@ impl EpaxosArgs {
         seed: u64,
     ) -> Result<(Result<StressReport, StressFailure>, Figures), WorkloadError> {
         let config = self.config(mp, threads, ops / threads.max(1));
-        let crash_at = mp.crash_leader_after.map(|k| k as usize);
-        let run = object.visit(WithObject { config, ops, seed, mix: self.mix(), crash_at })?;
+        let run = object.visit(WithObject { config, ops, seed, mix: self.mix() })?;
         let n = self.replica_count();
         let q = Quorums::of(n);
         let t = run.totals;
@@ -315,7 +308,6 @@ struct WithObject {
     ops: usize,
     seed: u64,
     mix: Mix,
-    crash_at: Option<usize>,
 }
 
 /// What a judged EPaxos run did.
@@ -331,7 +323,7 @@ impl VisitObject for WithObject {
     where
         S::Op: Sync,
     {
-        let WithObject { config, ops, seed, mix, crash_at } = self;
+        let WithObject { config, ops, seed, mix } = self;
         let clients = config.clients;
         let build = |_| Epaxos::<S>::new(S::fresh(), config);
         let run =
@@ -339,7 +331,7 @@ impl VisitObject for WithObject {
         Ok(Run {
             outcome: run.outcome,
             totals: run.object.totals(),
-            instances: Instances::of(&run.object, crash_at),
+            instances: Instances::of(&run.object),
         })
     }
 }

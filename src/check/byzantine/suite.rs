@@ -17,21 +17,7 @@
 
 use super::{Expect, Scenario};
 
-/// One model of the suite.
-pub struct SuiteModel {
-    /// The test's name.
-    pub name: String,
-    /// Runs it: what it explored, or why it failed.
-    pub run: Box<dyn Fn() -> Result<String, String> + Send + Sync>,
-    /// Too long for CI: an ignored test (`-- --ignored` runs it).
-    pub long: bool,
-}
-
-impl std::fmt::Debug for SuiteModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SuiteModel").field("name", &self.name).finish_non_exhaustive()
-    }
-}
+pub use crate::check::suite::SuiteModel;
 
 /// Judges what a model world explored against what the scenario must show.
 fn verdict(s: &Scenario, explored: Result<(String, u64, u64), String>) -> Result<String, String> {

@@ -105,6 +105,7 @@ fn explore(
 fn holds(name: &str, replicas: usize, faults: FaultPlan, m: RsmModel<KvOp>) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || match explore((Build::Correct, replicas), &faults, &m) {
             Ok(report) => {
@@ -126,6 +127,7 @@ fn caught(
 ) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || match explore((build, replicas), &faults, &m) {
             Ok(r) => Err(format!("{label} is broken on purpose, but it held: {r}")),

@@ -119,6 +119,7 @@ fn holds<A: MultiAcceptor>(
 ) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             let capacity = m.ops.iter().map(Vec::len).sum::<usize>() + spare;
@@ -150,6 +151,7 @@ fn caught<A: MultiAcceptor>(
         _ => ("a lost chosen entry", |cx| cx.message.contains("decided twice differently")),
     };
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             let capacity = m.ops.iter().map(Vec::len).sum::<usize>() + 1;

@@ -39,19 +39,7 @@ use crate::rsm::universal::{Helping, NoHelping, Rules, Universal};
 #[cfg(all(shuttle, not(loom)))]
 const SEED: u64 = 0x5eed;
 
-/// One model of the suite.
-pub struct SuiteModel {
-    /// The test's name.
-    pub name: String,
-    /// Runs it: what it explored, or why it failed.
-    pub run: Box<dyn Fn() -> Result<String, String> + Send + Sync>,
-}
-
-impl std::fmt::Debug for SuiteModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SuiteModel").field("name", &self.name).finish_non_exhaustive()
-    }
-}
+pub use crate::check::suite::SuiteModel;
 
 type Slot = Box<dyn IdConsensus + Send>;
 
@@ -112,6 +100,7 @@ where
 {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             let capacity = m.ops.iter().map(Vec::len).sum();
@@ -144,6 +133,7 @@ where
 {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             // Room for duplicates: a rule that helps applied operations may

@@ -108,6 +108,7 @@ fn explore(
 fn holds(name: &str, plan: Plan, polls: u32, spare: usize, m: RsmModel<WordOp>) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             let capacity = m.ops.iter().map(Vec::len).sum::<usize>() + spare;
@@ -133,6 +134,7 @@ fn caught(
 ) -> SuiteModel {
     let label = name.to_string();
     SuiteModel {
+        long: false,
         name: label.clone(),
         run: Box::new(move || {
             let capacity = m.ops.iter().map(Vec::len).sum::<usize>() + 1;
